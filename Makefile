@@ -1,0 +1,61 @@
+# pgchat: the front door. The extension is built with PGXS; the bridge, the web app and the tests
+# have their own fragments (bridge/bridge.mk, web/web.mk, ...) included below.
+#
+#   make            build the extension (and whatever the fragments add to `all`)
+#   make install    install the extension into the local PostgreSQL 15 (needs root)
+#   make run        the whole product in the foreground; Ctrl-C stops all of it
+#   make start      the same in the background;  make stop  stops it;  make reset  wipes its data
+#   eval "$(make -s env)"   points psql and scripts at the running instance
+#   make test       every test
+
+EXTENSION = chat
+MODULE_big = chat
+OBJS = extension/chat.o extension/token.o extension/password.o extension/users.o
+DATA = sql/chat--1.0.sql
+SHLIB_LINK = -lsodium
+PG_CPPFLAGS = -Iextension
+# PGXS adds its own warning set; ours on top of it, and any warning fails the build.
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# Later parts of the product hook themselves in here.
+-include bridge/bridge.mk
+-include web/web.mk
+
+SERVICES = scripts/services.sh
+
+.PHONY: deps run start stop reset env status test bench-accounts
+
+deps:
+	@scripts/deps.sh
+
+# Installing the extension writes into PostgreSQL's own folders, hence sudo when not root.
+install-extension: all
+	@if [ "$$(id -u)" -eq 0 ]; then $(MAKE) -s install; else sudo $(MAKE) -s install; fi
+
+run: deps install-extension $(RUN_PREREQUISITES)
+	@$(SERVICES) run
+
+start: deps install-extension $(RUN_PREREQUISITES)
+	@$(SERVICES) start
+
+stop:
+	@$(SERVICES) stop
+
+reset:
+	@$(SERVICES) reset
+
+status:
+	@$(SERVICES) status
+
+env:
+	@$(SERVICES) env
+
+test: deps install-extension $(TEST_PREREQUISITES)
+	@scripts/test.sh
+
+bench-accounts: deps install-extension
+	@test/bench/accounts.sh
