@@ -22,6 +22,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # Later parts of the product hook themselves in here.
+-include bridge/protocol.mk
 -include bridge/bridge.mk
 -include web/web.mk
 
