@@ -10,12 +10,13 @@
 
 EXTENSION = chat
 MODULE_big = chat
-OBJS = extension/chat.o extension/token.o extension/password.o extension/users.o
+OBJS = extension/chat.o extension/args.o extension/query.o extension/token.o extension/password.o extension/users.o
 DATA = sql/chat--1.0.sql
 SHLIB_LINK = -lsodium
-PG_CPPFLAGS = -Iextension
+# PostgreSQL's own headers are system headers to us: -Wextra is for our code.
+PG_CPPFLAGS = -Iextension -isystem $(shell $(PG_CONFIG) --includedir-server)
 # PGXS adds its own warning set; ours on top of it, and any warning fails the build.
-PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+PG_CFLAGS = -Wall -Wextra -Werror
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

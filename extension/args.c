@@ -1,0 +1,58 @@
+/*
+ * args.c — argument checks shared by the SQL API.
+ */
+#include "postgres.h"
+
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+
+#include "args.h"
+
+Datum
+arg_required(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s is required", name)));
+	return PG_GETARG_DATUM(argno);
+}
+
+char *
+arg_text(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	return TextDatumGetCString(arg_required(fcinfo, argno, name));
+}
+
+char *
+arg_text_or_null(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return NULL;
+	return TextDatumGetCString(PG_GETARG_DATUM(argno));
+}
+
+void
+arg_check_printable(const char *value, const char *name, bool allow_newlines)
+{
+	for (const unsigned char *c = (const unsigned char *) value; *c; c++)
+	{
+		if ((*c < 0x20 && !(allow_newlines && (*c == '\n' || *c == '\t'))) || *c == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must not contain control characters", name)));
+	}
+}
+
+void
+arg_check_length(const char *value, const char *name, int max_chars)
+{
+	/* a quick byte bound first, so an enormous value isn't walked character by character */
+	size_t		bytes = strlen(value);
+
+	if (bytes > (size_t) max_chars * MAX_MULTIBYTE_CHAR_LEN ||
+		(bytes > (size_t) max_chars && pg_mbstrlen_with_len(value, bytes) > max_chars))
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("%s must be at most %d characters", name, max_chars)));
+}

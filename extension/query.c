@@ -1,0 +1,56 @@
+/*
+ * query.c — saved SPI plans, so no statement of the extension is parsed or planned twice in a
+ * backend, and no SQL is ever built from strings: every value is a bound parameter.
+ */
+#include "postgres.h"
+
+#include "query.h"
+
+uint64
+query_run(SavedQuery *query, Datum *values, const char *nulls, bool read_only)
+{
+	int			result;
+
+	if (query->plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare \"%s\": %s", query->sql, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not keep the plan of \"%s\"", query->sql);
+		query->plan = plan;
+	}
+	result = SPI_execute_plan(query->plan, values, nulls, read_only, 0);
+	if (result < 0)
+		elog(ERROR, "\"%s\" failed: %s", query->sql, SPI_result_code_string(result));
+	return SPI_processed;
+}
+
+Datum
+query_value(int column, bool *isnull)
+{
+	Assert(SPI_processed > 0);
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, column, isnull);
+}
+
+Datum
+query_value_copy(int column, bool *isnull)
+{
+	Datum		value = query_value(column, isnull);
+
+	if (*isnull)
+		return (Datum) 0;
+	return SPI_datumTransfer(value, false, -1);
+}
+
+Datum
+query_first_copy(SavedQuery *query, Datum *values, const char *nulls, bool read_only, bool *isnull)
+{
+	if (query_run(query, values, nulls, read_only) == 0)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	return query_value_copy(1, isnull);
+}

@@ -1,0 +1,41 @@
+/*
+ * query.h — SPI with plans prepared once per backend: each query of the extension is a static
+ * SavedQuery whose plan is made on first use and kept (SPI_keepplan). Callers hold an SPI connection.
+ */
+#ifndef CHAT_QUERY_H
+#define CHAT_QUERY_H
+
+#include "postgres.h"
+#include "executor/spi.h"
+
+#define QUERY_MAX_ARGS 10
+
+typedef struct SavedQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[QUERY_MAX_ARGS];
+	SPIPlanPtr	plan;			/* prepared on first use, kept for the backend's life */
+} SavedQuery;
+
+/* static SavedQuery q = SAVED_QUERY("SELECT ... $1 ...", UUIDOID); */
+#define SAVED_QUERY(text, ...) \
+	{ .sql = (text), .nargs = lengthof(((Oid[]) {__VA_ARGS__})), .argtypes = {__VA_ARGS__} }
+
+/*
+ * Runs the query with its arguments (nulls: NULL, or a string with 'n' for each null argument)
+ * and returns the number of rows, left in SPI_tuptable. Raises on any SPI failure.
+ */
+extern uint64 query_run(SavedQuery *query, Datum *values, const char *nulls, bool read_only);
+
+/* Column (1-based) of row 0 of the last result; *isnull tells a SQL null. */
+extern Datum query_value(int column, bool *isnull);
+
+/* query_value of a varlena (jsonb, text), copied out of SPI into the caller's memory context. */
+extern Datum query_value_copy(int column, bool *isnull);
+
+/* Convenience: runs the query, and returns row 0's first column copied out, or null. */
+extern Datum query_first_copy(SavedQuery *query, Datum *values, const char *nulls, bool read_only,
+							  bool *isnull);
+
+#endif

@@ -1,0 +1,238 @@
+/*
+ * token.c — HS256 JSON Web Tokens written on libsodium's HMAC-SHA-256, with no JWT library:
+ * the header is fixed, so a token can't choose its algorithm, and the signature is checked
+ * before the payload is parsed.
+ *
+ * The 32-byte secret lives in chat.signing_key, readable by the owner only. Each backend caches
+ * it; rotate_secret() sends a relcache invalidation of that table at commit, which drops the
+ * cached copy in every backend, so tokens signed with the old secret fail everywhere at once.
+ */
+#include "postgres.h"
+
+#include <sodium.h>
+#include <time.h>
+
+#include "catalog/namespace.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+
+#include "chat.h"
+#include "token.h"
+
+#define TOKEN_ISSUER "pgchat"
+/* base64url of {"alg":"HS256","typ":"JWT"}: the only header accepted */
+#define TOKEN_HEADER "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+#define TOKEN_HEADER_LENGTH (sizeof(TOKEN_HEADER) - 1)
+/* a token issued "in the future" by a server whose clock runs ahead is tolerated this much */
+#define TOKEN_CLOCK_SKEW 60
+
+static unsigned char signing_key[crypto_auth_hmacsha256_KEYBYTES];
+static bool signing_key_valid = false;
+static Oid	signing_key_relid = InvalidOid;
+
+static void
+signing_key_invalidate(Datum arg pg_attribute_unused(), Oid relid)
+{
+	if (relid == InvalidOid || relid == signing_key_relid)
+	{
+		sodium_memzero(signing_key, sizeof(signing_key));
+		signing_key_valid = false;
+	}
+}
+
+void
+token_init(void)
+{
+	CacheRegisterRelcacheCallback(signing_key_invalidate, (Datum) 0);
+}
+
+static Oid
+signing_key_table(void)
+{
+	return get_relname_relid("signing_key", get_namespace_oid("chat", false));
+}
+
+static const unsigned char *
+signing_key_get(void)
+{
+	static SPIPlanPtr plan = NULL;
+	bytea	   *key;
+	bool		isnull;
+
+	if (signing_key_valid)
+		return signing_key;
+	if (plan == NULL)
+	{
+		plan = SPI_prepare("SELECT key FROM chat.signing_key WHERE id = 1", 0, NULL);
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not prepare the signing key query");
+	}
+	if (SPI_execute_plan(plan, NULL, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the chat signing secret is missing"),
+				 errhint("Run SELECT chat.rotate_secret() as the extension's owner.")));
+	key = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (isnull || VARSIZE_ANY_EXHDR(key) != sizeof(signing_key))
+		elog(ERROR, "the chat signing secret has the wrong length");
+	memcpy(signing_key, VARDATA_ANY(key), sizeof(signing_key));
+	signing_key_relid = signing_key_table();
+	signing_key_valid = true;
+	return signing_key;
+}
+
+static char *
+base64url_encode(const unsigned char *bytes, size_t length)
+{
+	size_t		size = sodium_base64_ENCODED_LEN(length, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char	   *out = palloc(size);
+
+	sodium_bin2base64(out, size, bytes, length, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return out;
+}
+
+static pg_attribute_noreturn() void
+token_refuse(const char *why);
+
+static void
+token_refuse(const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+			 errmsg("invalid or expired token"),
+			 errdetail("%s", why)));
+}
+
+char *
+token_issue(const pg_uuid_t *user_id)
+{
+	const unsigned char *key = signing_key_get();
+	char	   *sub = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(user_id)));
+	long		now = (long) time(NULL);
+	char	   *payload;
+	char	   *signing_input;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char	   *signature;
+
+	payload = psprintf("{\"sub\":\"%s\",\"iss\":\"%s\",\"iat\":%ld,\"exp\":%ld}",
+					   sub, TOKEN_ISSUER, now, now + chat_token_lifetime);
+	signing_input = psprintf("%s.%s", TOKEN_HEADER,
+							 base64url_encode((const unsigned char *) payload, strlen(payload)));
+	crypto_auth_hmacsha256(mac, (const unsigned char *) signing_input, strlen(signing_input), key);
+	signature = base64url_encode(mac, sizeof(mac));
+	return psprintf("%s.%s", signing_input, signature);
+}
+
+/* The value of key in a jsonb object, or false when absent. */
+static bool
+claim_get(Jsonb *claims, const char *key, JsonbValue *value)
+{
+	return getKeyJsonValueFromContainer(&claims->root, key, strlen(key), value) != NULL;
+}
+
+static int64
+claim_time(Jsonb *claims, const char *key)
+{
+	JsonbValue	value;
+
+	if (!claim_get(claims, key, &value) || value.type != jbvNumeric)
+		token_refuse(psprintf("the token has no numeric \"%s\" claim", key));
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(value.val.numeric)));
+}
+
+pg_uuid_t *
+token_verify(const char *token, size_t length)
+{
+	const char *payload_start;
+	const char *dot;
+	size_t		payload_length;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	size_t		mac_length;
+	char	   *json;
+	size_t		json_length;
+	Jsonb	   *claims;
+	JsonbValue	value;
+	char	   *sub;
+	int64		now = (int64) time(NULL);
+
+	if (length > TOKEN_MAX_LENGTH)
+		token_refuse("the token is too long");
+	if (length <= TOKEN_HEADER_LENGTH + 1 ||
+		memcmp(token, TOKEN_HEADER ".", TOKEN_HEADER_LENGTH + 1) != 0)
+		token_refuse("the token's header is not HS256");
+
+	payload_start = token + TOKEN_HEADER_LENGTH + 1;
+	dot = memchr(payload_start, '.', length - (payload_start - token));
+	if (dot == NULL || dot == payload_start)
+		token_refuse("the token is not three parts");
+	payload_length = dot - payload_start;
+
+	/* the signature first: nothing of the payload is read before it checks out */
+	if (sodium_base642bin(mac, sizeof(mac), dot + 1, length - (dot + 1 - token), NULL,
+						  &mac_length, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+		mac_length != sizeof(mac) ||
+		crypto_auth_hmacsha256_verify(mac, (const unsigned char *) token, dot - token,
+									  signing_key_get()) != 0)
+		token_refuse("the token's signature does not match");
+
+	json = palloc(payload_length + 1);
+	if (sodium_base642bin((unsigned char *) json, payload_length, payload_start, payload_length,
+						  NULL, &json_length, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		token_refuse("the token's payload is not base64url");
+	json[json_length] = '\0';
+	claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
+	if (!JB_ROOT_IS_OBJECT(claims))
+		token_refuse("the token's payload is not an object");
+
+	if (!claim_get(claims, "iss", &value) || value.type != jbvString ||
+		value.val.string.len != strlen(TOKEN_ISSUER) ||
+		memcmp(value.val.string.val, TOKEN_ISSUER, value.val.string.len) != 0)
+		token_refuse("the token has the wrong issuer");
+	if (claim_time(claims, "exp") <= now)
+		token_refuse("the token has expired");
+	if (claim_time(claims, "iat") > now + TOKEN_CLOCK_SKEW)
+		token_refuse("the token was issued in the future");
+	if (!claim_get(claims, "sub", &value) || value.type != jbvString || value.val.string.len != 36)
+		token_refuse("the token has no subject");
+	sub = pnstrdup(value.val.string.val, value.val.string.len);
+	return DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(sub)));
+}
+
+PG_FUNCTION_INFO_V1(chat_rotate_secret);
+
+/* chat.rotate_secret(): a new secret from pg_strong_random; every older token stops working. */
+Datum
+chat_rotate_secret(PG_FUNCTION_ARGS)
+{
+	unsigned char fresh[crypto_auth_hmacsha256_KEYBYTES];
+	bytea	   *key = palloc(VARHDRSZ + sizeof(fresh));
+	Oid			argtypes[1] = {BYTEAOID};
+	Datum		values[1];
+
+	if (!pg_strong_random(fresh, sizeof(fresh)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a random secret")));
+	SET_VARSIZE(key, VARHDRSZ + sizeof(fresh));
+	memcpy(VARDATA(key), fresh, sizeof(fresh));
+	sodium_memzero(fresh, sizeof(fresh));
+	values[0] = PointerGetDatum(key);
+	(void) fcinfo;
+
+	SPI_connect();
+	if (SPI_execute_with_args("INSERT INTO chat.signing_key AS k (id, key) VALUES (1, $1) "
+							  "ON CONFLICT (id) DO UPDATE SET key = excluded.key, rotated_at = now()",
+							  1, argtypes, values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not store the signing secret");
+	SPI_finish();
+
+	/* every backend, this one included, drops its cached copy when this commits */
+	CacheInvalidateRelcacheByRelid(signing_key_table());
+	signing_key_invalidate((Datum) 0, InvalidOid);
+	PG_RETURN_VOID();
+}

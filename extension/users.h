@@ -1,0 +1,17 @@
+/*
+ * users.h — who is calling: every function of the SQL API that acts for a user starts here.
+ */
+#ifndef CHAT_USERS_H
+#define CHAT_USERS_H
+
+#include "postgres.h"
+#include "fmgr.h"
+#include "utils/uuid.h"
+
+/*
+ * The id of the user whose token is argument argno, palloc'd: the token must verify and its
+ * user still exist, else 28000. Needs an open SPI connection.
+ */
+extern pg_uuid_t *users_authenticate(FunctionCallInfo fcinfo, int argno);
+
+#endif
