@@ -1,0 +1,43 @@
+// Our conversations, newest activity first, optionally filtered by the search text.
+import { useMemo } from 'react';
+import { useChatStore } from '../stores/chatStore.js';
+import { conversationTitle, directPeer, sortConversations } from '../stores/chatLogic.js';
+import ConversationItem from './ConversationItem.jsx';
+
+const NO_TYPING = {};
+
+export default function ConversationList({ meId, filter, onOpen }) {
+  const conversations = useChatStore((s) => s.conversations);
+  const activeId = useChatStore((s) => s.activeId);
+  const online = useChatStore((s) => s.online);
+  const typing = useChatStore((s) => s.typing);
+  const listLoaded = useChatStore((s) => s.listLoaded);
+
+  const visible = useMemo(() => {
+    const needle = filter.trim().toLowerCase();
+    const sorted = sortConversations(Object.values(conversations));
+    if (!needle) return sorted;
+    return sorted.filter((c) => conversationTitle(c, meId).toLowerCase().includes(needle));
+  }, [conversations, filter, meId]);
+
+  if (!listLoaded) return <p className="list-note">Loading chats…</p>;
+  if (visible.length === 0) {
+    return <p className="list-note">{filter ? 'No chats match.' : 'No chats yet. Search for someone to start one.'}</p>;
+  }
+  return (
+    <ul className="conversation-list" aria-label="Chats">
+      {visible.map((c) => {
+        const peer = directPeer(c, meId);
+        const typers = typing[c.id] || NO_TYPING;
+        const names = Object.entries(typers).map(([id, username]) => {
+          const p = (c.participants || []).find((x) => x.id === id);
+          return (p && (p.displayName || p.username)) || username || 'someone';
+        });
+        return (
+          <ConversationItem key={c.id} conversation={c} meId={meId} active={c.id === activeId}
+            online={Boolean(peer && online[peer.id])} typingNames={names} onOpen={onOpen} />
+        );
+      })}
+    </ul>
+  );
+}

@@ -1,0 +1,111 @@
+// The composer: Enter sends, Shift+Enter makes a new line; it shows what is being replied to or
+// edited, and tells the others we are typing (throttled) and when we stop.
+import { useEffect, useRef, useState } from 'react';
+import { useChatStore, MAX_CONTENT } from '../stores/chatStore.js';
+import { validateMessage } from '../lib/validate.js';
+
+const TYPING_REPEAT_MS = 3000;
+const TYPING_IDLE_MS = 2500;
+
+export default function MessageInput({ conversationId, replyTo, editing, nameOf, onDone }) {
+  const [text, setText] = useState('');
+  const [error, setError] = useState('');
+  const box = useRef(null);
+  const typing = useRef({ sentAt: 0, idle: null });
+
+  useEffect(() => {
+    setText(editing ? editing.content : '');
+    setError('');
+    box.current?.focus();
+  }, [editing, replyTo, conversationId]);
+
+  // Leaving the chat stops our typing note there.
+  useEffect(() => () => {
+    clearTimeout(typing.current.idle);
+    if (typing.current.sentAt) useChatStore.getState().stopTyping(conversationId);
+    typing.current.sentAt = 0;
+  }, [conversationId]);
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, 160)}px`;
+  }, [text]);
+
+  function stopTyping() {
+    clearTimeout(typing.current.idle);
+    if (typing.current.sentAt) useChatStore.getState().stopTyping(conversationId);
+    typing.current.sentAt = 0;
+  }
+
+  function noteTyping() {
+    if (editing) return;
+    const now = Date.now();
+    if (now - typing.current.sentAt > TYPING_REPEAT_MS) {
+      useChatStore.getState().startTyping(conversationId);
+      typing.current.sentAt = now;
+    }
+    clearTimeout(typing.current.idle);
+    typing.current.idle = setTimeout(stopTyping, TYPING_IDLE_MS);
+  }
+
+  async function submit() {
+    const problem = validateMessage(text);
+    if (problem === 'empty') return;
+    if (problem) {
+      setError(problem);
+      return;
+    }
+    const store = useChatStore.getState();
+    stopTyping();
+    if (editing) {
+      if (text !== editing.content) {
+        try {
+          await store.editMessage(editing, text);
+        } catch (e) {
+          setError(e.message);
+          return;
+        }
+      }
+    } else {
+      store.sendMessage(conversationId, text, replyTo ? replyTo.id : null);
+    }
+    setText('');
+    setError('');
+    onDone();
+  }
+
+  function onKeyDown(event) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      submit();
+    } else if (event.key === 'Escape' && (replyTo || editing)) {
+      event.preventDefault();
+      onDone();
+    }
+  }
+
+  return (
+    <footer className="composer">
+      {(replyTo || editing) && (
+        <div className="composer-context">
+          <div className="composer-context-text">
+            <span className="reply-author">{editing ? 'Edit message' : `Replying to ${nameOf(replyTo.sender_id)}`}</span>
+            <span className="reply-text">{(editing || replyTo).content.slice(0, 200)}</span>
+          </div>
+          <button type="button" className="icon-button small" onClick={onDone} aria-label={editing ? 'Cancel editing' : 'Cancel reply'}>✕</button>
+        </div>
+      )}
+      {error && <p className="composer-error" role="alert">{error}</p>}
+      <form className="composer-row" onSubmit={(e) => { e.preventDefault(); submit(); }}>
+        <textarea ref={box} rows={1} value={text} maxLength={MAX_CONTENT} placeholder="Type a message"
+          aria-label="Message" onChange={(e) => { setText(e.target.value); noteTyping(); }} onKeyDown={onKeyDown}
+          onBlur={stopTyping} />
+        <button type="submit" className="send-button" aria-label={editing ? 'Save edit' : 'Send'} disabled={!text.trim()}>
+          {editing ? '✓' : '➤'}
+        </button>
+      </form>
+    </footer>
+  );
+}

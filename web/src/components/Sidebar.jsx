@@ -1,0 +1,40 @@
+// The left pane: header, search, the chat list and, while searching, people to start a chat with.
+import { useState } from 'react';
+import { api } from '../api/rest.js';
+import { useChatStore } from '../stores/chatStore.js';
+import SidebarHeader from './SidebarHeader.jsx';
+import SearchBar from './SearchBar.jsx';
+import ConversationList from './ConversationList.jsx';
+import PeopleResults from './PeopleResults.jsx';
+import ConnectionBanner from './ConnectionBanner.jsx';
+
+export default function Sidebar({ meId, onOpen, onProfile, onNewGroup }) {
+  const [query, setQuery] = useState('');
+  const [error, setError] = useState('');
+
+  async function startChat(user) {
+    setError('');
+    try {
+      const conversation = await api.createConversation([user.id], false);
+      useChatStore.getState().upsertConversation(conversation);
+      setQuery('');
+      onOpen(conversation.id);
+    } catch (e) {
+      setError(e.message);
+    }
+  }
+
+  return (
+    <aside className="sidebar" aria-label="Chats and people">
+      <SidebarHeader onProfile={onProfile} onNewGroup={onNewGroup} />
+      <ConnectionBanner />
+      <SearchBar value={query} onChange={setQuery} />
+      {error && <p className="list-note error" role="alert">{error}</p>}
+      <div className="sidebar-scroll">
+        {query.trim() && <h3 className="list-heading">Chats</h3>}
+        <ConversationList meId={meId} filter={query} onOpen={onOpen} />
+        <PeopleResults query={query} meId={meId} onChoose={startChat} />
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,22 @@
+// Top of the sidebar: our own profile (opens the editor), new group, logout.
+import { useAuthStore } from '../stores/authStore.js';
+import Avatar from './Avatar.jsx';
+
+export default function SidebarHeader({ onProfile, onNewGroup }) {
+  const user = useAuthStore((s) => s.user);
+  const logout = useAuthStore((s) => s.logout);
+  if (!user) return null;
+  const name = user.displayName || user.username;
+  return (
+    <header className="sidebar-header">
+      <button type="button" className="me-button" onClick={onProfile} aria-label={`Your profile: ${name}`}>
+        <Avatar id={user.id} name={name} photo={user.profilePhoto} size={40} />
+        <span className="me-name">{name}</span>
+      </button>
+      <div className="header-actions">
+        <button type="button" className="icon-button" onClick={onNewGroup} aria-label="New group" title="New group">👥＋</button>
+        <button type="button" className="icon-button" onClick={logout} aria-label="Log out" title="Log out">⎋</button>
+      </div>
+    </header>
+  );
+}
