@@ -1,0 +1,798 @@
+/* http_server: HTTP/1.1 requests and websockets on libwebsockets over a foreign libuv loop.
+ * One lws protocol serves both: a connection carries one request at a time (keep-alive), or,
+ * after an upgrade, one websocket. Requests are copied out of lws (path, query, headers, body)
+ * so a route may answer them long after the callback that delivered them returned. */
+#include "http_server.h"
+
+#include <libwebsockets.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HTTP_MAX_ROUTES 16
+#define HTTP_MAX_PATH 2048
+#define HTTP_MAX_QUERY 4096
+#define HTTP_MAX_HEADER 4096
+#define HTTP_WRITE_CHUNK 16384
+#define HTTP_HEADER_SPACE 4096
+
+struct http_server {
+    struct lws_context *context;
+    uv_loop_t *loop;
+    http_server_config config;
+    http_route routes[HTTP_MAX_ROUTES];
+    size_t route_count;
+    struct lws_protocols protocols[2];
+    unsigned connections;
+    unsigned char scratch[LWS_PRE + HTTP_WRITE_CHUNK];
+};
+
+struct http_request {
+    struct lws *wsi;             /* NULL once the client has gone */
+    http_server *server;
+    const http_route *route;
+    http_method method;
+    char *path;
+    char *query;                 /* "name=value\0name=value\0" */
+    size_t query_len;
+    char *headers;               /* "name\0value\0name\0value\0" */
+    size_t headers_len;
+    char peer[64];
+    uint8_t *body;
+    size_t body_len;
+    size_t body_expected;
+    int answered;
+    int close_after;             /* body left unread: close rather than keep alive */
+    /* the response, once answered */
+    int status;
+    char *content_type;
+    char *extra_headers;         /* "name:\0value\0" pairs, as lws wants names */
+    size_t extra_len;
+    uint8_t *response;
+    size_t response_len;
+    size_t response_sent;
+    int headers_sent;
+    uv_timer_t *timer;
+    void (*on_timeout)(http_request *, void *);
+    void *timeout_data;
+    void (*on_gone)(http_request *, void *);
+    void *gone_data;
+};
+
+typedef struct http_ws_message {
+    struct http_ws_message *next;
+    size_t len;
+    int binary;
+    unsigned char bytes[];       /* LWS_PRE of headroom, then the message */
+} http_ws_message;
+
+struct http_ws {
+    struct lws *wsi;
+    http_server *server;
+    const http_route *route;
+    void *data;
+    http_ws_message *head, *tail;
+    size_t queued_messages, queued_bytes;
+    uint8_t *rx;                 /* a message being reassembled from fragments */
+    size_t rx_len, rx_cap;
+    int closing, close_code, opened;
+};
+
+/* lws per-connection user data: whichever of the three is live. */
+typedef struct http_conn {
+    http_request *req;
+    http_ws *ws;
+    http_request *upgrade;       /* the upgrade request, from filter until established */
+} http_conn;
+
+static const struct {
+    const char *name;
+    enum lws_token_indexes token;
+} captured_headers[] = {
+    {"host", WSI_TOKEN_HOST},
+    {"origin", WSI_TOKEN_ORIGIN},
+    {"content-type", WSI_TOKEN_HTTP_CONTENT_TYPE},
+    {"content-length", WSI_TOKEN_HTTP_CONTENT_LENGTH},
+    {"authorization", WSI_TOKEN_HTTP_AUTHORIZATION},
+    {"cookie", WSI_TOKEN_HTTP_COOKIE},
+    {"user-agent", WSI_TOKEN_HTTP_USER_AGENT},
+    {"accept", WSI_TOKEN_HTTP_ACCEPT},
+    {"referer", WSI_TOKEN_HTTP_REFERER},
+    {"x-forwarded-for", WSI_TOKEN_X_FORWARDED_FOR},
+    {"access-control-request-headers", WSI_TOKEN_HTTP_AC_REQUEST_HEADERS},
+    {"transfer-encoding", WSI_TOKEN_HTTP_TRANSFER_ENCODING},
+};
+
+static const struct {
+    enum lws_token_indexes token;
+    http_method method;
+} method_tokens[] = {
+    {WSI_TOKEN_GET_URI, HTTP_GET},       {WSI_TOKEN_POST_URI, HTTP_POST},
+    {WSI_TOKEN_PUT_URI, HTTP_PUT},       {WSI_TOKEN_PATCH_URI, HTTP_PATCH},
+    {WSI_TOKEN_DELETE_URI, HTTP_DELETE}, {WSI_TOKEN_OPTIONS_URI, HTTP_OPTIONS},
+    {WSI_TOKEN_HEAD_URI, HTTP_HEAD},
+};
+
+/* ---------- small helpers ---------- */
+
+static void close_free(uv_handle_t *handle) { free(handle); }
+
+static int append_pair(char **buf, size_t *len, const char *a, size_t alen, const char *b,
+                       size_t blen)
+{
+    char *grown = realloc(*buf, *len + alen + blen + 2);
+    if (!grown)
+        return -1;
+    memcpy(grown + *len, a, alen);
+    grown[*len + alen] = '\0';
+    memcpy(grown + *len + alen + 1, b, blen);
+    grown[*len + alen + 1 + blen] = '\0';
+    *buf = grown;
+    *len += alen + blen + 2;
+    return 0;
+}
+
+static const char *find_pair(const char *buf, size_t len, const char *name)
+{
+    size_t at = 0;
+    while (at < len) {
+        const char *key = buf + at;
+        const char *value = key + strlen(key) + 1;
+        if (strcmp(key, name) == 0)
+            return value;
+        at = (size_t)(value + strlen(value) + 1 - buf);
+    }
+    return NULL;
+}
+
+/* ---------- capturing a request out of lws ---------- */
+
+static http_method detect_method(struct lws *wsi, enum lws_token_indexes *token)
+{
+    for (size_t i = 0; i < sizeof method_tokens / sizeof method_tokens[0]; i++) {
+        if (lws_hdr_total_length(wsi, method_tokens[i].token) > 0) {
+            *token = method_tokens[i].token;
+            return method_tokens[i].method;
+        }
+    }
+    *token = WSI_TOKEN_GET_URI;
+    return HTTP_OTHER;
+}
+
+static int capture_query(http_request *req, struct lws *wsi)
+{
+    char fragment[HTTP_MAX_QUERY];
+    for (int n = 0;; n++) {
+        int flen = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, n);
+        if (flen <= 0)
+            return 0;
+        if (flen >= (int)sizeof fragment)
+            return -1;
+        int got = lws_hdr_copy_fragment(wsi, fragment, sizeof fragment, WSI_TOKEN_HTTP_URI_ARGS, n);
+        if (got < 0)
+            return -1;
+        char *eq = memchr(fragment, '=', (size_t)got);
+        size_t name_len = eq ? (size_t)(eq - fragment) : (size_t)got;
+        const char *value = eq ? eq + 1 : "";
+        size_t value_len = eq ? (size_t)got - name_len - 1 : 0;
+        if (append_pair(&req->query, &req->query_len, fragment, name_len, value, value_len))
+            return -1;
+    }
+}
+
+static int capture_headers(http_request *req, struct lws *wsi)
+{
+    char value[HTTP_MAX_HEADER];
+    for (size_t i = 0; i < sizeof captured_headers / sizeof captured_headers[0]; i++) {
+        int len = lws_hdr_total_length(wsi, captured_headers[i].token);
+        if (len <= 0 || len >= (int)sizeof value)
+            continue;
+        if (lws_hdr_copy(wsi, value, sizeof value, captured_headers[i].token) < 0)
+            continue;
+        if (append_pair(&req->headers, &req->headers_len, captured_headers[i].name,
+                        strlen(captured_headers[i].name), value, strlen(value)))
+            return -1;
+    }
+    static const char custom[] = "access-control-request-method:";
+    int len = lws_hdr_custom_length(wsi, custom, (int)strlen(custom));
+    if (len > 0 && len < (int)sizeof value &&
+        lws_hdr_custom_copy(wsi, value, sizeof value, custom, (int)strlen(custom)) >= 0) {
+        if (append_pair(&req->headers, &req->headers_len, "access-control-request-method",
+                        strlen("access-control-request-method"), value, strlen(value)))
+            return -1;
+    }
+    return 0;
+}
+
+static const http_route *find_route(http_server *server, const char *path)
+{
+    const http_route *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < server->route_count; i++) {
+        size_t len = strlen(server->routes[i].prefix);
+        if (strncmp(path, server->routes[i].prefix, len) == 0 && (!best || len > best_len)) {
+            best = &server->routes[i];
+            best_len = len;
+        }
+    }
+    return best;
+}
+
+static void request_free(http_request *req)
+{
+    if (!req)
+        return;
+    if (req->timer) {
+        uv_close((uv_handle_t *)req->timer, close_free);
+        req->timer = NULL;
+    }
+    free(req->path);
+    free(req->query);
+    free(req->headers);
+    free(req->body);
+    free(req->content_type);
+    free(req->extra_headers);
+    free(req->response);
+    free(req);
+}
+
+/* Copies what the route will need out of the lws headers. NULL when out of memory or too big. */
+static http_request *request_capture(http_server *server, struct lws *wsi)
+{
+    http_request *req = calloc(1, sizeof *req);
+    if (!req)
+        return NULL;
+    req->wsi = wsi;
+    req->server = server;
+    enum lws_token_indexes token;
+    req->method = detect_method(wsi, &token);
+    int path_len = lws_hdr_total_length(wsi, token);
+    if (path_len < 0 || path_len >= HTTP_MAX_PATH)
+        goto fail;
+    req->path = malloc((size_t)path_len + 1);
+    if (!req->path || lws_hdr_copy(wsi, req->path, path_len + 1, token) < 0)
+        goto fail;
+    if (capture_query(req, wsi) || capture_headers(req, wsi))
+        goto fail;
+    req->body = malloc(1);
+    if (!req->body)
+        goto fail;
+    req->body[0] = '\0';
+    lws_get_peer_simple(wsi, req->peer, sizeof req->peer);
+    return req;
+fail:
+    request_free(req);
+    return NULL;
+}
+
+/* ---------- answering ---------- */
+
+static void timeout_fired(uv_timer_t *timer)
+{
+    http_request *req = timer->data;
+    uv_close((uv_handle_t *)timer, close_free);
+    req->timer = NULL;
+    if (!req->answered && req->on_timeout)
+        req->on_timeout(req, req->timeout_data);
+}
+
+static void stop_timer(http_request *req)
+{
+    if (req->timer) {
+        uv_close((uv_handle_t *)req->timer, close_free);
+        req->timer = NULL;
+    }
+}
+
+int http_respond(http_request *req, int status, const char *content_type,
+                 const http_header *headers, const void *body, size_t len)
+{
+    if (req->answered)
+        return -1;
+    req->answered = 1;
+    stop_timer(req);
+    req->status = status;
+    int failed = 0;
+    if (content_type && !(req->content_type = strdup(content_type)))
+        failed = 1;
+    for (const http_header *h = headers; h && h->name && !failed; h++) {
+        char name[128];
+        int n = snprintf(name, sizeof name, "%s:", h->name);
+        if (n <= 0 || (size_t)n >= sizeof name ||
+            append_pair(&req->extra_headers, &req->extra_len, name, (size_t)n, h->value,
+                        strlen(h->value)))
+            failed = 1;
+    }
+    if (!failed && len) {
+        req->response = malloc(len);
+        if (req->response)
+            memcpy(req->response, body, len);
+        else
+            failed = 1;
+    }
+    req->response_len = failed ? 0 : len;
+    if (!req->wsi) {                   /* the client left meanwhile: nobody to write to */
+        request_free(req);
+        return failed ? -1 : 0;
+    }
+    if (failed) {
+        req->status = 500;
+        req->close_after = 1;
+    }
+    lws_callback_on_writable(req->wsi);
+    return failed ? -1 : 0;
+}
+
+/* Writes the headers, then the body in chunks. Returns -1 to close, 1 when done, 0 for more. */
+static int request_write(http_request *req, struct lws *wsi)
+{
+    http_server *server = req->server;
+    unsigned char *start = server->scratch + LWS_PRE;
+    unsigned char *end = server->scratch + sizeof server->scratch - 1;
+    if (!req->headers_sent) {
+        unsigned char *p = start;
+        if (lws_add_http_common_headers(wsi, (unsigned)req->status, req->content_type,
+                                        req->response_len, &p, end))
+            return -1;
+        size_t at = 0;
+        while (at < req->extra_len) {
+            const char *name = req->extra_headers + at;
+            const char *value = name + strlen(name) + 1;
+            if (lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                            (const unsigned char *)value, (int)strlen(value),
+                                            &p, end))
+                return -1;
+            at = (size_t)(value + strlen(value) + 1 - req->extra_headers);
+        }
+        if (req->close_after &&
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
+                                         5, &p, end))
+            return -1;
+        if (lws_finalize_write_http_header(wsi, start, &p, end))
+            return -1;
+        req->headers_sent = 1;
+        if (req->response_len == 0)
+            return 1;
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    size_t chunk = req->response_len - req->response_sent;
+    if (chunk > HTTP_WRITE_CHUNK)
+        chunk = HTTP_WRITE_CHUNK;
+    memcpy(start, req->response + req->response_sent, chunk);
+    req->response_sent += chunk;
+    int final = req->response_sent == req->response_len;
+    if (lws_write(wsi, start, chunk, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)chunk)
+        return -1;
+    if (final)
+        return 1;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+/* ---------- websockets ---------- */
+
+static void ws_free(http_ws *ws)
+{
+    http_ws_message *m = ws->head;
+    while (m) {
+        http_ws_message *next = m->next;
+        free(m);
+        m = next;
+    }
+    free(ws->rx);
+    free(ws);
+}
+
+int http_ws_send(http_ws *ws, const void *msg, size_t len, int binary)
+{
+    http_server *server = ws->server;
+    if (ws->closing || ws->queued_messages >= server->config.ws_queue_messages ||
+        ws->queued_bytes + len > server->config.ws_queue_bytes)
+        return -1;
+    http_ws_message *m = malloc(sizeof *m + LWS_PRE + len);
+    if (!m)
+        return -1;
+    m->next = NULL;
+    m->len = len;
+    m->binary = binary;
+    memcpy(m->bytes + LWS_PRE, msg, len);
+    if (ws->tail)
+        ws->tail->next = m;
+    else
+        ws->head = m;
+    ws->tail = m;
+    ws->queued_messages++;
+    ws->queued_bytes += len;
+    lws_callback_on_writable(ws->wsi);
+    return 0;
+}
+
+void http_ws_close(http_ws *ws, int code)
+{
+    if (ws->closing)
+        return;
+    ws->closing = 1;
+    ws->close_code = code;
+    lws_callback_on_writable(ws->wsi);
+}
+
+void http_ws_set_data(http_ws *ws, void *data) { ws->data = data; }
+void *http_ws_data(const http_ws *ws) { return ws->data; }
+size_t http_ws_queued_bytes(const http_ws *ws) { return ws->queued_bytes; }
+
+static int ws_write(http_ws *ws)
+{
+    http_ws_message *m = ws->head;
+    if (!m) {
+        if (!ws->closing)
+            return 0;
+        lws_close_reason(ws->wsi, (enum lws_close_status)ws->close_code, NULL, 0);
+        return -1;
+    }
+    ws->head = m->next;
+    if (!ws->head)
+        ws->tail = NULL;
+    ws->queued_messages--;
+    ws->queued_bytes -= m->len;
+    int n = lws_write(ws->wsi, m->bytes + LWS_PRE, m->len,
+                      m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+    free(m);
+    if (n < 0)
+        return -1;
+    if (ws->head || ws->closing)
+        lws_callback_on_writable(ws->wsi);
+    return 0;
+}
+
+/* Gathers fragments into one message, bounded by max_ws_message. Returns -1 to close. */
+static int ws_receive(http_ws *ws, struct lws *wsi, const uint8_t *in, size_t len)
+{
+    size_t limit = ws->server->config.max_ws_message;
+    int whole = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+    if (ws->rx_len + len > limit) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
+        return -1;
+    }
+    if (whole && ws->rx_len == 0) {    /* the common case: no copy */
+        if (!ws->closing)
+            ws->route->on_ws_message(ws, in, len, lws_frame_is_binary(wsi), ws->route->data);
+        return 0;
+    }
+    if (ws->rx_len + len > ws->rx_cap) {
+        size_t cap = ws->rx_cap ? ws->rx_cap * 2 : 4096;
+        while (cap < ws->rx_len + len)
+            cap *= 2;
+        if (cap > limit)
+            cap = limit;
+        uint8_t *grown = realloc(ws->rx, cap);
+        if (!grown)
+            return -1;
+        ws->rx = grown;
+        ws->rx_cap = cap;
+    }
+    memcpy(ws->rx + ws->rx_len, in, len);
+    ws->rx_len += len;
+    if (!whole)
+        return 0;
+    if (!ws->closing)
+        ws->route->on_ws_message(ws, ws->rx, ws->rx_len, lws_frame_is_binary(wsi),
+                                 ws->route->data);
+    free(ws->rx);                      /* idle sockets keep no buffer */
+    ws->rx = NULL;
+    ws->rx_len = ws->rx_cap = 0;
+    return 0;
+}
+
+/* ---------- the lws callback ---------- */
+
+static void request_gone(http_conn *conn)
+{
+    http_request *req = conn->req;
+    conn->req = NULL;
+    if (!req)
+        return;
+    req->wsi = NULL;
+    if (!req->answered && req->on_gone) {
+        void (*on_gone)(http_request *, void *) = req->on_gone;
+        req->on_gone = NULL;
+        on_gone(req, req->gone_data);
+        request_free(req);
+    } else if (req->answered) {
+        request_free(req);
+    }
+    /* unanswered and no gone callback: the route still holds it; http_respond frees it */
+}
+
+static int request_dispatch(http_request *req)
+{
+    /* a held request must not be killed by lws' content timeout */
+    lws_set_timeout(req->wsi, NO_PENDING_TIMEOUT, 0);
+    req->route->on_request(req, req->route->data);
+    return 0;
+}
+
+static int on_http(http_server *server, http_conn *conn, struct lws *wsi)
+{
+    http_request *req = request_capture(server, wsi);
+    if (!req)
+        return -1;
+    conn->req = req;
+    req->route = find_route(server, req->path);
+    if (!req->route) {
+        http_respond(req, 404, "text/plain", NULL, "not found", 9);
+        return 0;
+    }
+    const char *te = http_request_header(req, "transfer-encoding");
+    const char *cl = http_request_header(req, "content-length");
+    if (te) {                          /* chunked uploads are not accepted: say so, then close */
+        req->close_after = 1;
+        http_respond(req, 411, "text/plain", NULL, "length required", 15);
+        return 0;
+    }
+    if (cl) {
+        char *endp;
+        unsigned long long n = strtoull(cl, &endp, 10);
+        if (*endp || n > req->route->max_body) {
+            req->close_after = 1;
+            http_respond(req, 413, "text/plain", NULL, "payload too large", 17);
+            return 0;
+        }
+        req->body_expected = (size_t)n;
+    }
+    if (req->body_expected == 0)
+        return request_dispatch(req);
+    return 0;                          /* wait for LWS_CALLBACK_HTTP_BODY */
+}
+
+static int on_http_body(http_conn *conn, const uint8_t *in, size_t len)
+{
+    http_request *req = conn->req;
+    if (!req || req->answered)
+        return 0;
+    if (req->body_len + len > req->body_expected)
+        return -1;
+    uint8_t *grown = realloc(req->body, req->body_len + len + 1);
+    if (!grown)
+        return -1;
+    req->body = grown;
+    memcpy(req->body + req->body_len, in, len);
+    req->body_len += len;
+    req->body[req->body_len] = '\0';
+    return 0;
+}
+
+static int on_ws_filter(http_server *server, http_conn *conn, struct lws *wsi)
+{
+    http_request *req = request_capture(server, wsi);
+    if (!req)
+        return -1;
+    req->route = find_route(server, req->path);
+    if (!req->route || !req->route->on_ws_open || !req->route->on_ws_message ||
+        !req->route->on_ws_close ||
+        (server->config.max_connections && server->connections > server->config.max_connections)) {
+        request_free(req);
+        return -1;
+    }
+    conn->upgrade = req;
+    return 0;
+}
+
+static int on_ws_established(http_server *server, http_conn *conn, struct lws *wsi)
+{
+    http_request *req = conn->upgrade;
+    conn->upgrade = NULL;
+    if (!req)
+        return -1;
+    http_ws *ws = calloc(1, sizeof *ws);
+    if (!ws) {
+        request_free(req);
+        return -1;
+    }
+    ws->wsi = wsi;
+    ws->server = server;
+    ws->route = req->route;
+    conn->ws = ws;
+    int refused = req->route->on_ws_open(ws, req, req->route->data);
+    request_free(req);
+    if (refused) {
+        conn->ws = NULL;
+        ws_free(ws);
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, NULL, 0);
+        return -1;
+    }
+    ws->opened = 1;
+    return 0;
+}
+
+static void on_ws_closed(http_conn *conn)
+{
+    http_ws *ws = conn->ws;
+    conn->ws = NULL;
+    if (!ws)
+        return;
+    if (ws->opened)
+        ws->route->on_ws_close(ws, ws->route->data);
+    ws_free(ws);
+}
+
+static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len)
+{
+    http_conn *conn = user;
+    struct lws_context *context = lws_get_context(wsi);
+    http_server *server = context ? lws_context_user(context) : NULL;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        if (conn->req)                 /* pipelined while the last is unanswered: refuse */
+            return -1;
+        return on_http(server, conn, wsi);
+    case LWS_CALLBACK_HTTP_BODY:
+        return on_http_body(conn, in, len);
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (!conn->req || conn->req->answered)
+            return 0;
+        if (conn->req->body_len != conn->req->body_expected)
+            return -1;
+        return request_dispatch(conn->req);
+    case LWS_CALLBACK_HTTP_WRITEABLE: {
+        http_request *req = conn->req;
+        if (!req || !req->answered)
+            return 0;
+        int done = request_write(req, wsi);
+        if (done == 0)
+            return 0;
+        int close_after = req->close_after || done < 0;
+        conn->req = NULL;
+        request_free(req);
+        if (close_after)
+            return -1;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL: /* lws frees `user` after this one */
+        if (conn)
+            request_gone(conn);
+        return 0;
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return on_ws_filter(server, conn, wsi);
+    case LWS_CALLBACK_ESTABLISHED:
+        return on_ws_established(server, conn, wsi);
+    case LWS_CALLBACK_RECEIVE:
+        if (!conn->ws)
+            return -1;
+        return ws_receive(conn->ws, wsi, in, len);
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (!conn->ws)
+            return -1;
+        return ws_write(conn->ws);
+    case LWS_CALLBACK_CLOSED:
+        on_ws_closed(conn);
+        return 0;
+    case LWS_CALLBACK_WSI_CREATE:
+        if (server)
+            server->connections++;
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (server && server->connections)
+            server->connections--;
+        if (conn) {                    /* whatever is left when the connection ends */
+            request_gone(conn);
+            on_ws_closed(conn);
+            if (conn->upgrade) {
+                request_free(conn->upgrade);
+                conn->upgrade = NULL;
+            }
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* ---------- public ---------- */
+
+http_server *http_server_new(uv_loop_t *loop, const http_server_config *config)
+{
+    http_server *server = calloc(1, sizeof *server);
+    if (!server)
+        return NULL;
+    server->loop = loop;
+    server->config = *config;
+    server->protocols[0] = (struct lws_protocols){
+        .name = "http",
+        .callback = http_callback,
+        .per_session_data_size = sizeof(http_conn),
+        /* small receive buffers keep idle sockets cheap; bigger messages arrive in fragments */
+        .rx_buffer_size = 1024,
+    };
+    lws_set_log_level(LLL_ERR, NULL);
+    void *foreign_loops[1] = {loop};
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = config->port;
+    info.iface = config->host;
+    info.protocols = server->protocols;
+    info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_VALIDATE_UTF8;
+    if (config->host && strchr(config->host, '.'))  /* an IPv4 address binds only on v4 */
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.foreign_loops = foreign_loops;
+    info.user = server;
+    info.pt_serv_buf_size = 8192;
+    info.timeout_secs = 30;
+    info.keepalive_timeout = 30;
+    server->context = lws_create_context(&info);
+    if (!server->context) {
+        fprintf(stderr, "level=error module=http msg=\"cannot listen\" port=%d\n", config->port);
+        free(server);
+        return NULL;
+    }
+    return server;
+}
+
+int http_server_add_route(http_server *server, const http_route *route)
+{
+    if (server->route_count >= HTTP_MAX_ROUTES || !route->on_request || !route->prefix)
+        return -1;
+    char *prefix = strdup(route->prefix);
+    if (!prefix)
+        return -1;
+    server->routes[server->route_count] = *route;
+    server->routes[server->route_count].prefix = prefix;
+    server->route_count++;
+    return 0;
+}
+
+void http_server_free(http_server *server)
+{
+    if (!server)
+        return;
+    lws_context_destroy(server->context);
+    for (size_t i = 0; i < server->route_count; i++)
+        free((char *)server->routes[i].prefix);
+    free(server);
+}
+
+http_method http_request_method(const http_request *req) { return req->method; }
+const char *http_request_path(const http_request *req) { return req->path; }
+const char *http_request_peer(const http_request *req) { return req->peer; }
+
+const char *http_request_query(const http_request *req, const char *name)
+{
+    return find_pair(req->query, req->query_len, name);
+}
+
+const char *http_request_header(const http_request *req, const char *name)
+{
+    return find_pair(req->headers, req->headers_len, name);
+}
+
+const uint8_t *http_request_body(const http_request *req, size_t *len)
+{
+    *len = req->body_len;
+    return req->body;
+}
+
+void http_request_on_gone(http_request *req, void (*on_gone)(http_request *, void *), void *data)
+{
+    req->on_gone = on_gone;
+    req->gone_data = data;
+}
+
+int http_request_set_timeout(http_request *req, uint64_t ms,
+                             void (*on_timeout)(http_request *, void *), void *data)
+{
+    if (!req->timer) {
+        uv_timer_t *timer = malloc(sizeof *timer);
+        if (!timer || uv_timer_init(req->server->loop, timer)) {
+            free(timer);
+            return -1;
+        }
+        req->timer = timer;
+        timer->data = req;
+    }
+    req->on_timeout = on_timeout;
+    req->timeout_data = data;
+    uv_timer_start(req->timer, timeout_fired, ms, 0);
+    return 0;
+}

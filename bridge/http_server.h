@@ -1,0 +1,107 @@
+/* http_server: a small HTTP/1.1 and websocket server on libwebsockets, run by the caller's libuv
+ * loop. Requests are routed by path prefix and may be answered later (after a database reply, or
+ * when data arrives for a long poll); websockets get a bounded, owned send queue. It knows nothing
+ * of the protocols above it (Engine.IO, REST): those are routes. Single-threaded, like the loop. */
+#ifndef HTTP_SERVER_H
+#define HTTP_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct http_server http_server;
+typedef struct http_request http_request;
+typedef struct http_ws http_ws;
+
+typedef enum http_method {
+    HTTP_GET,
+    HTTP_POST,
+    HTTP_PUT,
+    HTTP_PATCH,
+    HTTP_DELETE,
+    HTTP_OPTIONS,
+    HTTP_HEAD,
+    HTTP_OTHER
+} http_method;
+
+/* One extra response header; arrays of them end with a {NULL, NULL} entry. */
+typedef struct http_header {
+    const char *name;  /* e.g. "Access-Control-Allow-Origin", without the colon */
+    const char *value;
+} http_header;
+
+/* A route: what to do with requests whose path starts with `prefix`. The longest matching prefix
+ * wins, so "/socket.io/" -> Engine.IO and "/" -> REST and static files fit together. */
+typedef struct http_route {
+    const char *prefix;    /* copied; "/" catches every path no longer prefix claims */
+    size_t max_body;       /* a longer request body is answered 413 and never reaches the route */
+    /* Required. The route owns `req` until it calls http_respond (now or later). */
+    void (*on_request)(http_request *req, void *data);
+    /* NULL refuses websocket upgrades on this route. Called once the handshake is done; a
+     * non-zero return closes the socket (on_ws_close is then not called). `req` gives the path,
+     * query and headers of the upgrade request and is valid only during the call. */
+    int (*on_ws_open)(http_ws *ws, const http_request *req, void *data);
+    /* One whole message (fragments are reassembled, at most max_ws_message bytes). */
+    void (*on_ws_message)(http_ws *ws, const uint8_t *msg, size_t len, int binary, void *data);
+    /* Exactly once for every opened websocket, whoever closed it; `ws` is freed right after. */
+    void (*on_ws_close)(http_ws *ws, void *data);
+    void *data;            /* passed to every callback above */
+} http_route;
+
+typedef struct http_server_config {
+    const char *host;          /* interface to bind, e.g. "127.0.0.1"; NULL binds all */
+    int port;                  /* TCP port */
+    size_t max_ws_message;     /* larger incoming websocket messages close the socket (1009) */
+    size_t ws_queue_messages;  /* per-websocket send queue bounds: http_ws_send fails beyond */
+    size_t ws_queue_bytes;
+    unsigned max_connections;  /* 0: limited by the process fd limit only */
+} http_server_config;
+
+/* Starts listening on `loop`. Returns NULL (and logs why) when the port can't be bound. */
+http_server *http_server_new(uv_loop_t *loop, const http_server_config *config);
+/* Adds a route (copied). Returns 0, or -1 if the table is full or the route has no on_request. */
+int http_server_add_route(http_server *server, const http_route *route);
+/* Stops listening and closes every connection: pending requests get their gone callback and
+ * open websockets their on_ws_close. The caller then runs the loop until its handles close. */
+void http_server_free(http_server *server);
+
+/* --- requests: valid from on_request until http_respond or the gone callback --- */
+http_method http_request_method(const http_request *req);
+/* The decoded path without the query, e.g. "/socket.io/". Never NULL. */
+const char *http_request_path(const http_request *req);
+/* The decoded value of query parameter `name` ("" when given without a value), or NULL. */
+const char *http_request_query(const http_request *req, const char *name);
+/* A request header by lower-case name, or NULL. Captured: host, origin, content-type,
+ * content-length, authorization, cookie, user-agent, accept, referer, x-forwarded-for,
+ * access-control-request-method, access-control-request-headers. */
+const char *http_request_header(const http_request *req, const char *name);
+/* The request body (NUL-terminated for convenience; *len excludes the NUL). Never NULL. */
+const uint8_t *http_request_body(const http_request *req, size_t *len);
+/* The peer's address as text, e.g. "127.0.0.1". Never NULL. */
+const char *http_request_peer(const http_request *req);
+/* Asks to be told if the client goes away before the answer; `req` is freed once on_gone
+ * returns, and must not be answered from it. Replaces an earlier setting. */
+void http_request_on_gone(http_request *req, void (*on_gone)(http_request *req, void *data),
+                          void *data);
+/* Holds a request for at most `ms` milliseconds: then on_timeout is called, and it must answer.
+ * Returns 0, or -1 on allocation failure (nothing changed). A later call replaces the timer. */
+int http_request_set_timeout(http_request *req, uint64_t ms,
+                             void (*on_timeout)(http_request *req, void *data), void *data);
+/* Answers `req`: status, content type (NULL: none), extra headers ({NULL, NULL}-terminated, or
+ * NULL) and a body that is copied. `req` belongs to the server afterwards. Returns 0, or -1 when
+ * out of memory (the connection is then closed and the request freed). */
+int http_respond(http_request *req, int status, const char *content_type,
+                 const http_header *headers, const void *body, size_t len);
+
+/* --- websockets: valid from on_ws_open until on_ws_close returns --- */
+/* Queues one message (copied). Returns 0, or -1 if the socket is closing or the queue is full;
+ * nothing is queued then, and the caller decides (usually: close a slow reader). */
+int http_ws_send(http_ws *ws, const void *msg, size_t len, int binary);
+/* Closes after the queued messages are written, with a websocket close code (1000: normal).
+ * on_ws_close follows later. Messages received meanwhile are dropped. */
+void http_ws_close(http_ws *ws, int code);
+void http_ws_set_data(http_ws *ws, void *data);  /* the owner's pointer for this socket */
+void *http_ws_data(const http_ws *ws);
+size_t http_ws_queued_bytes(const http_ws *ws);
+
+#endif
