@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Unit tests of the web client's stores (Vitest): merging by id, ordering by seq, unread counts,
+# receipts, catch-up paging, sessions. Needs no server.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../../web"
+if [ ! -f node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+exec npx --no-install vitest run --reporter=default
