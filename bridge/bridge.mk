@@ -1,0 +1,37 @@
+# The bridge (bridge/pgchat-bridge), built with its own variables and explicit rules, since PGXS
+# owns CFLAGS and OBJS.
+#   make bridge/pgchat-bridge        the bridge
+#   make bridge/pgchat-bridge-asan   the same with AddressSanitizer and UBSan (tests: BRIDGE_ASAN=1)
+
+BRIDGE_CC ?= cc
+BRIDGE_CFLAGS = -std=c11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	-Wno-missing-field-initializers -I$(shell pg_config --includedir)
+BRIDGE_LIBS = -lwebsockets -luv -ljansson -lhiredis -L$(shell pg_config --libdir) -lpq
+BRIDGE_SRCS = bridge/main.c bridge/config.c bridge/log.c bridge/db.c bridge/errors.c \
+	bridge/rest.c bridge/rest_params.c bridge/health.c bridge/static.c bridge/http_server.c
+BRIDGE_HEADERS = bridge/config.h bridge/log.h bridge/db.h bridge/errors.h bridge/rest.h \
+	bridge/rest_routes.h bridge/rest_params.h bridge/health.h bridge/static.h bridge/http_server.h
+BRIDGE_OBJS = $(BRIDGE_SRCS:bridge/%.c=bridge/build/bridge/%.o)
+BRIDGE_ASAN_OBJS = $(BRIDGE_SRCS:bridge/%.c=bridge/build/bridge-asan/%.o)
+
+all: bridge/pgchat-bridge
+RUN_PREREQUISITES += bridge/pgchat-bridge
+TEST_PREREQUISITES += bridge/pgchat-bridge
+
+bridge/build/bridge/%.o: bridge/%.c $(BRIDGE_HEADERS)
+	@mkdir -p $(dir $@)
+	$(BRIDGE_CC) $(BRIDGE_CFLAGS) -c $< -o $@
+
+bridge/build/bridge-asan/%.o: bridge/%.c $(BRIDGE_HEADERS)
+	@mkdir -p $(dir $@)
+	$(BRIDGE_CC) $(BRIDGE_CFLAGS) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -c $< -o $@
+
+bridge/pgchat-bridge: $(BRIDGE_OBJS)
+	$(BRIDGE_CC) $(BRIDGE_CFLAGS) -o $@ $^ $(BRIDGE_LIBS)
+
+bridge/pgchat-bridge-asan: $(BRIDGE_ASAN_OBJS)
+	$(BRIDGE_CC) $(BRIDGE_CFLAGS) -fsanitize=address,undefined -o $@ $^ $(BRIDGE_LIBS)
+
+.PHONY: bridge-clean
+bridge-clean:
+	rm -rf bridge/build/bridge bridge/build/bridge-asan bridge/pgchat-bridge bridge/pgchat-bridge-asan

@@ -1,0 +1,271 @@
+/* Configuration of the bridge from PGCHAT_* variables and flags (see config.h). */
+#include "config.h"
+#include "log.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char config_usage[] =
+    "usage: pgchat-bridge [options]\n"
+    "  --port N              HTTP port (PGCHAT_PORT, default 5000)\n"
+    "  --listen ADDR         interface to bind (PGCHAT_LISTEN, default all)\n"
+    "  --database-url URL    libpq URL or conninfo (PGCHAT_DATABASE_URL; default built from\n"
+    "                        PGCHAT_SOCKET_DIR, PGCHAT_PG_PORT, PGCHAT_DATABASE, PGCHAT_DB_USER)\n"
+    "  --redis-url URL       redis://host:port (PGCHAT_REDIS_URL)\n"
+    "  --web-root DIR        the web build to serve (PGCHAT_WEB_ROOT, default web/dist)\n"
+    "  --cors-origins LIST   comma-separated origins, or * (PGCHAT_CORS_ORIGINS)\n"
+    "  --pool-size N         database connections (PGCHAT_DB_POOL_SIZE, default 4)\n"
+    "  --slow-pool-size N    connections for register/login (PGCHAT_DB_SLOW_POOL_SIZE, default 2)\n"
+    "  --max-body BYTES      request body limit (PGCHAT_MAX_BODY, default 1048576)\n"
+    "  --drain-seconds N     SIGTERM grace for requests in flight (PGCHAT_DRAIN_SECONDS, 10)\n"
+    "  --log-level LEVEL     debug, info, warn or error (PGCHAT_LOG_LEVEL, default info)\n";
+
+static int config_set_string(char **slot, const char *value)
+{
+    char *copy = strdup(value);
+    if (!copy)
+        return -1;
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+static int config_parse_int(const char *name, const char *text, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno || end == text || *end != '\0' || value < min || value > max) {
+        fprintf(stderr, "pgchat-bridge: %s must be a whole number from %ld to %ld, not \"%s\"\n",
+                name, min, max, text);
+        return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+static void config_clear_origins(struct config *config)
+{
+    for (int i = 0; i < config->origin_count; i++)
+        free(config->origins[i]);
+    config->origin_count = 0;
+}
+
+static int config_parse_origins(struct config *config, const char *list)
+{
+    config_clear_origins(config);
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ", ");
+        if (len == 0)
+            break;
+        if (config->origin_count == CONFIG_MAX_ORIGINS) {
+            fprintf(stderr, "pgchat-bridge: at most %d CORS origins\n", CONFIG_MAX_ORIGINS);
+            return -1;
+        }
+        char *origin = strndup(p, len);
+        if (!origin)
+            return -1;
+        config->origins[config->origin_count++] = origin;
+        p += len;
+    }
+    return 0;
+}
+
+/* Builds the conninfo from the parts the project's scripts export, quoting each value. */
+static char *config_default_conninfo(void)
+{
+    const char *parts[][2] = {
+        {"host", getenv("PGCHAT_SOCKET_DIR")},
+        {"port", getenv("PGCHAT_PG_PORT")},
+        {"dbname", getenv("PGCHAT_DATABASE") ? getenv("PGCHAT_DATABASE") : "pgchat"},
+        {"user", getenv("PGCHAT_DB_USER") ? getenv("PGCHAT_DB_USER") : "pgchat_bridge"},
+        {"application_name", "pgchat-bridge"},
+    };
+    char buffer[2048];
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        const char *value = parts[i][1];
+        if (!value || !value[0])
+            continue;
+        int n = snprintf(buffer + used, sizeof(buffer) - used, "%s%s='", used ? " " : "", parts[i][0]);
+        if (n < 0 || (size_t)n >= sizeof(buffer) - used)
+            return NULL;
+        used += (size_t)n;
+        for (const char *c = value; *c; c++) {
+            if (used + 3 >= sizeof(buffer))
+                return NULL;
+            if (*c == '\'' || *c == '\\')
+                buffer[used++] = '\\';
+            buffer[used++] = *c;
+        }
+        buffer[used++] = '\'';
+        buffer[used] = '\0';
+    }
+    return strdup(buffer);
+}
+
+enum config_option {
+    OPT_PORT = 256, OPT_LISTEN, OPT_DATABASE_URL, OPT_REDIS_URL, OPT_WEB_ROOT, OPT_CORS_ORIGINS,
+    OPT_POOL_SIZE, OPT_SLOW_POOL_SIZE, OPT_MAX_BODY, OPT_DRAIN_SECONDS, OPT_LOG_LEVEL, OPT_HELP,
+};
+
+/* One setting, whichever source it came from. */
+static int config_apply(struct config *config, int option, const char *name, const char *value)
+{
+    long number;
+    switch (option) {
+    case OPT_PORT:
+        if (config_parse_int(name, value, 1, 65535, &number))
+            return -1;
+        config->port = (int)number;
+        return 0;
+    case OPT_LISTEN:
+        return config_set_string(&config->listen, value);
+    case OPT_DATABASE_URL:
+        return config_set_string(&config->database_url, value);
+    case OPT_REDIS_URL:
+        return config_set_string(&config->redis_url, value);
+    case OPT_WEB_ROOT:
+        return config_set_string(&config->web_root, value);
+    case OPT_CORS_ORIGINS:
+        return config_parse_origins(config, value);
+    case OPT_POOL_SIZE:
+        if (config_parse_int(name, value, 1, 64, &number))
+            return -1;
+        config->pool_size = (int)number;
+        return 0;
+    case OPT_SLOW_POOL_SIZE:
+        if (config_parse_int(name, value, 1, 16, &number))
+            return -1;
+        config->slow_pool_size = (int)number;
+        return 0;
+    case OPT_MAX_BODY:
+        if (config_parse_int(name, value, 1024, 64L * 1024 * 1024, &number))
+            return -1;
+        config->max_body = (size_t)number;
+        return 0;
+    case OPT_DRAIN_SECONDS:
+        if (config_parse_int(name, value, 0, 600, &number))
+            return -1;
+        config->drain_seconds = (int)number;
+        return 0;
+    case OPT_LOG_LEVEL:
+        if (log_set_level_name(value)) {
+            fprintf(stderr, "pgchat-bridge: %s must be debug, info, warn or error\n", name);
+            return -1;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+static const struct { const char *env; int option; } config_env[] = {
+    {"PGCHAT_PORT", OPT_PORT},
+    {"PGCHAT_LISTEN", OPT_LISTEN},
+    {"PGCHAT_DATABASE_URL", OPT_DATABASE_URL},
+    {"PGCHAT_REDIS_URL", OPT_REDIS_URL},
+    {"PGCHAT_WEB_ROOT", OPT_WEB_ROOT},
+    {"PGCHAT_CORS_ORIGINS", OPT_CORS_ORIGINS},
+    {"PGCHAT_DB_POOL_SIZE", OPT_POOL_SIZE},
+    {"PGCHAT_DB_SLOW_POOL_SIZE", OPT_SLOW_POOL_SIZE},
+    {"PGCHAT_MAX_BODY", OPT_MAX_BODY},
+    {"PGCHAT_DRAIN_SECONDS", OPT_DRAIN_SECONDS},
+    {"PGCHAT_LOG_LEVEL", OPT_LOG_LEVEL},
+};
+
+static const struct option config_flags[] = {
+    {"port", required_argument, NULL, OPT_PORT},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"database-url", required_argument, NULL, OPT_DATABASE_URL},
+    {"redis-url", required_argument, NULL, OPT_REDIS_URL},
+    {"web-root", required_argument, NULL, OPT_WEB_ROOT},
+    {"cors-origins", required_argument, NULL, OPT_CORS_ORIGINS},
+    {"pool-size", required_argument, NULL, OPT_POOL_SIZE},
+    {"slow-pool-size", required_argument, NULL, OPT_SLOW_POOL_SIZE},
+    {"max-body", required_argument, NULL, OPT_MAX_BODY},
+    {"drain-seconds", required_argument, NULL, OPT_DRAIN_SECONDS},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+int config_load(struct config *config, int argc, char **argv)
+{
+    memset(config, 0, sizeof(*config));
+    config->port = 5000;
+    config->pool_size = 4;
+    config->slow_pool_size = 2;
+    config->max_body = 1024 * 1024;
+    config->drain_seconds = 10;
+    if (config_set_string(&config->web_root, "web/dist"))
+        return -1;
+
+    for (size_t i = 0; i < sizeof(config_env) / sizeof(config_env[0]); i++) {
+        const char *value = getenv(config_env[i].env);
+        if (value && value[0] && config_apply(config, config_env[i].option, config_env[i].env, value))
+            return -1;
+    }
+
+    optind = 1;
+    int option;
+    while ((option = getopt_long(argc, argv, "", config_flags, NULL)) != -1) {
+        if (option == OPT_HELP) {
+            fputs(config_usage, stdout);
+            return 1;
+        }
+        if (option == '?' || option == ':') {
+            fputs(config_usage, stderr);
+            return -1;
+        }
+        char name[64];
+        for (const struct option *flag = config_flags; flag->name; flag++) {
+            if (flag->val == option)
+                snprintf(name, sizeof(name), "--%s", flag->name);
+        }
+        if (config_apply(config, option, name, optarg))
+            return -1;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "pgchat-bridge: unexpected argument \"%s\"\n", argv[optind]);
+        return -1;
+    }
+    if (!config->database_url) {
+        config->database_url = config_default_conninfo();
+        if (!config->database_url) {
+            fprintf(stderr, "pgchat-bridge: database settings too long\n");
+            return -1;
+        }
+    }
+    if (config->redis_url && strncmp(config->redis_url, "redis://", 8) != 0) {
+        fprintf(stderr, "pgchat-bridge: the Redis URL must start with redis://\n");
+        return -1;
+    }
+    return 0;
+}
+
+void config_free(struct config *config)
+{
+    free(config->listen);
+    free(config->database_url);
+    free(config->redis_url);
+    free(config->web_root);
+    config_clear_origins(config);
+    memset(config, 0, sizeof(*config));
+}
+
+int config_origin_allowed(const struct config *config, const char *origin)
+{
+    if (!origin)
+        return 0;
+    for (int i = 0; i < config->origin_count; i++) {
+        if (strcmp(config->origins[i], "*") == 0 || strcmp(config->origins[i], origin) == 0)
+            return 1;
+    }
+    return 0;
+}

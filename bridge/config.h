@@ -1,0 +1,34 @@
+/* Configuration of the bridge: defaults, then PGCHAT_* environment variables, then command-line
+ * flags, each overriding the one before. Every value is checked once here, so the rest of the
+ * bridge can trust it. */
+#ifndef BRIDGE_CONFIG_H
+#define BRIDGE_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_MAX_ORIGINS 16
+
+struct config {
+    int port;                  /* HTTP port, PGCHAT_PORT, default 5000 */
+    char *listen;              /* interface to bind, PGCHAT_LISTEN; NULL: all */
+    char *database_url;        /* libpq conninfo or URL, PGCHAT_DATABASE_URL or built from parts */
+    char *redis_url;           /* redis://host:port, PGCHAT_REDIS_URL; NULL: no Redis */
+    char *web_root;            /* the web build, PGCHAT_WEB_ROOT, default web/dist */
+    char *origins[CONFIG_MAX_ORIGINS]; /* CORS origins, PGCHAT_CORS_ORIGINS, comma-separated */
+    int origin_count;
+    int pool_size;             /* connections for ordinary calls, PGCHAT_DB_POOL_SIZE, default 4 */
+    int slow_pool_size;        /* connections for register and login, PGCHAT_DB_SLOW_POOL_SIZE, 2 */
+    size_t max_body;           /* request body limit in bytes, PGCHAT_MAX_BODY, default 1 MiB */
+    int drain_seconds;         /* SIGTERM waits this long for requests in flight, default 10 */
+};
+
+/* Fills config from the environment and argv. Returns 0, 1 when --help was printed (the caller
+ * exits 0), or -1 after printing what is wrong to stderr. The caller frees with config_free,
+ * whatever the result. */
+int config_load(struct config *config, int argc, char **argv);
+void config_free(struct config *config);
+
+/* Whether origin is one of the configured CORS origins ("*" allows every origin). */
+int config_origin_allowed(const struct config *config, const char *origin);
+
+#endif
