@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The private services of one pgchat instance: a PostgreSQL cluster and a redis-server under
 # .data/<instance>, on their own ports, touching no system service.
-#   services.sh start | stop | status | reset | env | run
+#   services.sh start | stop | status | reset | env | run | bridge-start | bridge-stop
 # "run" starts everything and stays in the foreground until Ctrl-C, then stops all of it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -92,6 +92,42 @@ redis_stop() {
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
 }
 
+# The bridge (bridge/pgchat-bridge, built by make), in the background with a pid file; its
+# settings come from this instance's environment (see bridge/config.c).
+bridge_pidfile() { printf '%s/bridge.pid' "$PGCHAT_DATA"; }
+bridge_running() { [ -f "$(bridge_pidfile)" ] && kill -0 "$(cat "$(bridge_pidfile)")" 2>/dev/null; }
+
+bridge_start() {
+  local binary="$PGCHAT_ROOT/bridge/pgchat-bridge"
+  bridge_running && return 0
+  if [ ! -x "$binary" ]; then
+    echo "services: no bridge binary yet (make bridge/pgchat-bridge); not starting it" >&2
+    return 0
+  fi
+  mkdir -p "$PGCHAT_LOG_DIR"
+  PGCHAT_REDIS_URL=${PGCHAT_REDIS_URL:-redis://127.0.0.1:$PGCHAT_REDIS_PORT} \
+  PGCHAT_WEB_ROOT=${PGCHAT_WEB_ROOT:-$PGCHAT_ROOT/web/dist} \
+    "$binary" >>"$PGCHAT_LOG_DIR/bridge.log" 2>&1 &
+  echo $! >"$(bridge_pidfile)"
+  for _ in $(seq 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$PGCHAT_PORT/health" && return 0
+    kill -0 "$(cat "$(bridge_pidfile)")" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "services: the bridge did not start, see $PGCHAT_LOG_DIR/bridge.log" >&2
+  return 1
+}
+
+bridge_stop() {
+  bridge_running || { rm -f "$(bridge_pidfile)"; return 0; }
+  local pid
+  pid=$(cat "$(bridge_pidfile)")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  rm -f "$(bridge_pidfile)"
+}
+
 print_env() {
   cat <<ENV
 export PGHOST='$PGCHAT_SOCKET_DIR'
@@ -107,17 +143,21 @@ case "${1:-}" in
   start)
     pg_start
     redis_start
-    echo "services: postgres on port $PGCHAT_PG_PORT (socket $PGCHAT_SOCKET_DIR), redis on port $PGCHAT_REDIS_PORT"
+    bridge_start
+    echo "services: postgres on port $PGCHAT_PG_PORT (socket $PGCHAT_SOCKET_DIR), redis on port $PGCHAT_REDIS_PORT, bridge on port $PGCHAT_PORT"
     ;;
   stop)
+    bridge_stop
     redis_stop
     pg_stop
     ;;
   status)
     pg_running && echo "postgres: running on port $PGCHAT_PG_PORT" || echo "postgres: stopped"
     redis_running && echo "redis: running on port $PGCHAT_REDIS_PORT" || echo "redis: stopped"
+    bridge_running && echo "bridge: running on port $PGCHAT_PORT" || echo "bridge: stopped"
     ;;
   reset)
+    bridge_stop
     redis_stop
     pg_stop
     rm -rf "$PGCHAT_DATA"
@@ -127,14 +167,21 @@ case "${1:-}" in
     print_env
     ;;
   run)
-    trap 'echo; echo "services: stopping"; redis_stop; pg_stop; exit 0' INT TERM
+    trap 'echo; echo "services: stopping"; bridge_stop; redis_stop; pg_stop; exit 0' INT TERM
     pg_start
     redis_start
+    bridge_start
     echo "services: postgres on port $PGCHAT_PG_PORT, redis on port $PGCHAT_REDIS_PORT; Ctrl-C stops all"
     while true; do sleep 3600 & wait $!; done
     ;;
+  bridge-start)
+    bridge_start
+    ;;
+  bridge-stop)
+    bridge_stop
+    ;;
   *)
-    echo "usage: $0 start|stop|status|reset|env|run" >&2
+    echo "usage: $0 start|stop|status|reset|env|run|bridge-start|bridge-stop" >&2
     exit 2
     ;;
 esac
