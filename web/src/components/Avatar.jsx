@@ -2,6 +2,7 @@
 // the id, with an optional online dot.
 import { useState } from 'react';
 import { initials } from '../lib/format.js';
+import Icon from './Icon.jsx';
 
 const COLORS = ['#00a884', '#5f66cd', '#d3396d', '#e26b3d', '#3b8fd6', '#8a6ad3', '#16a3a3', '#b5852c'];
 
@@ -19,7 +20,7 @@ export default function Avatar({ id, name, photo, size = 40, online = false, gro
       {photo && !broken ? (
         <img src={photo} alt="" referrerPolicy="no-referrer" onError={() => setBroken(true)} />
       ) : (
-        <span className="avatar-initials" style={{ background: colorFor(id) }}>{group ? '👥' : initials(name)}</span>
+        <span className="avatar-initials" style={{ background: colorFor(id) }}>{group ? <Icon name="group" size={Math.round(size * 0.55)} /> : initials(name)}</span>
       )}
       {online && <span className="online-dot" />}
     </span>

@@ -4,6 +4,7 @@ import { useChatStore } from '../stores/chatStore.js';
 import { conversationTitle, directPeer } from '../stores/chatLogic.js';
 import { lastSeenText } from '../lib/format.js';
 import Avatar from './Avatar.jsx';
+import Icon from './Icon.jsx';
 
 const NO_TYPING = {};
 
@@ -36,7 +37,7 @@ export default function ChatHeader({ conversation, meId, onBack, onInfo }) {
   const typing = Object.keys(typers).length > 0;
   return (
     <header className="chat-header">
-      <button type="button" className="icon-button back-button" onClick={onBack} aria-label="Back to chats">←</button>
+      <button type="button" className="icon-button back-button" onClick={onBack} aria-label="Back to chats"><Icon name="back" /></button>
       <button type="button" className="chat-header-main" onClick={onInfo} disabled={!conversation.isGroup}
         aria-label={conversation.isGroup ? `Group info: ${title}` : title}>
         <Avatar id={peer ? peer.id : conversation.id} name={title} photo={peer && peer.profilePhoto}

@@ -1,5 +1,6 @@
 // A modal dialog: labelled, focus moved inside on open and back on close, Escape closes.
 import { useEffect, useId, useRef } from 'react';
+import Icon from './Icon.jsx';
 
 export default function Dialog({ title, onClose, children, wide = false }) {
   const titleId = useId();
@@ -22,7 +23,7 @@ export default function Dialog({ title, onClose, children, wide = false }) {
       <div className={`dialog${wide ? ' wide' : ''}`} role="dialog" aria-modal="true" aria-labelledby={titleId} ref={panel} tabIndex={-1}>
         <header className="dialog-header">
           <h2 id={titleId}>{title}</h2>
-          <button type="button" className="icon-button dialog-close" aria-label="Close" onClick={onClose}>✕</button>
+          <button type="button" className="icon-button dialog-close" aria-label="Close" onClick={onClose}><Icon name="close" /></button>
         </header>
         <div className="dialog-body">{children}</div>
       </div>

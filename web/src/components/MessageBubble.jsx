@@ -3,6 +3,7 @@
 import { memo, useState } from 'react';
 import { clockTime } from '../lib/format.js';
 import Ticks from './Ticks.jsx';
+import Icon from './Icon.jsx';
 
 function Quote({ quoted, nameOf }) {
   if (!quoted) return <div className="reply-quote missing">Original message not loaded</div>;
@@ -22,11 +23,11 @@ function MessageBubble({ message, mine, status, senderName, showSender, quoted, 
   return (
     <div className={`message-row ${mine ? 'mine' : 'theirs'}`} id={`msg-${message.id}`} data-seq={message.seq ?? ''}
       data-client-id={message.clientId || ''}>
-      <div className={`bubble${message.isDeleted ? ' deleted' : ''}`}>
+      <div className={`bubble${message.isDeleted ? ' deleted' : ''}${message.isEdited && !message.isDeleted ? ' edited' : ''}`}>
         {showSender && !mine && <div className="bubble-sender">{senderName}</div>}
         {message.replyTo && !message.isDeleted && <Quote quoted={quoted} nameOf={nameOf} />}
         {message.isDeleted ? (
-          <p className="bubble-text deleted-text"><span aria-hidden="true">🚫 </span>This message was deleted</p>
+          <p className="bubble-text deleted-text"><Icon name="ban" size={14} /> This message was deleted</p>
         ) : (
           <p className="bubble-text">{message.content}</p>
         )}
@@ -53,9 +54,9 @@ function MessageBubble({ message, mine, status, senderName, showSender, quoted, 
             </>
           ) : (
             <>
-              <button type="button" className="icon-button small" onClick={() => onReply(message)} aria-label="Reply" title="Reply">↩</button>
-              {mine && <button type="button" className="icon-button small" onClick={() => onEdit(message)} aria-label="Edit" title="Edit">✎</button>}
-              {mine && <button type="button" className="icon-button small" onClick={() => setConfirming(true)} aria-label="Delete" title="Delete">🗑</button>}
+              <button type="button" className="icon-button small" onClick={() => onReply(message)} aria-label="Reply" title="Reply"><Icon name="reply" size={16} /></button>
+              {mine && <button type="button" className="icon-button small" onClick={() => onEdit(message)} aria-label="Edit" title="Edit"><Icon name="edit" size={16} /></button>}
+              {mine && <button type="button" className="icon-button small" onClick={() => setConfirming(true)} aria-label="Delete" title="Delete"><Icon name="trash" size={16} /></button>}
             </>
           )}
         </div>

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useChatStore, MAX_CONTENT } from '../stores/chatStore.js';
 import { validateMessage } from '../lib/validate.js';
+import Icon from './Icon.jsx';
 
 const TYPING_REPEAT_MS = 3000;
 const TYPING_IDLE_MS = 2500;
@@ -94,7 +95,7 @@ export default function MessageInput({ conversationId, replyTo, editing, nameOf,
             <span className="reply-author">{editing ? 'Edit message' : `Replying to ${nameOf(replyTo.sender_id)}`}</span>
             <span className="reply-text">{(editing || replyTo).content.slice(0, 200)}</span>
           </div>
-          <button type="button" className="icon-button small" onClick={onDone} aria-label={editing ? 'Cancel editing' : 'Cancel reply'}>✕</button>
+          <button type="button" className="icon-button small" onClick={onDone} aria-label={editing ? 'Cancel editing' : 'Cancel reply'}><Icon name="close" size={16} /></button>
         </div>
       )}
       {error && <p className="composer-error" role="alert">{error}</p>}
@@ -103,7 +104,7 @@ export default function MessageInput({ conversationId, replyTo, editing, nameOf,
           aria-label="Message" onChange={(e) => { setText(e.target.value); noteTyping(); }} onKeyDown={onKeyDown}
           onBlur={stopTyping} />
         <button type="submit" className="send-button" aria-label={editing ? 'Save edit' : 'Send'} disabled={!text.trim()}>
-          {editing ? '✓' : '➤'}
+          <Icon name={editing ? 'check' : 'send'} size={20} />
         </button>
       </form>
     </footer>

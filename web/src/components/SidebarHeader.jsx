@@ -1,6 +1,7 @@
 // Top of the sidebar: our own profile (opens the editor), new group, logout.
 import { useAuthStore } from '../stores/authStore.js';
 import Avatar from './Avatar.jsx';
+import Icon from './Icon.jsx';
 
 export default function SidebarHeader({ onProfile, onNewGroup }) {
   const user = useAuthStore((s) => s.user);
@@ -14,8 +15,8 @@ export default function SidebarHeader({ onProfile, onNewGroup }) {
         <span className="me-name">{name}</span>
       </button>
       <div className="header-actions">
-        <button type="button" className="icon-button" onClick={onNewGroup} aria-label="New group" title="New group">👥＋</button>
-        <button type="button" className="icon-button" onClick={logout} aria-label="Log out" title="Log out">⎋</button>
+        <button type="button" className="icon-button" onClick={onNewGroup} aria-label="New group" title="New group"><Icon name="addGroup" /></button>
+        <button type="button" className="icon-button" onClick={logout} aria-label="Log out" title="Log out"><Icon name="logout" /></button>
       </div>
     </header>
   );

@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { useUserSearch } from './PeopleResults.jsx';
 import Avatar from './Avatar.jsx';
+import Icon from './Icon.jsx';
 
 export default function UserPicker({ meId, exclude = [], chosen, onChange }) {
   const [query, setQuery] = useState('');
@@ -16,7 +17,7 @@ export default function UserPicker({ meId, exclude = [], chosen, onChange }) {
           {chosen.map((u) => (
             <li key={u.id} className="chip">
               {u.displayName || u.username}
-              <button type="button" className="chip-remove" onClick={() => toggle(u)} aria-label={`Remove ${u.displayName || u.username}`}>✕</button>
+              <button type="button" className="chip-remove" onClick={() => toggle(u)} aria-label={`Remove ${u.displayName || u.username}`}><Icon name="close" size={12} /></button>
             </li>
           ))}
         </ul>

@@ -1,0 +1,256 @@
+// pgchat in a real browser against the real bridge and database: alice, bob and carol register
+// in their own browser contexts and chat the way people do. Steps run in order and build on
+// each other; screenshots land in $PGCHAT_TEST_ARTIFACTS.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ARTIFACTS, BASE_URL, bubble, chatRow, launchBrowser, messageTexts, newPerson, register, screenshot, send, startDirectChat,
+} from './browser.mjs';
+
+let browser;
+let alice;
+let bob;
+let carol;
+
+async function expectText(locator, text) {
+  await locator.filter({ hasText: text }).first().waitFor();
+}
+
+describe(`pgchat web client at ${BASE_URL}`, () => {
+  before(async () => {
+    browser = await launchBrowser();
+    alice = await newPerson(browser, 'alice');
+    bob = await newPerson(browser, 'bob');
+    carol = await newPerson(browser, 'carol');
+  });
+
+  after(async () => {
+    for (const person of [alice, bob, carol]) {
+      if (person && person.errors.length) console.log(`# ${person.name}'s page errors: ${person.errors.join(' | ')}`);
+    }
+    if (browser) await browser.close();
+  });
+
+  it('shows the login page and refuses a wrong password with the server\'s message', async () => {
+    const { page } = alice;
+    await page.goto('/');
+    await page.waitForURL('**/login');
+    await page.getByLabel('Username or email').fill('nobody_here');
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const error = page.locator('.form-error');
+    await error.waitFor();
+    assert.notEqual((await error.innerText()).trim(), '');
+    await screenshot(page, 'login-page.png');
+  });
+
+  it('validates the register form inline before asking the server', async () => {
+    const { page } = alice;
+    await page.goto('/register');
+    await page.getByLabel('Username').fill('a!');
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expectText(page.locator('.field-error'), 'A username has 3 to 32 characters.');
+    await expectText(page.locator('.field-error'), 'A password has at least 8 characters.');
+    assert.match(page.url(), /\/register$/);
+  });
+
+  it('registers alice, bob and carol', async () => {
+    await Promise.all([register(alice), register(bob), register(carol)]);
+  });
+
+  it('refuses a taken username with the server\'s error', async () => {
+    const extra = await browser.newContext({ baseURL: BASE_URL });
+    const page = await extra.newPage();
+    await page.goto('/register');
+    await page.getByLabel('Username').fill(bob.username);
+    await page.getByLabel('Email').fill(`other_${bob.email}`);
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.locator('.form-error').waitFor();
+    await extra.close();
+  });
+
+  it('alice finds bob and sends; bob sees it live with an unread badge', async () => {
+    await startDirectChat(alice, bob);
+    await send(alice.page, 'Hello Bob, this is Alice');
+    const mine = bubble(alice.page, 'Hello Bob, this is Alice');
+    await mine.locator('.ticks:not([data-status="pending"])').waitFor();
+
+    const row = chatRow(bob.page, alice.displayName);
+    await row.waitFor();
+    await expectText(row.locator('.conversation-preview'), 'Hello Bob, this is Alice');
+    assert.equal((await row.getByTestId('unread-badge').innerText()).trim(), '1');
+  });
+
+  it('bob opens the chat: the badge clears and alice sees read ticks', async () => {
+    const row = chatRow(bob.page, alice.displayName);
+    await row.click();
+    await bubble(bob.page, 'Hello Bob, this is Alice').waitFor();
+    await row.getByTestId('unread-badge').waitFor({ state: 'detached' });
+    await bubble(alice.page, 'Hello Bob, this is Alice').locator('.ticks[data-status="read"]').waitFor();
+  });
+
+  it('bob types and alice sees "typing…", then his reply', async () => {
+    const box = bob.page.getByLabel('Message', { exact: true });
+    await box.click();
+    await box.pressSequentially('Hi Al', { delay: 30 });
+    await expectText(alice.page.getByTestId('chat-subtitle'), 'typing…');
+    await box.pressSequentially('ice!', { delay: 10 });
+    await box.press('Enter');
+    await bubble(alice.page, 'Hi Alice!').waitFor();
+    await alice.page.getByTestId('chat-subtitle').filter({ hasText: 'typing…' }).waitFor({ state: 'detached' });
+  });
+
+  it('Shift+Enter writes a multi-line message', async () => {
+    const box = alice.page.getByLabel('Message', { exact: true });
+    await box.fill('line one');
+    await box.press('Shift+Enter');
+    await box.pressSequentially('line two');
+    await box.press('Enter');
+    await bubble(bob.page, 'line two').waitFor();
+    const text = await bubble(bob.page, 'line two').locator('.bubble-text').innerText();
+    assert.equal(text.trim(), 'line one\nline two');
+  });
+
+  it('bob replies to a message, alice sees the quote', async () => {
+    const original = bubble(bob.page, 'Hello Bob, this is Alice');
+    await original.hover();
+    await original.getByRole('button', { name: 'Reply' }).click();
+    await send(bob.page, 'Replying to your hello');
+    const reply = bubble(alice.page, 'Replying to your hello');
+    await expectText(reply.locator('.reply-quote'), 'Hello Bob, this is Alice');
+  });
+
+  it('alice edits and deletes her own messages, bob sees both', async () => {
+    await send(alice.page, 'a typo heer');
+    const typo = bubble(alice.page, 'a typo heer');
+    await typo.locator('.ticks:not([data-status="pending"])').waitFor();
+    await typo.hover();
+    await typo.getByRole('button', { name: 'Edit' }).click();
+    const box = alice.page.getByLabel('Message', { exact: true });
+    await box.fill('a typo here');
+    await box.press('Enter');
+    const fixed = bubble(bob.page, 'a typo here');
+    await fixed.locator('.edited-mark').waitFor();
+
+    await send(alice.page, 'this will vanish');
+    const doomed = bubble(alice.page, 'this will vanish');
+    await bubble(bob.page, 'this will vanish').waitFor();
+    await doomed.locator('.ticks:not([data-status="pending"])').waitFor();
+    await doomed.hover();
+    await doomed.getByRole('button', { name: 'Delete' }).click();
+    await doomed.getByRole('button', { name: 'Delete', exact: true }).click();
+    await bubble(bob.page, 'this will vanish').waitFor({ state: 'detached' });
+    assert.ok(await bob.page.locator('.deleted-text').count() >= 1);
+    await screenshot(alice.page, 'chat-direct.png');
+  });
+
+  it('a reload keeps the session and the open chat', async () => {
+    await bob.page.reload();
+    await bubble(bob.page, 'Hello Bob, this is Alice').waitFor();
+    await bubble(bob.page, 'Hi Alice!').waitFor();
+    assert.match(bob.page.url(), /\/c\//);
+  });
+
+  it('an offline/online flip of bob\'s context loses nothing, both ways', async () => {
+    await bob.context.setOffline(true);
+    await bob.page.getByTestId('connection-banner').waitFor();
+    const missed = ['while you were away 1', 'while you were away 2', 'while you were away 3'];
+    for (const text of missed) {
+      await send(alice.page, text);
+      await bubble(alice.page, text).locator('.ticks:not([data-status="pending"])').waitFor();
+    }
+    await send(bob.page, 'sent while offline');
+    await bubble(bob.page, 'sent while offline').locator('.ticks[data-status="pending"]').waitFor();
+
+    await bob.context.setOffline(false);
+    await bob.page.getByTestId('connection-banner').waitFor({ state: 'detached', timeout: 30000 });
+    for (const text of missed) await bubble(bob.page, text).waitFor();
+    await bubble(bob.page, 'sent while offline').locator('.ticks:not([data-status="pending"])').waitFor();
+    await bubble(alice.page, 'sent while offline').waitFor();
+
+    // Each message exactly once and in order, on both sides.
+    for (const page of [alice.page, bob.page]) {
+      const texts = await messageTexts(page);
+      for (const text of [...missed, 'sent while offline']) {
+        assert.equal(texts.filter((t) => t.trim() === text).length, 1, `${text} once`);
+      }
+      const at = missed.map((text) => texts.findIndex((t) => t.trim() === text));
+      assert.deepEqual([...at].sort((a, b) => a - b), at);
+    }
+  });
+
+  it('alice makes a group of three; bob and carol get it live and chat in it', async () => {
+    const { page } = alice;
+    const groupName = `Trio ${alice.username.slice(-6)}`;
+    await page.getByRole('button', { name: 'New group' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New group' });
+    await dialog.getByLabel('Group name').fill(groupName);
+    for (const person of [bob, carol]) {
+      await dialog.getByLabel('Search people to add').fill(person.username);
+      await dialog.locator('.picker-row', { hasText: person.username }).locator('input[type=checkbox]').check();
+    }
+    await dialog.getByRole('button', { name: 'Create group' }).click();
+    await page.locator('.chat-title', { hasText: groupName }).waitFor();
+    await send(page, 'Welcome to the group');
+
+    for (const person of [bob, carol]) {
+      const row = chatRow(person.page, groupName);
+      await expectText(row.locator('.conversation-preview'), 'Welcome to the group');
+      await row.click();
+      await bubble(person.page, 'Welcome to the group').waitFor();
+    }
+    await send(carol.page, 'Hi both, Carol here');
+    await bubble(alice.page, 'Hi both, Carol here').waitFor();
+    await bubble(bob.page, 'Hi both, Carol here').waitFor();
+    await expectText(bubble(alice.page, 'Hi both, Carol here').locator('.bubble-sender'), carol.displayName);
+    await bubble(alice.page, 'Welcome to the group').locator('.ticks[data-status="read"]').waitFor();
+    await screenshot(alice.page, 'chat-group.png');
+  });
+
+  it('group info lists members; alice makes carol an admin', async () => {
+    const { page } = alice;
+    await page.locator('.chat-header-main').click();
+    const dialog = page.getByRole('dialog');
+    const members = dialog.getByRole('list', { name: 'Members' }).locator('.member-row');
+    assert.equal(await members.count(), 3);
+    const carolRow = members.filter({ hasText: carol.username });
+    await carolRow.getByRole('button', { name: 'Make admin' }).click();
+    await carolRow.locator('.role-badge').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('collapses to one pane on a phone-width screen', async () => {
+    const phone = await browser.newContext({ baseURL: BASE_URL, viewport: { width: 390, height: 800 } });
+    const page = await phone.newPage();
+    await page.goto('/login');
+    await page.getByLabel('Username or email').fill(carol.username);
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const row = chatRow(page, alice.displayName).or(page.locator('.conversation-item').first());
+    await page.locator('.conversation-item').first().waitFor();
+    assert.equal(await page.locator('.main-pane').isVisible(), false);
+    await row.first().click();
+    await page.locator('.chat-window').waitFor();
+    assert.equal(await page.locator('.sidebar').isVisible(), false);
+    await page.getByRole('button', { name: 'Back to chats' }).click();
+    await page.locator('.sidebar').waitFor();
+    await screenshot(page, 'phone.png');
+    await phone.close();
+  });
+
+  it('logout clears the session', async () => {
+    const { page } = alice;
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL('**/login');
+    await page.reload();
+    await page.waitForURL('**/login');
+    assert.equal(await page.evaluate(() => localStorage.getItem('pgchat.session')), null);
+  });
+
+  it('had no uncaught errors in any page', () => {
+    for (const person of [alice, bob, carol]) assert.deepEqual(person.errors, [], `${person.name}'s page`);
+    console.log(`# screenshots in ${ARTIFACTS}`);
+  });
+});

@@ -1,0 +1,27 @@
+// Small line icons drawn as inline SVG, so they look the same on every system (no emoji font
+// needed). Decorative: the buttons that hold them carry the accessible name.
+const PATHS = {
+  group: 'M9 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm7 0a2.5 2.5 0 1 0 0-5M3 19c0-3 2.7-5 6-5s6 2 6 5m1-5c2.6.2 5 1.8 5 5',
+  addGroup: 'M9 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM3 19c0-3 2.7-5 6-5s6 2 6 5M19 8v6m-3-3h6',
+  logout: 'M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3M10 17l-5-5 5-5M5 12h11',
+  send: 'M4 12l16-8-6 16-2.5-6.5L4 12z',
+  back: 'M19 12H5m6-6-6 6 6 6',
+  reply: 'M10 8 4 13l6 5v-3.5c4.5 0 7.5 1.2 10 4.5-1-5-4-9.5-10-10.5V8z',
+  edit: 'M4 20h4L19 9l-4-4L4 16v4zm9-13 4 4',
+  trash: 'M5 7h14M10 7V4h4v3m-7 0 1 13h8l1-13',
+  clock: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zm0-13v4.5l3 2',
+  check: 'M4 12.5l5 5L20 6.5',
+  checks: 'M2 12.5l5 5L18 6.5M10 16l1.5 1.5L22 6.5',
+  close: 'M6 6l12 12M18 6 6 18',
+  ban: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM5.6 5.6l12.8 12.8',
+  warn: 'M12 3 2 20h20L12 3zm0 6v5m0 3v.5',
+};
+
+export default function Icon({ name, size = 20, className = '' }) {
+  return (
+    <svg className={`icon ${className}`} width={size} height={size} viewBox="0 0 24 24" fill="none" stroke="currentColor"
+      strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+      <path d={PATHS[name]} />
+    </svg>
+  );
+}
