@@ -27,6 +27,10 @@ export async function newPerson(browser, name, viewport = { width: 1280, height:
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
+  // Console errors are only reported: going offline makes the browser log failed requests.
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.log(`# ${name} console ${m.type()}: ${m.text().slice(0, 300)}`);
+  });
   const suffix = randomBytes(3).toString('hex');
   return { name, context, page, errors, username: `${name}_${suffix}`, email: `${name}_${suffix}@example.com`, displayName: `${name[0].toUpperCase()}${name.slice(1)} ${suffix}` };
 }
