@@ -10,7 +10,7 @@
 
 EXTENSION = chat
 MODULE_big = chat
-OBJS = extension/chat.o extension/args.o extension/query.o extension/token.o extension/password.o extension/users.o
+OBJS = $(patsubst %.c,%.o,$(wildcard extension/*.c))
 DATA = sql/chat--1.0.sql
 SHLIB_LINK = -lsodium
 # PostgreSQL's own headers are system headers to us: -Wextra is for our code.

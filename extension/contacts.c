@@ -1,0 +1,153 @@
+/*
+ * contacts.c — each user's address book, and finding people by username or display name.
+ * Both show users as strangers see them: never an email, never a hash.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/uuid.h"
+
+#include "args.h"
+#include "json.h"
+#include "query.h"
+#include "users.h"
+
+#define SEARCH_QUERY_MAX 64
+#define SEARCH_DEFAULT 20
+#define SEARCH_MAX 50
+
+static SavedQuery contact_list = SAVED_QUERY(
+	"SELECT coalesce(jsonb_agg(" USER_JSON("u") " ORDER BY lower(u.display_name), u.username), '[]') "
+	"FROM chat.contacts c JOIN chat.users u ON u.id = c.contact_id WHERE c.owner_id = $1",
+	UUIDOID);
+
+PG_FUNCTION_INFO_V1(chat_contacts);
+
+/* chat.contacts(token) */
+Datum
+chat_contacts(PG_FUNCTION_ARGS)
+{
+	Datum		values[1];
+	bool		isnull;
+	Datum		result;
+
+	SPI_connect();
+	values[0] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
+	result = query_first_copy(&contact_list, values, NULL, true, &isnull);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+static SavedQuery insert_contact = SAVED_QUERY(
+	"WITH added AS (INSERT INTO chat.contacts (owner_id, contact_id) "
+	"  SELECT $1, id FROM chat.users WHERE id = $2 ON CONFLICT DO NOTHING) "
+	"SELECT " USER_JSON("u") " FROM chat.users u WHERE u.id = $2",
+	UUIDOID, UUIDOID);
+
+PG_FUNCTION_INFO_V1(chat_add_contact);
+
+/* chat.add_contact(token, user_id) -> the user */
+Datum
+chat_add_contact(PG_FUNCTION_ARGS)
+{
+	Datum		values[2];
+	bool		isnull;
+	Datum		result;
+
+	values[1] = arg_required(fcinfo, 1, "userId");
+	SPI_connect();
+	values[0] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
+	if (memcmp(DatumGetUUIDP(values[0]), DatumGetUUIDP(values[1]), UUID_LEN) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("you cannot add yourself as a contact")));
+	result = query_first_copy(&insert_contact, values, NULL, false, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("user not found")));
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+static SavedQuery delete_contact = SAVED_QUERY(
+	"DELETE FROM chat.contacts WHERE owner_id = $1 AND contact_id = $2",
+	UUIDOID, UUIDOID);
+
+PG_FUNCTION_INFO_V1(chat_remove_contact);
+
+/* chat.remove_contact(token, user_id) -> {removed: bool} */
+Datum
+chat_remove_contact(PG_FUNCTION_ARGS)
+{
+	Datum		values[2];
+	bool		removed;
+
+	values[1] = arg_required(fcinfo, 1, "userId");
+	SPI_connect();
+	values[0] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
+	removed = query_run(&delete_contact, values, NULL, false) > 0;
+	SPI_finish();
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(removed ? "{\"removed\": true}"
+																  : "{\"removed\": false}")));
+}
+
+/* A LIKE prefix pattern matching the text literally: \, % and _ are escaped. */
+static char *
+prefix_pattern(const char *text)
+{
+	StringInfoData pattern;
+
+	initStringInfo(&pattern);
+	for (const char *c = text; *c; c++)
+	{
+		if (*c == '\\' || *c == '%' || *c == '_')
+			appendStringInfoChar(&pattern, '\\');
+		appendStringInfoChar(&pattern, *c);
+	}
+	appendStringInfoChar(&pattern, '%');
+	return pattern.data;
+}
+
+/* Both arms use a prefix index; the caller is left out. */
+static SavedQuery search = SAVED_QUERY(
+	"SELECT coalesce(jsonb_agg(" USER_JSON("u") " ORDER BY u.username), '[]') FROM ("
+	"  SELECT * FROM chat.users WHERE id <> $2 AND (username LIKE lower($1) OR lower(display_name) LIKE lower($1)) "
+	"  ORDER BY username LIMIT $3) u",
+	TEXTOID, UUIDOID, INT4OID);
+
+PG_FUNCTION_INFO_V1(chat_search_users);
+
+/* chat.search_users(token, query, lim default 20) */
+Datum
+chat_search_users(PG_FUNCTION_ARGS)
+{
+	char	   *text = arg_text(fcinfo, 1, "query");
+	int32		limit = PG_ARGISNULL(2) ? SEARCH_DEFAULT : PG_GETARG_INT32(2);
+	Datum		values[3];
+	bool		isnull;
+	Datum		result;
+
+	if (text[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query must not be empty")));
+	arg_check_length(text, "query", SEARCH_QUERY_MAX);
+	if (limit < 1 || limit > SEARCH_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("limit must be 1 to %d", SEARCH_MAX)));
+
+	SPI_connect();
+	values[0] = CStringGetTextDatum(prefix_pattern(text));
+	values[1] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
+	values[2] = Int32GetDatum(limit);
+	result = query_first_copy(&search, values, NULL, true, &isnull);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}

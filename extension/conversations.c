@@ -1,0 +1,517 @@
+/*
+ * conversations.c — direct chats and groups: creating them, listing them, and the admin rules of
+ * groups (add, remove, promote, demote, leave). Membership changes lock the conversation row,
+ * so concurrent admin actions see each other and a group never loses its last admin.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/uuid.h"
+
+#include "args.h"
+#include "conversations.h"
+#include "events.h"
+#include "json.h"
+#include "query.h"
+#include "users.h"
+
+#define GROUP_MAX_MEMBERS 256
+#define GROUP_NAME_MAX 100
+
+static void
+not_found(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_DATA_FOUND),
+			 errmsg("conversation not found")));
+}
+
+static SavedQuery is_member = SAVED_QUERY(
+	"SELECT 1 FROM chat.conversation_participants WHERE conversation_id = $1 AND user_id = $2",
+	UUIDOID, UUIDOID);
+
+void
+conversations_check_member(const pg_uuid_t *conversation_id, const pg_uuid_t *user_id)
+{
+	Datum		values[2] = {UUIDPGetDatum(conversation_id), UUIDPGetDatum(user_id)};
+
+	if (query_run(&is_member, values, NULL, true) == 0)
+		not_found();
+}
+
+/* The caller's place in a conversation, with the conversation row locked for a change. */
+typedef struct Membership
+{
+	bool		is_admin;
+	bool		is_group;
+} Membership;
+
+static SavedQuery lock_membership = SAVED_QUERY(
+	"SELECT p.role = 'admin', c.is_group FROM chat.conversations c "
+	"JOIN chat.conversation_participants p ON p.conversation_id = c.id AND p.user_id = $2 "
+	"WHERE c.id = $1 FOR UPDATE OF c",
+	UUIDOID, UUIDOID);
+
+static Membership
+membership_lock(const pg_uuid_t *conversation_id, const pg_uuid_t *user_id)
+{
+	Datum		values[2] = {UUIDPGetDatum(conversation_id), UUIDPGetDatum(user_id)};
+	Membership	membership;
+	bool		isnull;
+
+	if (query_run(&lock_membership, values, NULL, false) == 0)
+		not_found();
+	membership.is_admin = DatumGetBool(query_value(1, &isnull));
+	membership.is_group = DatumGetBool(query_value(2, &isnull));
+	return membership;
+}
+
+/* Raises unless the caller is an admin of a group: the rule of every membership change. */
+static void
+require_group_admin(Membership membership, const char *action)
+{
+	if (!membership.is_group)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a direct chat has no members to %s", action)));
+	if (!membership.is_admin)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only group admins can %s members", action)));
+}
+
+static SavedQuery conversation_one = SAVED_QUERY(
+	"SELECT " CONVERSATION_JSON("c", "me") " FROM chat.conversation_participants me "
+	"JOIN chat.conversations c ON c.id = me.conversation_id "
+	"WHERE me.conversation_id = $1 AND me.user_id = $2",
+	UUIDOID, UUIDOID);
+
+/* The conversation as the user sees it, copied out of SPI; P0002 unless a member. */
+static Datum
+conversation_json(const pg_uuid_t *conversation_id, const pg_uuid_t *user_id)
+{
+	Datum		values[2] = {UUIDPGetDatum(conversation_id), UUIDPGetDatum(user_id)};
+	bool		isnull;
+	Datum		result = query_first_copy(&conversation_one, values, NULL, false, &isnull);
+
+	if (isnull)
+		not_found();
+	return result;
+}
+
+/*
+ * The distinct user ids of a uuid[] argument, without the caller; raises 22023 for a null
+ * element or more than a group can hold.
+ */
+static ArrayType *
+user_ids_arg(FunctionCallInfo fcinfo, int argno, const char *name, const pg_uuid_t *caller)
+{
+	ArrayType  *array = DatumGetArrayTypeP(arg_required(fcinfo, argno, name));
+	Datum	   *elements;
+	bool	   *nulls;
+	int			count;
+	int			kept = 0;
+
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a list of user ids", name)));
+	deconstruct_array(array, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR, &elements, &nulls, &count);
+	if (count > GROUP_MAX_MEMBERS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a group has at most %d members", GROUP_MAX_MEMBERS)));
+	for (int i = 0; i < count; i++)
+	{
+		bool		seen = false;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must not contain null", name)));
+		if (memcmp(DatumGetUUIDP(elements[i]), caller, UUID_LEN) == 0)
+			continue;
+		for (int j = 0; j < kept && !seen; j++)
+			seen = memcmp(DatumGetUUIDP(elements[j]), DatumGetUUIDP(elements[i]), UUID_LEN) == 0;
+		if (!seen)
+			elements[kept++] = elements[i];
+	}
+	return construct_array(elements, kept, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR);
+}
+
+static SavedQuery count_users = SAVED_QUERY(
+	"SELECT count(*) FROM chat.users WHERE id = ANY ($1)",
+	UUIDARRAYOID);
+
+static void
+require_users_exist(ArrayType *user_ids)
+{
+	Datum		values[1] = {PointerGetDatum(user_ids)};
+	bool		isnull;
+
+	query_run(&count_users, values, NULL, true);
+	if (DatumGetInt64(query_value(1, &isnull)) != ArrayGetNItems(ARR_NDIM(user_ids), ARR_DIMS(user_ids)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("user not found")));
+}
+
+/* Adds users (role member, or admin for the creator) and returns the ids added, as jsonb. */
+static SavedQuery insert_participants = SAVED_QUERY(
+	"WITH added AS (INSERT INTO chat.conversation_participants (conversation_id, user_id, role) "
+	"  SELECT $1, u, CASE WHEN u = $3 THEN 'admin' ELSE 'member' END FROM unnest($2::uuid[]) u "
+	"  ON CONFLICT DO NOTHING RETURNING user_id) "
+	"SELECT jsonb_agg(user_id) FROM added",
+	UUIDOID, UUIDARRAYOID, UUIDOID);
+
+static Jsonb *
+participants_add(const pg_uuid_t *conversation_id, ArrayType *user_ids, const pg_uuid_t *admin)
+{
+	Datum		values[3] = {UUIDPGetDatum(conversation_id), PointerGetDatum(user_ids), UUIDPGetDatum(admin)};
+	char		nulls[4] = "   ";
+	bool		isnull;
+	Datum		added;
+
+	if (admin == NULL)
+		nulls[2] = 'n';
+	query_run(&insert_participants, values, nulls, false);
+	added = query_value(1, &isnull);
+	return isnull ? NULL : DatumGetJsonbP(added);
+}
+
+static ArrayType *
+uuid_array(int count, const pg_uuid_t **ids)
+{
+	Datum	   *elements = palloc(sizeof(Datum) * count);
+
+	for (int i = 0; i < count; i++)
+		elements[i] = UUIDPGetDatum(ids[i]);
+	return construct_array(elements, count, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR);
+}
+
+static SavedQuery insert_direct = SAVED_QUERY(
+	"INSERT INTO chat.conversations (is_group, created_by, direct_low, direct_high) "
+	"VALUES (false, $1, $2, $3) ON CONFLICT (direct_low, direct_high) DO NOTHING RETURNING id",
+	UUIDOID, UUIDOID, UUIDOID);
+static SavedQuery find_direct = SAVED_QUERY(
+	"SELECT id FROM chat.conversations WHERE direct_low = $1 AND direct_high = $2",
+	UUIDOID, UUIDOID);
+
+/* The one direct chat of a pair: made the first time, found (and both re-joined) afterwards. */
+static pg_uuid_t *
+direct_chat(const pg_uuid_t *me, const pg_uuid_t *other)
+{
+	bool		me_low = memcmp(me, other, UUID_LEN) < 0;
+	const pg_uuid_t *pair[2] = {me_low ? me : other, me_low ? other : me};
+	Datum		values[3] = {UUIDPGetDatum(me), UUIDPGetDatum(pair[0]), UUIDPGetDatum(pair[1])};
+	bool		created;
+	bool		isnull;
+	pg_uuid_t  *conversation_id;
+	Jsonb	   *added;
+
+	created = query_run(&insert_direct, values, NULL, false) == 1;
+	if (!created && query_run(&find_direct, values + 1, NULL, false) != 1)
+		elog(ERROR, "a direct chat conflicted but was not found");
+	conversation_id = DatumGetUUIDP(SPI_datumTransfer(query_value(1, &isnull), false, UUID_LEN));
+	added = participants_add(conversation_id, uuid_array(2, pair), NULL);
+	if (added != NULL)
+		events_membership(created ? "conversation_created" : "membership_changed",
+						  conversation_id, added, NULL);
+	return conversation_id;
+}
+
+static SavedQuery insert_group = SAVED_QUERY(
+	"INSERT INTO chat.conversations (is_group, name, created_by) VALUES (true, $2, $1) RETURNING id",
+	UUIDOID, TEXTOID);
+
+static pg_uuid_t *
+group_chat(const pg_uuid_t *me, ArrayType *others, const char *name)
+{
+	Datum		values[2] = {UUIDPGetDatum(me), CStringGetTextDatum(name)};
+	bool		isnull;
+	pg_uuid_t  *conversation_id;
+	int			count = ArrayGetNItems(ARR_NDIM(others), ARR_DIMS(others));
+	const pg_uuid_t **everyone = palloc(sizeof(pg_uuid_t *) * (count + 1));
+
+	query_run(&insert_group, values, NULL, false);
+	conversation_id = DatumGetUUIDP(SPI_datumTransfer(query_value(1, &isnull), false, UUID_LEN));
+	everyone[0] = me;
+	for (int i = 0; i < count; i++)
+		everyone[i + 1] = (pg_uuid_t *) ARR_DATA_PTR(others) + i;
+	events_membership("conversation_created", conversation_id,
+					  participants_add(conversation_id, uuid_array(count + 1, everyone), me), NULL);
+	return conversation_id;
+}
+
+PG_FUNCTION_INFO_V1(chat_create_conversation);
+
+/* chat.create_conversation(token, participant_ids, is_group default false, name default null) */
+Datum
+chat_create_conversation(PG_FUNCTION_ARGS)
+{
+	bool		is_group = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
+	char	   *name = arg_text_or_null(fcinfo, 3);
+	pg_uuid_t  *me;
+	ArrayType  *others;
+	int			count;
+	pg_uuid_t  *conversation_id;
+	Datum		result;
+
+	SPI_connect();
+	me = users_authenticate(fcinfo, 0);
+	others = user_ids_arg(fcinfo, 1, "participantIds", me);
+	count = ArrayGetNItems(ARR_NDIM(others), ARR_DIMS(others));
+	if (is_group)
+	{
+		if (name == NULL || name[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a group needs a name")));
+		arg_check_length(name, "group name", GROUP_NAME_MAX);
+		arg_check_printable(name, "group name", false);
+		if (count + 1 > GROUP_MAX_MEMBERS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a group has at most %d members", GROUP_MAX_MEMBERS)));
+	}
+	else if (count != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a direct chat is with exactly one other user")));
+	require_users_exist(others);
+
+	if (is_group)
+		conversation_id = group_chat(me, others, name);
+	else
+		conversation_id = direct_chat(me, (pg_uuid_t *) ARR_DATA_PTR(others));
+	result = conversation_json(conversation_id, me);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+PG_FUNCTION_INFO_V1(chat_conversation);
+
+/* chat.conversation(token, conversation_id) */
+Datum
+chat_conversation(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *conversation_id = DatumGetUUIDP(arg_required(fcinfo, 1, "conversationId"));
+	Datum		result;
+
+	SPI_connect();
+	result = conversation_json(conversation_id, users_authenticate(fcinfo, 0));
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+static SavedQuery conversation_list = SAVED_QUERY(
+	"SELECT coalesce(jsonb_agg(" CONVERSATION_JSON("c", "me") " ORDER BY c.updated_at DESC, c.id), '[]') "
+	"FROM chat.conversation_participants me JOIN chat.conversations c ON c.id = me.conversation_id "
+	"WHERE me.user_id = $1",
+	UUIDOID);
+
+PG_FUNCTION_INFO_V1(chat_conversations);
+
+/* chat.conversations(token): the caller's list, newest activity first, in one query */
+Datum
+chat_conversations(PG_FUNCTION_ARGS)
+{
+	Datum		values[1];
+	bool		isnull;
+	Datum		result;
+
+	SPI_connect();
+	values[0] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
+	result = query_first_copy(&conversation_list, values, NULL, true, &isnull);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+static SavedQuery group_size = SAVED_QUERY(
+	"SELECT count(*) FROM chat.conversation_participants "
+	"WHERE conversation_id = $1 AND NOT (user_id = ANY ($2))",
+	UUIDOID, UUIDARRAYOID);
+
+PG_FUNCTION_INFO_V1(chat_add_participants);
+
+/* chat.add_participants(token, conversation_id, user_ids) */
+Datum
+chat_add_participants(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *conversation_id = DatumGetUUIDP(arg_required(fcinfo, 1, "conversationId"));
+	pg_uuid_t  *me;
+	ArrayType  *user_ids;
+	Datum		values[2];
+	bool		isnull;
+	Jsonb	   *added;
+	Datum		result;
+
+	SPI_connect();
+	me = users_authenticate(fcinfo, 0);
+	user_ids = user_ids_arg(fcinfo, 2, "userIds", me);
+	require_group_admin(membership_lock(conversation_id, me), "add");
+	require_users_exist(user_ids);
+
+	values[0] = UUIDPGetDatum(conversation_id);
+	values[1] = PointerGetDatum(user_ids);
+	query_run(&group_size, values, NULL, false);
+	if (DatumGetInt64(query_value(1, &isnull)) + ArrayGetNItems(ARR_NDIM(user_ids), ARR_DIMS(user_ids)) > GROUP_MAX_MEMBERS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a group has at most %d members", GROUP_MAX_MEMBERS)));
+	added = participants_add(conversation_id, user_ids, NULL);
+	if (added != NULL)
+		events_membership("membership_changed", conversation_id, added, NULL);
+	result = conversation_json(conversation_id, me);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+/* Deletes a member; if no admin is left in a group with members, the longest-standing becomes one. */
+static SavedQuery delete_participant = SAVED_QUERY(
+	"WITH gone AS (DELETE FROM chat.conversation_participants "
+	"  WHERE conversation_id = $1 AND user_id = $2 RETURNING user_id) "
+	"SELECT jsonb_agg(user_id) FROM gone",
+	UUIDOID, UUIDOID);
+static SavedQuery promote_if_no_admin = SAVED_QUERY(
+	"UPDATE chat.conversation_participants SET role = 'admin' "
+	"WHERE conversation_id = $1 AND user_id = ("
+	"  SELECT user_id FROM chat.conversation_participants WHERE conversation_id = $1 "
+	"  ORDER BY joined_at, user_id LIMIT 1) "
+	"AND NOT EXISTS (SELECT 1 FROM chat.conversation_participants "
+	"  WHERE conversation_id = $1 AND role = 'admin')",
+	UUIDOID);
+
+/* Removes user_id from the conversation (locked by the caller) and tells the bridge. */
+static void
+participant_remove(const pg_uuid_t *conversation_id, const pg_uuid_t *user_id, bool is_group)
+{
+	Datum		values[2] = {UUIDPGetDatum(conversation_id), UUIDPGetDatum(user_id)};
+	bool		isnull;
+	Datum		removed;
+
+	query_run(&delete_participant, values, NULL, false);
+	removed = query_value(1, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("participant not found")));
+	removed = SPI_datumTransfer(removed, false, -1);
+	if (is_group)
+		query_run(&promote_if_no_admin, values, NULL, false);
+	events_membership("membership_changed", conversation_id, NULL, DatumGetJsonbP(removed));
+}
+
+PG_FUNCTION_INFO_V1(chat_remove_participant);
+
+/* chat.remove_participant(token, conversation_id, user_id); removing oneself is leaving */
+Datum
+chat_remove_participant(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *conversation_id = DatumGetUUIDP(arg_required(fcinfo, 1, "conversationId"));
+	pg_uuid_t  *user_id = DatumGetUUIDP(arg_required(fcinfo, 2, "userId"));
+	pg_uuid_t  *me;
+	Membership	membership;
+	Datum		result;
+
+	SPI_connect();
+	me = users_authenticate(fcinfo, 0);
+	membership = membership_lock(conversation_id, me);
+	if (memcmp(me, user_id, UUID_LEN) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("use leave_conversation to leave")));
+	require_group_admin(membership, "remove");
+	participant_remove(conversation_id, user_id, true);
+	result = conversation_json(conversation_id, me);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+static SavedQuery set_role = SAVED_QUERY(
+	"UPDATE chat.conversation_participants SET role = $3 "
+	"WHERE conversation_id = $1 AND user_id = $2 "
+	"RETURNING (SELECT count(*) FROM chat.conversation_participants "
+	"  WHERE conversation_id = $1 AND role = 'admin' AND user_id <> $2) + (CASE WHEN $3 = 'admin' THEN 1 ELSE 0 END)",
+	UUIDOID, UUIDOID, TEXTOID);
+
+PG_FUNCTION_INFO_V1(chat_set_participant_role);
+
+/* chat.set_participant_role(token, conversation_id, user_id, role) */
+Datum
+chat_set_participant_role(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *conversation_id = DatumGetUUIDP(arg_required(fcinfo, 1, "conversationId"));
+	pg_uuid_t  *user_id = DatumGetUUIDP(arg_required(fcinfo, 2, "userId"));
+	char	   *role = arg_text(fcinfo, 3, "role");
+	pg_uuid_t  *me;
+	Datum		values[3];
+	bool		isnull;
+	Datum		result;
+
+	if (strcmp(role, "admin") != 0 && strcmp(role, "member") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("role must be \"admin\" or \"member\"")));
+	SPI_connect();
+	me = users_authenticate(fcinfo, 0);
+	require_group_admin(membership_lock(conversation_id, me), "promote or demote");
+	values[0] = UUIDPGetDatum(conversation_id);
+	values[1] = UUIDPGetDatum(user_id);
+	values[2] = CStringGetTextDatum(role);
+	if (query_run(&set_role, values, NULL, false) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("participant not found")));
+	if (DatumGetInt64(query_value(1, &isnull)) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a group needs at least one admin")));
+	events_membership("membership_changed", conversation_id, NULL, NULL);
+	result = conversation_json(conversation_id, me);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+PG_FUNCTION_INFO_V1(chat_leave_conversation);
+
+/* chat.leave_conversation(token, conversation_id) -> {left: true} */
+Datum
+chat_leave_conversation(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *conversation_id = DatumGetUUIDP(arg_required(fcinfo, 1, "conversationId"));
+	pg_uuid_t  *me;
+	Membership	membership;
+
+	SPI_connect();
+	me = users_authenticate(fcinfo, 0);
+	membership = membership_lock(conversation_id, me);
+	participant_remove(conversation_id, me, membership.is_group);
+	SPI_finish();
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"left\": true}")));
+}
+
+static SavedQuery member_ids = SAVED_QUERY(
+	"SELECT coalesce(jsonb_agg(user_id), '[]') FROM chat.conversation_participants WHERE conversation_id = $1",
+	UUIDOID);
+
+PG_FUNCTION_INFO_V1(chat_members);
+
+/* chat.members(conversation_id): for the bridge's fan-out */
+Datum
+chat_members(PG_FUNCTION_ARGS)
+{
+	Datum		values[1] = {arg_required(fcinfo, 0, "conversationId")};
+	bool		isnull;
+	Datum		result;
+
+	SPI_connect();
+	result = query_first_copy(&member_ids, values, NULL, true, &isnull);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}

@@ -1,0 +1,17 @@
+/*
+ * conversations.h — membership checks shared by the modules that act inside a conversation.
+ * They need an open SPI connection.
+ */
+#ifndef CHAT_CONVERSATIONS_H
+#define CHAT_CONVERSATIONS_H
+
+#include "postgres.h"
+#include "utils/uuid.h"
+
+/*
+ * Raises P0002 "conversation not found" unless user_id is a member: a conversation one is not
+ * in is indistinguishable from one that does not exist.
+ */
+extern void conversations_check_member(const pg_uuid_t *conversation_id, const pg_uuid_t *user_id);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * events.c — the NOTIFY contract with the bridge. Async_Notify queues the payload in the
+ * current transaction; PostgreSQL delivers it to listeners only if and when it commits.
+ */
+#include "postgres.h"
+
+#include "commands/async.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/uuid.h"
+
+#include "events.h"
+
+static char *
+uuid_text(const pg_uuid_t *id)
+{
+	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(id)));
+}
+
+static char *
+jsonb_text(Jsonb *value)
+{
+	return JsonbToCString(NULL, &value->root, VARSIZE(value));
+}
+
+void
+events_message(const char *type, const pg_uuid_t *conversation_id, int64 seq, Jsonb *message)
+{
+	StringInfoData payload;
+	int			head;
+
+	initStringInfo(&payload);
+	appendStringInfo(&payload, "{\"type\":\"%s\",\"conversationId\":\"%s\",\"seq\":" INT64_FORMAT,
+					 type, uuid_text(conversation_id), seq);
+	head = payload.len;
+	appendStringInfo(&payload, ",\"message\":%s}", jsonb_text(message));
+	if (payload.len > EVENTS_MAX_PAYLOAD)
+	{
+		payload.len = head;
+		payload.data[head] = '\0';
+		appendStringInfoString(&payload, ",\"ref\":true}");
+	}
+	Async_Notify(EVENTS_CHANNEL, payload.data);
+}
+
+void
+events_membership(const char *type, const pg_uuid_t *conversation_id, Jsonb *added, Jsonb *removed)
+{
+	StringInfoData payload;
+	int			head;
+
+	initStringInfo(&payload);
+	appendStringInfo(&payload, "{\"type\":\"%s\",\"conversationId\":\"%s\"",
+					 type, uuid_text(conversation_id));
+	head = payload.len;
+	if (added != NULL)
+		appendStringInfo(&payload, ",\"added\":%s", jsonb_text(added));
+	if (removed != NULL)
+		appendStringInfo(&payload, ",\"removed\":%s", jsonb_text(removed));
+	if (payload.len > EVENTS_MAX_PAYLOAD)
+	{
+		payload.len = head;
+		payload.data[head] = '\0';
+		appendStringInfoString(&payload, ",\"ref\":true");
+	}
+	appendStringInfoChar(&payload, '}');
+	Async_Notify(EVENTS_CHANNEL, payload.data);
+}
+
+void
+events_receipt(Jsonb *receipt)
+{
+	StringInfoData payload;
+
+	initStringInfo(&payload);
+	appendStringInfo(&payload, "{\"type\":\"receipt\",\"receipt\":%s}", jsonb_text(receipt));
+	Async_Notify(EVENTS_CHANNEL, payload.data);
+}

@@ -1,0 +1,439 @@
+/*
+ * messages.c — sending, paging, catching up, editing, deleting, and receipts.
+ *
+ * The send path: the conversation row is updated (last_seq + 1) in the same statement that
+ * inserts the message, so the row lock orders concurrent senders and seq comes out gapless and
+ * in commit order. A retry with the same client_id finds the first message and notifies nothing.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/uuid.h"
+
+#include "args.h"
+#include "conversations.h"
+#include "events.h"
+#include "json.h"
+#include "query.h"
+#include "users.h"
+
+#define CONTENT_MAX 65536
+#define CLIENT_ID_MAX_BYTES 64
+#define PAGE_DEFAULT 50
+#define PAGE_MAX 100
+#define CATCH_UP_DEFAULT 100
+#define CATCH_UP_MAX 500
+
+static void
+content_check(const char *content)
+{
+	if (content[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("content must not be empty")));
+	arg_check_length(content, "content", CONTENT_MAX);
+}
+
+static void
+client_id_check(const char *client_id)
+{
+	if (client_id[0] == '\0' || strlen(client_id) > CLIENT_ID_MAX_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("clientId must be 1 to %d bytes", CLIENT_ID_MAX_BYTES)));
+	arg_check_printable(client_id, "clientId", false);
+}
+
+static SavedQuery find_resend = SAVED_QUERY(
+	"SELECT " MESSAGE_JSON("m") " FROM chat.messages m "
+	"WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_id = $3 "
+	"AND EXISTS (SELECT 1 FROM chat.conversation_participants p "
+	"  WHERE p.conversation_id = $1 AND p.user_id = $2)",
+	UUIDOID, UUIDOID, TEXTOID);
+
+static SavedQuery reply_target = SAVED_QUERY(
+	"SELECT 1 FROM chat.messages WHERE id = $1 AND conversation_id = $2",
+	UUIDOID, UUIDOID);
+
+/*
+ * One statement: take the next seq under the conversation's row lock (members only), insert,
+ * and mark everything up to it read for the sender (replying implies reading).
+ */
+static SavedQuery insert_message = SAVED_QUERY(
+	"WITH c AS ("
+	"  UPDATE chat.conversations SET last_seq = last_seq + 1, updated_at = now() "
+	"  WHERE id = $1 AND EXISTS (SELECT 1 FROM chat.conversation_participants p "
+	"    WHERE p.conversation_id = $1 AND p.user_id = $2) "
+	"  RETURNING last_seq), "
+	"m AS ("
+	"  INSERT INTO chat.messages (conversation_id, seq, sender_id, client_id, content, reply_to_id) "
+	"  SELECT $1, c.last_seq, $2, $4, $3, $5 FROM c "
+	"  ON CONFLICT DO NOTHING RETURNING *), "
+	"r AS ("
+	"  UPDATE chat.conversation_participants p SET last_read_seq = m.seq, "
+	"    last_delivered_seq = greatest(p.last_delivered_seq, m.seq) "
+	"  FROM m WHERE p.conversation_id = $1 AND p.user_id = $2) "
+	"SELECT (SELECT count(*) FROM c), m.seq, " MESSAGE_JSON("m") " FROM m "
+	"UNION ALL SELECT (SELECT count(*) FROM c), NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM m)",
+	UUIDOID, UUIDOID, TEXTOID, TEXTOID, UUIDOID);
+
+/* Gives back the seq a conflicting resend took; the row lock is still ours, so nobody took another. */
+static SavedQuery return_seq = SAVED_QUERY(
+	"UPDATE chat.conversations SET last_seq = last_seq - 1 WHERE id = $1",
+	UUIDOID);
+
+PG_FUNCTION_INFO_V1(chat_send_message);
+
+/* chat.send_message(token, conversation_id, content, client_id default null, reply_to default null) */
+Datum
+chat_send_message(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *conversation_id = DatumGetUUIDP(arg_required(fcinfo, 1, "conversationId"));
+	char	   *content = arg_text(fcinfo, 2, "content");
+	char	   *client_id = arg_text_or_null(fcinfo, 3);
+	bool		has_reply = PG_NARGS() > 4 && !PG_ARGISNULL(4);
+	Datum		values[5];
+	char		nulls[6] = "     ";
+	bool		isnull;
+	Datum		result;
+	int64		seq;
+
+	content_check(content);
+	if (client_id != NULL)
+		client_id_check(client_id);
+
+	SPI_connect();
+	values[0] = UUIDPGetDatum(conversation_id);
+	values[1] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
+	values[2] = CStringGetTextDatum(content);
+	values[3] = client_id ? CStringGetTextDatum(client_id) : (Datum) 0;
+	values[4] = has_reply ? PG_GETARG_DATUM(4) : (Datum) 0;
+	nulls[3] = client_id ? ' ' : 'n';
+	nulls[4] = has_reply ? ' ' : 'n';
+
+	if (client_id != NULL)
+	{
+		Datum		resend_values[3] = {values[0], values[1], values[3]};
+
+		result = query_first_copy(&find_resend, resend_values, NULL, false, &isnull);
+		if (!isnull)
+		{
+			SPI_finish();
+			PG_RETURN_DATUM(result);
+		}
+	}
+	if (has_reply)
+	{
+		Datum		reply_values[2] = {values[4], values[0]};
+
+		if (query_run(&reply_target, reply_values, NULL, false) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("replyTo must be a message of the same conversation")));
+	}
+
+	query_run(&insert_message, values, nulls, false);
+	if (DatumGetInt64(query_value(1, &isnull)) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("conversation not found")));
+	query_value(2, &isnull);
+	if (isnull)
+	{
+		/* a concurrent send with this client_id committed while we waited for the lock */
+		query_run(&return_seq, values, NULL, false);
+		result = query_first_copy(&find_resend, (Datum[]) {values[0], values[1], values[3]}, NULL,
+								  false, &isnull);
+		if (isnull)
+			elog(ERROR, "a resend conflicted but its first message was not found");
+		SPI_finish();
+		PG_RETURN_DATUM(result);
+	}
+	seq = DatumGetInt64(query_value(2, &isnull));
+	result = query_value_copy(3, &isnull);
+	events_message("message_created", conversation_id, seq, DatumGetJsonbP(result));
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+static int32
+limit_arg(FunctionCallInfo fcinfo, int argno, int32 fallback, int32 max)
+{
+	int32		limit = (PG_NARGS() > argno && !PG_ARGISNULL(argno)) ? PG_GETARG_INT32(argno) : fallback;
+
+	if (limit < 1 || limit > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("limit must be 1 to %d", max)));
+	return limit;
+}
+
+static int64
+seq_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	int64		seq = DatumGetInt64(arg_required(fcinfo, argno, name));
+
+	if (seq < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be negative", name)));
+	return seq;
+}
+
+static SavedQuery page_before = SAVED_QUERY(
+	"SELECT coalesce(jsonb_agg(j ORDER BY seq), '[]') FROM ("
+	"  SELECT m.seq, " MESSAGE_JSON("m") " AS j FROM chat.messages m "
+	"  WHERE m.conversation_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3) page",
+	UUIDOID, INT8OID, INT4OID);
+
+static SavedQuery page_after = SAVED_QUERY(
+	"SELECT coalesce(jsonb_agg(j ORDER BY seq), '[]') FROM ("
+	"  SELECT m.seq, " MESSAGE_JSON("m") " AS j FROM chat.messages m "
+	"  WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3) page",
+	UUIDOID, INT8OID, INT4OID);
+
+static Datum
+message_page(FunctionCallInfo fcinfo, SavedQuery *query, int64 seq, int32 limit)
+{
+	pg_uuid_t  *conversation_id = DatumGetUUIDP(arg_required(fcinfo, 1, "conversationId"));
+	Datum		values[3] = {UUIDPGetDatum(conversation_id), Int64GetDatum(seq), Int32GetDatum(limit)};
+	bool		isnull;
+	Datum		result;
+
+	SPI_connect();
+	conversations_check_member(conversation_id, users_authenticate(fcinfo, 0));
+	result = query_first_copy(query, values, NULL, true, &isnull);
+	SPI_finish();
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(chat_messages);
+
+/* chat.messages(token, conversation_id, before_seq default null, lim default 50) */
+Datum
+chat_messages(PG_FUNCTION_ARGS)
+{
+	int64		before = PG_ARGISNULL(2) ? PG_INT64_MAX : seq_arg(fcinfo, 2, "before");
+
+	PG_RETURN_DATUM(message_page(fcinfo, &page_before, before,
+								 limit_arg(fcinfo, 3, PAGE_DEFAULT, PAGE_MAX)));
+}
+
+PG_FUNCTION_INFO_V1(chat_messages_after);
+
+/* chat.messages_after(token, conversation_id, after_seq, lim default 100) */
+Datum
+chat_messages_after(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(message_page(fcinfo, &page_after, seq_arg(fcinfo, 2, "after"),
+								 limit_arg(fcinfo, 3, CATCH_UP_DEFAULT, CATCH_UP_MAX)));
+}
+
+/* Why an edit or delete touched no row: raises the error that fits. */
+static SavedQuery message_owner = SAVED_QUERY(
+	"SELECT m.sender_id = $2, m.is_deleted FROM chat.messages m WHERE m.id = $1 "
+	"AND EXISTS (SELECT 1 FROM chat.conversation_participants p "
+	"  WHERE p.conversation_id = m.conversation_id AND p.user_id = $2)",
+	UUIDOID, UUIDOID);
+
+static void
+refuse_change(Datum *values, const char *action, bool deleted_is_fine)
+{
+	bool		isnull;
+	bool		is_sender;
+
+	if (query_run(&message_owner, values, NULL, false) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("message not found")));
+	is_sender = DatumGetBool(query_value(1, &isnull));
+	if (isnull || !is_sender)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only the sender can %s a message", action)));
+	if (!deleted_is_fine)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a deleted message cannot be edited")));
+}
+
+#define MEMBER_SENDER_OF(m) \
+	m ".id = $1 AND " m ".sender_id = $2 AND NOT " m ".is_deleted " \
+	"AND EXISTS (SELECT 1 FROM chat.conversation_participants p " \
+	"  WHERE p.conversation_id = " m ".conversation_id AND p.user_id = $2)"
+
+static SavedQuery update_content = SAVED_QUERY(
+	"UPDATE chat.messages m SET content = $3, is_edited = true, updated_at = now() "
+	"WHERE " MEMBER_SENDER_OF("m") " RETURNING m.conversation_id, m.seq, " MESSAGE_JSON("m"),
+	UUIDOID, UUIDOID, TEXTOID);
+
+static SavedQuery mark_deleted = SAVED_QUERY(
+	"UPDATE chat.messages m SET content = '', is_deleted = true, updated_at = now() "
+	"WHERE " MEMBER_SENDER_OF("m") " RETURNING m.conversation_id, m.seq, " MESSAGE_JSON("m"),
+	UUIDOID, UUIDOID);
+
+static SavedQuery deleted_message = SAVED_QUERY(
+	"SELECT m.conversation_id, m.seq, " MESSAGE_JSON("m") " FROM chat.messages m WHERE m.id = $1",
+	UUIDOID);
+
+/* Notifies the edit or delete the last query returned; the message as it now is. */
+static Datum
+message_changed(const char *event)
+{
+	bool		isnull;
+	Datum		result = query_value_copy(3, &isnull);
+
+	events_message(event, DatumGetUUIDP(query_value(1, &isnull)),
+				   DatumGetInt64(query_value(2, &isnull)), DatumGetJsonbP(result));
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(chat_edit_message);
+
+/* chat.edit_message(token, message_id, content) */
+Datum
+chat_edit_message(PG_FUNCTION_ARGS)
+{
+	Datum		values[3];
+	char	   *content;
+	Datum		result;
+
+	values[0] = arg_required(fcinfo, 1, "messageId");
+	content = arg_text(fcinfo, 2, "content");
+	content_check(content);
+	values[2] = CStringGetTextDatum(content);
+
+	SPI_connect();
+	values[1] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
+	if (query_run(&update_content, values, NULL, false) == 0)
+		refuse_change(values, "edit", false);
+	result = message_changed("message_updated");
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+PG_FUNCTION_INFO_V1(chat_delete_message);
+
+/* chat.delete_message(token, message_id): for everyone; deleting again changes nothing */
+Datum
+chat_delete_message(PG_FUNCTION_ARGS)
+{
+	Datum		values[2];
+	bool		isnull;
+	Datum		result;
+
+	values[0] = arg_required(fcinfo, 1, "messageId");
+	SPI_connect();
+	values[1] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
+	if (query_run(&mark_deleted, values, NULL, false) == 0)
+	{
+		refuse_change(values, "delete", true);
+		/* already deleted by its sender: the same answer, no second event */
+		query_run(&deleted_message, values, NULL, false);
+		result = query_value_copy(3, &isnull);
+		SPI_finish();
+		PG_RETURN_DATUM(result);
+	}
+	result = message_changed("message_deleted");
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+#define RECEIPT_JSON(p) \
+	"jsonb_build_object('conversationId', " p ".conversation_id, 'userId', " p ".user_id, " \
+	"'deliveredSeq', " p ".last_delivered_seq, 'readSeq', " p ".last_read_seq)"
+
+/* Moves receipts forward only (never past the last message); no row when nothing moved. */
+static SavedQuery advance_delivered = SAVED_QUERY(
+	"UPDATE chat.conversation_participants p "
+	"SET last_delivered_seq = least($3, c.last_seq) "
+	"FROM chat.conversations c WHERE c.id = $1 AND p.conversation_id = $1 AND p.user_id = $2 "
+	"AND p.last_delivered_seq < least($3, c.last_seq) RETURNING " RECEIPT_JSON("p"),
+	UUIDOID, UUIDOID, INT8OID);
+
+static SavedQuery advance_read = SAVED_QUERY(
+	"UPDATE chat.conversation_participants p "
+	"SET last_read_seq = least($3, c.last_seq), "
+	"    last_delivered_seq = greatest(p.last_delivered_seq, least($3, c.last_seq)) "
+	"FROM chat.conversations c WHERE c.id = $1 AND p.conversation_id = $1 AND p.user_id = $2 "
+	"AND p.last_read_seq < least($3, c.last_seq) RETURNING " RECEIPT_JSON("p"),
+	UUIDOID, UUIDOID, INT8OID);
+
+static SavedQuery current_receipt = SAVED_QUERY(
+	"SELECT " RECEIPT_JSON("p") " FROM chat.conversation_participants p "
+	"WHERE p.conversation_id = $1 AND p.user_id = $2",
+	UUIDOID, UUIDOID);
+
+static Datum
+receipt_advance(FunctionCallInfo fcinfo, SavedQuery *advance)
+{
+	Datum		values[3];
+	bool		isnull;
+	Datum		result;
+
+	values[0] = arg_required(fcinfo, 1, "conversationId");
+	values[2] = Int64GetDatum(seq_arg(fcinfo, 2, "seq"));
+	SPI_connect();
+	values[1] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
+	if (query_run(advance, values, NULL, false) == 1)
+	{
+		result = query_value_copy(1, &isnull);
+		events_receipt(DatumGetJsonbP(result));
+	}
+	else
+	{
+		result = query_first_copy(&current_receipt, values, NULL, false, &isnull);
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NO_DATA_FOUND),
+					 errmsg("conversation not found")));
+	}
+	SPI_finish();
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(chat_mark_delivered);
+
+/* chat.mark_delivered(token, conversation_id, seq) -> receipt */
+Datum
+chat_mark_delivered(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(receipt_advance(fcinfo, &advance_delivered));
+}
+
+PG_FUNCTION_INFO_V1(chat_mark_read);
+
+/* chat.mark_read(token, conversation_id, seq) -> receipt */
+Datum
+chat_mark_read(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(receipt_advance(fcinfo, &advance_read));
+}
+
+static SavedQuery message_by_seq = SAVED_QUERY(
+	"SELECT " MESSAGE_JSON("m") " FROM chat.messages m WHERE m.conversation_id = $1 AND m.seq = $2",
+	UUIDOID, INT8OID);
+
+PG_FUNCTION_INFO_V1(chat_event_message);
+
+/* chat.event_message(conversation_id, seq): for the bridge, the message of a by-reference event */
+Datum
+chat_event_message(PG_FUNCTION_ARGS)
+{
+	Datum		values[2] = {arg_required(fcinfo, 0, "conversationId"), arg_required(fcinfo, 1, "seq")};
+	bool		isnull;
+	Datum		result;
+
+	SPI_connect();
+	result = query_first_copy(&message_by_seq, values, NULL, true, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("message not found")));
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
