@@ -384,9 +384,11 @@ static void ws_free(http_ws *ws)
     free(ws);
 }
 
-int http_ws_send(http_ws *ws, const void *msg, size_t len, int binary)
+int http_ws_send2(http_ws *ws, const void *head, size_t head_len, const void *body,
+                  size_t body_len, int binary)
 {
     http_server *server = ws->server;
+    size_t len = head_len + body_len;
     if (ws->closing || ws->queued_messages >= server->config.ws_queue_messages ||
         ws->queued_bytes + len > server->config.ws_queue_bytes)
         return -1;
@@ -396,7 +398,10 @@ int http_ws_send(http_ws *ws, const void *msg, size_t len, int binary)
     m->next = NULL;
     m->len = len;
     m->binary = binary;
-    memcpy(m->bytes + LWS_PRE, msg, len);
+    if (head_len)
+        memcpy(m->bytes + LWS_PRE, head, head_len);
+    if (body_len)
+        memcpy(m->bytes + LWS_PRE + head_len, body, body_len);
     if (ws->tail)
         ws->tail->next = m;
     else
@@ -406,6 +411,11 @@ int http_ws_send(http_ws *ws, const void *msg, size_t len, int binary)
     ws->queued_bytes += len;
     lws_callback_on_writable(ws->wsi);
     return 0;
+}
+
+int http_ws_send(http_ws *ws, const void *msg, size_t len, int binary)
+{
+    return http_ws_send2(ws, NULL, 0, msg, len, binary);
 }
 
 void http_ws_close(http_ws *ws, int code)

@@ -97,6 +97,9 @@ int http_respond(http_request *req, int status, const char *content_type,
 /* Queues one message (copied). Returns 0, or -1 if the socket is closing or the queue is full;
  * nothing is queued then, and the caller decides (usually: close a slow reader). */
 int http_ws_send(http_ws *ws, const void *msg, size_t len, int binary);
+/* The same for a message given in two parts (e.g. a type prefix and a body), sent as one. */
+int http_ws_send2(http_ws *ws, const void *head, size_t head_len, const void *body,
+                  size_t body_len, int binary);
 /* Closes after the queued messages are written, with a websocket close code (1000: normal).
  * on_ws_close follows later. Messages received meanwhile are dropped. */
 void http_ws_close(http_ws *ws, int code);

@@ -1,0 +1,174 @@
+/* conformance_server: the protocol layer alone, configured like the reference servers of the
+ * Engine.IO v4 and Socket.IO v5 test suites: Socket.IO at /socket.io/ (namespaces "/" and
+ * "/custom"), raw Engine.IO echo at /engine.io/, pingInterval 300, pingTimeout 200,
+ * maxPayload 1e6, connectTimeout 1000, CORS origin "*". One addition the suites don't send:
+ * "emit-with-ack" is emitted back asking for an ack, and the answer emitted once more.
+ *   conformance-server [--port N] [--host ADDR] [--ping-interval MS] [--ping-timeout MS]
+ * The port also comes from PROTOCOL_PORT; the default is 3000. SIGINT/SIGTERM stop it cleanly. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eio_server.h"
+#include "http_server.h"
+#include "sio_server.h"
+
+typedef struct app {
+    uv_loop_t *loop;
+    http_server *http;
+    eio_server *engine;
+    sio_server *io;
+    uv_signal_t sigint, sigterm;
+} app;
+
+/* ---------- raw Engine.IO: every message back as it came ---------- */
+
+static void engine_echo(eio_socket *socket, const uint8_t *msg, size_t len, int binary, void *data)
+{
+    (void)data;
+    eio_socket_send(socket, msg, len, binary);
+}
+
+/* ---------- Socket.IO ---------- */
+
+static void emit_auth(sio_socket *socket, json_t *auth, void *data)
+{
+    (void)data;
+    if (sio_socket_accept(socket))
+        return;
+    json_t *args = json_pack("[O]", auth);
+    if (args)
+        sio_socket_emit(socket, "auth", args, NULL, 0);
+    json_decref(args);
+}
+
+/* Server-to-client acks (an event some suite variants use): the client's answer is emitted back. */
+static void ack_came_back(sio_socket *socket, json_t *args, const sio_binary *bins,
+                          size_t bin_count, void *data)
+{
+    (void)data;
+    if (args)
+        sio_socket_emit(socket, "emit-with-ack", args, bins, bin_count);
+}
+
+static void main_event(sio_socket *socket, const char *event, json_t *args,
+                       const sio_binary *bins, size_t bin_count, int64_t ack_id, void *data)
+{
+    (void)data;
+    if (strcmp(event, "message") == 0)
+        sio_socket_emit(socket, "message-back", args, bins, bin_count);
+    else if (strcmp(event, "message-with-ack") == 0 && ack_id >= 0)
+        sio_socket_ack(socket, ack_id, args, bins, bin_count);
+    else if (strcmp(event, "emit-with-ack") == 0)
+        sio_socket_emit_with_ack(socket, "emit-with-ack", args, bins, bin_count, ack_came_back,
+                                 NULL);
+}
+
+/* ---------- wiring ---------- */
+
+static void stop(uv_signal_t *signal, int signum)
+{
+    (void)signum;
+    app *a = signal->data;
+    fprintf(stderr, "level=info module=conformance msg=stopping\n");
+    sio_server_free(a->io);
+    eio_server_free(a->engine);
+    http_server_free(a->http);
+    a->io = NULL;
+    a->engine = NULL;
+    a->http = NULL;
+    uv_close((uv_handle_t *)&a->sigint, NULL);
+    uv_close((uv_handle_t *)&a->sigterm, NULL);
+}
+
+static void apply_timings(eio_config *engine, uint64_t interval, uint64_t timeout)
+{
+    engine->ping_interval_ms = interval;
+    engine->ping_timeout_ms = timeout;
+    engine->max_payload = 1000000;
+    engine->cors_origin = "*";
+}
+
+static int parse_args(int argc, char **argv, int *port, const char **host, uint64_t *interval,
+                      uint64_t *timeout)
+{
+    const char *env = getenv("PROTOCOL_PORT");
+    if (env)
+        *port = atoi(env);
+    for (int i = 1; i < argc; i++) {
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!value)
+            return -1;
+        if (strcmp(argv[i], "--port") == 0)
+            *port = atoi(value);
+        else if (strcmp(argv[i], "--host") == 0)
+            *host = value;
+        else if (strcmp(argv[i], "--ping-interval") == 0)
+            *interval = strtoull(value, NULL, 10);
+        else if (strcmp(argv[i], "--ping-timeout") == 0)
+            *timeout = strtoull(value, NULL, 10);
+        else
+            return -1;
+        i++;
+    }
+    return *port > 0 && *port < 65536 && *interval > 0 && *timeout > 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    int port = 3000;
+    const char *host = NULL;
+    uint64_t interval = 300, timeout = 200;
+    if (parse_args(argc, argv, &port, &host, &interval, &timeout)) {
+        fprintf(stderr, "usage: %s [--port N] [--host ADDR] [--ping-interval MS] "
+                        "[--ping-timeout MS]\n", argv[0]);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    app a = {.loop = uv_default_loop()};
+
+    http_server_config http = {
+        .host = host,
+        .port = port,
+        .max_ws_message = 1000000,
+        .ws_queue_messages = 1000,
+        .ws_queue_bytes = 8u << 20,
+    };
+    a.http = http_server_new(a.loop, &http);
+    if (!a.http)
+        return 1;
+
+    eio_config raw;
+    eio_config_defaults(&raw);
+    apply_timings(&raw, interval, timeout);
+    raw.path = "/engine.io/";
+    raw.on_message = engine_echo;
+    a.engine = eio_server_new(a.loop, &raw);
+
+    sio_config io;
+    sio_config_defaults(&io);
+    apply_timings(&io.engine, interval, timeout);
+    io.connect_timeout_ms = 1000;
+    a.io = sio_server_new(a.loop, &io);
+    if (!a.engine || !a.io)
+        return 1;
+    sio_handlers main_handlers = {.on_connect = emit_auth, .on_event = main_event};
+    sio_handlers custom_handlers = {.on_connect = emit_auth};
+    http_route engine_route = eio_server_route(a.engine);
+    http_route io_route = sio_server_route(a.io);
+    if (!sio_server_namespace(a.io, "/", &main_handlers) ||
+        !sio_server_namespace(a.io, "/custom", &custom_handlers) ||
+        http_server_add_route(a.http, &engine_route) || http_server_add_route(a.http, &io_route))
+        return 1;
+
+    uv_signal_init(a.loop, &a.sigint);
+    uv_signal_init(a.loop, &a.sigterm);
+    a.sigint.data = a.sigterm.data = &a;
+    uv_signal_start(&a.sigint, stop, SIGINT);
+    uv_signal_start(&a.sigterm, stop, SIGTERM);
+    fprintf(stderr, "level=info module=conformance msg=listening port=%d\n", port);
+    uv_run(a.loop, UV_RUN_DEFAULT);
+    uv_loop_close(a.loop);
+    return 0;
+}

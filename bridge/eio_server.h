@@ -1,0 +1,63 @@
+/* eio_server: the server side of Engine.IO v4 on http_server: handshake, the polling and
+ * websocket transports, the upgrade with probe, heartbeats, CORS, and every bound (payload,
+ * packets buffered per session, sessions per process). It carries opaque messages; what they
+ * mean is the business of the layer above (Socket.IO, or the raw echo of the conformance server).
+ * Wire it in with eio_server_route(): http_server_add_route(http, &route). */
+#ifndef EIO_SERVER_H
+#define EIO_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "http_server.h"
+
+typedef struct eio_server eio_server;
+typedef struct eio_socket eio_socket;
+
+typedef struct eio_config {
+    const char *path;              /* route prefix, e.g. "/socket.io/" */
+    uint64_t ping_interval_ms;     /* 25000 by default in clients' expectations */
+    uint64_t ping_timeout_ms;
+    size_t max_payload;            /* bytes per polling body and per websocket message */
+    size_t max_sessions;           /* handshakes beyond are answered 503 */
+    size_t max_buffered_packets;   /* per session, waiting for a poll or a slow websocket; */
+    size_t max_buffered_bytes;     /*   beyond either the session is closed (a slow reader) */
+    const char *cors_origin;       /* "*", one exact origin, or NULL for no CORS headers */
+    int allow_upgrades;            /* offer "websocket" to polling sessions */
+    /* A session is open (handshake answered). The owner may send from here on. */
+    void (*on_open)(eio_socket *socket, const http_request *req, void *data);
+    /* One message packet (text or binary), valid during the call only. */
+    void (*on_message)(eio_socket *socket, const uint8_t *msg, size_t len, int binary,
+                       void *data);
+    /* Exactly once per opened session, with why; the socket is freed after it returns. */
+    void (*on_close)(eio_socket *socket, const char *reason, void *data);
+    void *data;
+} eio_config;
+
+/* The defaults above (25000/20000 ms, 1e6 bytes, 50000 sessions, 1000 packets, 4 MiB). */
+void eio_config_defaults(eio_config *config);
+/* NULL when out of memory. Copies the config (and path and origin strings). */
+eio_server *eio_server_new(uv_loop_t *loop, const eio_config *config);
+/* The http_server route serving this Engine.IO server (prefix = config path). */
+http_route eio_server_route(eio_server *server);
+/* Closes every session (on_close "server shutting down") and frees the server; the caller
+ * then runs the loop so the timers can close. */
+void eio_server_free(eio_server *server);
+size_t eio_server_session_count(const eio_server *server);
+
+/* Sends one message packet (copied). Returns 0, or -1 if the session is closing or its buffer is
+ * full; a full buffer also closes the session ("slow reader"), as the owner is told. */
+int eio_socket_send(eio_socket *socket, const void *msg, size_t len, int binary);
+/* Closes the session after what is buffered is written (polling: within the ping timeout).
+ * on_close follows, possibly later. */
+void eio_socket_close(eio_socket *socket, const char *reason);
+const char *eio_socket_sid(const eio_socket *socket);      /* 20 characters */
+const char *eio_socket_transport(const eio_socket *socket); /* "polling" or "websocket" */
+void eio_socket_set_data(eio_socket *socket, void *data);
+void *eio_socket_data(const eio_socket *socket);
+
+/* Random URL-safe identifiers (for sids): writes `len` characters and a NUL. */
+void eio_random_id(char *out, size_t len);
+
+#endif
