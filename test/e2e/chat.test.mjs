@@ -247,11 +247,39 @@ describe(`pgchat web client at ${BASE_URL}`, () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
+  it('carol leaves the group: it goes from her list and alice sees two members', async () => {
+    const groupTitle = await alice.page.locator('.chat-title').innerText();
+    await carol.page.locator('.chat-header-main').click();
+    const dialog = carol.page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Leave group' }).click();
+    await chatRow(carol.page, groupTitle).waitFor({ state: 'detached' });
+    await alice.page.getByTestId('chat-subtitle').filter({ hasNotText: carol.displayName }).waitFor();
+  });
+
+  it('bob edits his profile and it survives a reload', async () => {
+    const { page } = bob;
+    await page.getByRole('button', { name: /^Your profile/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Profile' });
+    await dialog.getByLabel('Status').fill('At work');
+    await dialog.getByLabel('Photo URL').fill('not a url');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expectText(dialog.locator('.field-error'), 'Enter an http or https URL without spaces.');
+    await dialog.getByLabel('Photo URL').fill('');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.reload();
+    await page.getByRole('button', { name: /^Your profile/ }).click();
+    assert.equal(await page.getByRole('dialog', { name: 'Profile' }).getByLabel('Status').inputValue(), 'At work');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+  });
+
   it('collapses to one pane on a phone-width screen', async () => {
     const phone = await browser.newContext({ baseURL: BASE_URL, viewport: { width: 390, height: 800 } });
     const page = await phone.newPage();
     await page.goto('/login');
-    await page.getByLabel('Username or email').fill(carol.username);
+    await page.getByLabel('Username or email').fill(bob.username);
     await page.getByLabel('Password').fill('correct horse battery');
     await page.getByRole('button', { name: 'Sign in' }).click();
     const row = page.locator('.conversation-item').first();
