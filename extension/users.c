@@ -457,7 +457,8 @@ chat_issue_token(PG_FUNCTION_ARGS)
 	Datum		token;
 
 	SPI_connect();
-	if (query_run(&user_exists, values, NULL, true) == 0)
+	/* not read-only: a user registered earlier in the same statement counts */
+	if (query_run(&user_exists, values, NULL, false) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("user not found")));

@@ -4,7 +4,7 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(19);
+SELECT plan(22);
 
 CREATE ROLE chat_test_bridge LOGIN;
 SELECT chat.grant_api('chat_test_bridge');
@@ -19,6 +19,9 @@ SELECT ok(NOT has_function_privilege('chat_test_bridge', 'chat.issue_token(uuid)
 SELECT ok(NOT has_function_privilege('chat_test_bridge', 'chat.rotate_secret()', 'EXECUTE'), 'the bridge role cannot rotate the secret');
 SELECT ok(NOT has_function_privilege('chat_test_bridge', 'chat.me_json(chat.users)', 'EXECUTE'), 'the bridge role cannot call internal helpers');
 SELECT ok(NOT has_function_privilege('chat_test_stranger', 'chat.login(text, text)', 'EXECUTE'), 'another role cannot call the API');
+SELECT ok(has_function_privilege('chat_test_bridge', 'chat.members(uuid)', 'EXECUTE'), 'the bridge role can list members for fan-out');
+SELECT ok(NOT has_function_privilege('chat_test_stranger', 'chat.members(uuid)', 'EXECUTE'), 'no other role can list members');
+SELECT ok(NOT has_table_privilege('chat_test_bridge', 'chat.messages', 'SELECT'), 'the bridge role cannot read messages directly');
 
 SET ROLE chat_test_bridge;
 SELECT throws_ok($$ SELECT * FROM chat.users $$, '42501', NULL, 'a query of chat.users as the bridge is refused');
