@@ -6,6 +6,7 @@ import { configureRest } from './api/rest.js';
 import { connectSocket, disconnectSocket } from './api/socket.js';
 import { useAuthStore } from './stores/authStore.js';
 import { useChatStore } from './stores/chatStore.js';
+import { tokenExpiry } from './lib/token.js';
 import LoginPage from './pages/LoginPage.jsx';
 import RegisterPage from './pages/RegisterPage.jsx';
 import ChatPage from './pages/ChatPage.jsx';
@@ -24,7 +25,13 @@ function useSessionSocket() {
       return undefined;
     }
     connectSocket(token);
-    return () => disconnectSocket();
+    // The session ends when its token does, even if the tab stays open (timers cap at ~24 days).
+    const left = Math.min(tokenExpiry(token) - Date.now(), 2 ** 31 - 1);
+    const expiry = setTimeout(() => useAuthStore.getState().logout(), Math.max(left, 0));
+    return () => {
+      clearTimeout(expiry);
+      disconnectSocket();
+    };
   }, [token]);
 }
 
