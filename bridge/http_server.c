@@ -558,7 +558,7 @@ static int on_http(http_server *server, http_conn *conn, struct lws *wsi)
 static int on_http_body(http_conn *conn, const uint8_t *in, size_t len)
 {
     http_request *req = conn->req;
-    if (!req || req->answered)
+    if (!req || req->answered || len == 0)
         return 0;
     if (req->body_len + len > req->body_expected)
         return -1;
@@ -640,7 +640,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     case LWS_CALLBACK_HTTP_BODY:
         return on_http_body(conn, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (!conn->req || conn->req->answered)
+        /* body_expected 0: on_http dispatched it already (lws may still report an empty body) */
+        if (!conn->req || conn->req->answered || conn->req->body_expected == 0)
             return 0;
         if (conn->req->body_len != conn->req->body_expected)
             return -1;
