@@ -65,6 +65,7 @@ struct db_pool {
     struct db_call *queue_head, *queue_tail;
     size_t queued;
     size_t in_flight;
+    uv_idle_t dispatcher; /* sends queued calls on the next loop turn, batched */
     int closing;
     int open_handles; /* the pool is freed when its last handle is closed */
 };
@@ -520,7 +521,19 @@ struct db_pool *db_pool_new(uv_loop_t *loop, const char *name, const char *conni
     }
     for (int i = 0; i < size; i++)
         conn_start(&pool->conns[i]);
+    uv_idle_init(loop, &pool->dispatcher);
+    pool->dispatcher.data = pool;
+    pool->open_handles++;
     return pool;
+}
+
+/* Dispatching from the loop, never from inside db_query, keeps db_query's promise that the
+ * callback runs later: a send that fails at once fails its call from here. */
+static void pool_on_idle(uv_idle_t *idle)
+{
+    struct db_pool *pool = idle->data;
+    uv_idle_stop(idle);
+    pool_dispatch(pool);
 }
 
 int db_query(struct db_pool *pool, int statement, const char *const *values, db_callback callback,
@@ -554,7 +567,7 @@ int db_query(struct db_pool *pool, int statement, const char *const *values, db_
         pool->queue_head = call;
     pool->queue_tail = call;
     pool->queued++;
-    pool_dispatch(pool);
+    uv_idle_start(&pool->dispatcher, pool_on_idle);
     return 0;
 }
 
@@ -583,5 +596,7 @@ void db_pool_close(struct db_pool *pool)
         uv_close((uv_handle_t *)&conn->timer, pool_handle_closed);
         calls_fail(pool, list);
     }
+    uv_idle_stop(&pool->dispatcher);
+    uv_close((uv_handle_t *)&pool->dispatcher, pool_handle_closed);
     pool_fail_queue(pool);
 }

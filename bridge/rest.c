@@ -371,7 +371,7 @@ static void rest_on_request(http_request *req, void *data)
     }
     rest_args_free(&args);
     rest->pending++;
-    http_request_on_gone(req, rest_on_gone, call);
+    http_request_on_gone(req, rest_on_gone, call); /* db_query never calls back before this */
 }
 
 /* ---- lifetime ---- */
