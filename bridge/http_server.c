@@ -27,6 +27,7 @@ struct http_server {
     unsigned char scratch[LWS_PRE + HTTP_WRITE_CHUNK];
 };
 
+
 struct http_request {
     struct lws *wsi;             /* NULL once the client has gone */
     http_server *server;
@@ -703,6 +704,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 
 /* ---------- public ---------- */
 
+static void http_server_release(struct lws_vhost *vhost, void *arg);
+
 http_server *http_server_new(uv_loop_t *loop, const http_server_config *config)
 {
     http_server *server = calloc(1, sizeof *server);
@@ -729,6 +732,8 @@ http_server *http_server_new(uv_loop_t *loop, const http_server_config *config)
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.foreign_loops = foreign_loops;
     info.user = server;
+    info.finalize = http_server_release;
+    info.finalize_arg = server;
     info.pt_serv_buf_size = 8192;
     info.timeout_secs = 30;
     info.keepalive_timeout = 30;
@@ -754,14 +759,21 @@ int http_server_add_route(http_server *server, const http_route *route)
     return 0;
 }
 
-void http_server_free(http_server *server)
+/* lws calls this when the vhost goes, after its last connection: with a foreign loop that is
+ * later than lws_context_destroy, and lws' callbacks reach the server until then. */
+static void http_server_release(struct lws_vhost *vhost, void *arg)
 {
-    if (!server)
-        return;
-    lws_context_destroy(server->context);
+    (void)vhost;
+    http_server *server = arg;
     for (size_t i = 0; i < server->route_count; i++)
         free((char *)server->routes[i].prefix);
     free(server);
+}
+
+void http_server_free(http_server *server)
+{
+    if (server)
+        lws_context_destroy(server->context); /* frees server through http_server_release */
 }
 
 http_method http_request_method(const http_request *req) { return req->method; }
