@@ -83,7 +83,7 @@ static const char *db_one_line(char *out, size_t size, const char *message)
     while (len && (copy[len - 1] == '\n' || copy[len - 1] == ' '))
         copy[--len] = '\0';
     for (char *p = copy; *p; p++) {
-        if (*p == '\n')
+        if (*p == '\n' || *p == '\t')
             *p = ' ';
     }
     return log_quote(out, size, copy);
