@@ -25,8 +25,7 @@ elif [ "${BRIDGE_VALGRIND:-0}" = 1 ]; then
   # "possible" leaks are shown, not failed: lws 4.1.6 on a foreign loop keeps its context
   # (and the http_server it points to) to the end of the process, reachable only inside.
   wrapper=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible
-           --errors-for-leak-kinds=definite,indirect --error-exitcode=99
-)
+           --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
 fi
 [ -x "$binary" ] || { echo "bridge suite: $binary is not built (make bridge/pgchat-bridge)"; exit 1; }
 
