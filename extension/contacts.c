@@ -114,8 +114,8 @@ prefix_pattern(const char *text)
 	return pattern.data;
 }
 
-/* Both arms use a prefix index; the caller is left out. */
-static SavedQuery search = SAVED_QUERY(
+/* Both arms use a prefix index, which needs the pattern's value at planning; the caller is left out. */
+static SavedQuery search = SAVED_QUERY_CUSTOM_PLAN(
 	"SELECT coalesce(jsonb_agg(" USER_JSON("u") " ORDER BY u.username), '[]') FROM ("
 	"  SELECT * FROM chat.users WHERE id <> $2 AND (username LIKE lower($1) OR lower(display_name) LIKE lower($1)) "
 	"  ORDER BY username LIMIT $3) u",

@@ -13,7 +13,13 @@ query_run(SavedQuery *query, Datum *values, const char *nulls, bool read_only)
 
 	if (query->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
+		/*
+		 * Our statements are key lookups whose best plan doesn't depend on the values, so a
+		 * generic plan spares the planner on every call (the plan cache would otherwise plan
+		 * the first five calls of each backend afresh, and keep re-costing them).
+		 */
+		SPIPlanPtr	plan = SPI_prepare_cursor(query->sql, query->nargs, query->argtypes,
+											  query->custom_plan ? 0 : CURSOR_OPT_GENERIC_PLAN);
 
 		if (plan == NULL)
 			elog(ERROR, "could not prepare \"%s\": %s", query->sql, SPI_result_code_string(SPI_result));

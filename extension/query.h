@@ -15,12 +15,17 @@ typedef struct SavedQuery
 	const char *sql;
 	int			nargs;
 	Oid			argtypes[QUERY_MAX_ARGS];
+	/* planned for each call's values (e.g. a LIKE prefix); else one generic plan for good */
+	bool		custom_plan;
 	SPIPlanPtr	plan;			/* prepared on first use, kept for the backend's life */
 } SavedQuery;
 
 /* static SavedQuery q = SAVED_QUERY("SELECT ... $1 ...", UUIDOID); */
 #define SAVED_QUERY(text, ...) \
 	{ .sql = (text), .nargs = lengthof(((Oid[]) {__VA_ARGS__})), .argtypes = {__VA_ARGS__} }
+#define SAVED_QUERY_CUSTOM_PLAN(text, ...) \
+	{ .sql = (text), .nargs = lengthof(((Oid[]) {__VA_ARGS__})), .argtypes = {__VA_ARGS__}, \
+	  .custom_plan = true }
 
 /*
  * Runs the query with its arguments (nulls: NULL, or a string with 'n' for each null argument)
