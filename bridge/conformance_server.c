@@ -67,6 +67,7 @@ static void main_event(sio_socket *socket, const char *event, json_t *args,
 
 /* ---------- wiring ---------- */
 
+/* Ends every session while the loop runs, then stops it: lws is destroyed outside the loop. */
 static void stop(uv_signal_t *signal, int signum)
 {
     (void)signum;
@@ -74,12 +75,9 @@ static void stop(uv_signal_t *signal, int signum)
     fprintf(stderr, "level=info module=conformance msg=stopping\n");
     sio_server_free(a->io);
     eio_server_free(a->engine);
-    http_server_free(a->http);
     a->io = NULL;
     a->engine = NULL;
-    a->http = NULL;
-    uv_close((uv_handle_t *)&a->sigint, NULL);
-    uv_close((uv_handle_t *)&a->sigterm, NULL);
+    uv_stop(a->loop);
 }
 
 static void apply_timings(eio_config *engine, uint64_t interval, uint64_t timeout)
@@ -168,6 +166,12 @@ int main(int argc, char **argv)
     uv_signal_start(&a.sigint, stop, SIGINT);
     uv_signal_start(&a.sigterm, stop, SIGTERM);
     fprintf(stderr, "level=info module=conformance msg=listening port=%d\n", port);
+    uv_run(a.loop, UV_RUN_DEFAULT);
+    http_server_free(a.http);           /* first step: every connection closes */
+    uv_close((uv_handle_t *)&a.sigint, NULL);
+    uv_close((uv_handle_t *)&a.sigterm, NULL);
+    uv_run(a.loop, UV_RUN_DEFAULT);     /* let lws and the timers close their handles */
+    http_server_free(a.http);           /* second step: lws completes, the server is freed */
     uv_run(a.loop, UV_RUN_DEFAULT);
     uv_loop_close(a.loop);
     return 0;

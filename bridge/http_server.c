@@ -24,9 +24,9 @@ struct http_server {
     size_t route_count;
     struct lws_protocols protocols[2];
     unsigned connections;
+    int stopping, finalized;       /* see http_server_free */
     unsigned char scratch[LWS_PRE + HTTP_WRITE_CHUNK];
 };
-
 
 struct http_request {
     struct lws *wsi;             /* NULL once the client has gone */
@@ -759,21 +759,32 @@ int http_server_add_route(http_server *server, const http_route *route)
     return 0;
 }
 
-/* lws calls this when the vhost goes, after its last connection: with a foreign loop that is
- * later than lws_context_destroy, and lws' callbacks reach the server until then. */
+/* lws calls this when the vhost goes, after its last connection. With a foreign loop that is
+ * later than the first lws_context_destroy, and lws' callbacks reach the server until then;
+ * so the server is only marked here, and freed by the http_server_free call that follows. */
 static void http_server_release(struct lws_vhost *vhost, void *arg)
 {
     (void)vhost;
     http_server *server = arg;
-    for (size_t i = 0; i < server->route_count; i++)
-        free((char *)server->routes[i].prefix);
-    free(server);
+    server->finalized = 1;
 }
 
 void http_server_free(http_server *server)
 {
-    if (server)
-        lws_context_destroy(server->context); /* frees server through http_server_release */
+    if (!server)
+        return;
+    /* lws 4.1 with a foreign loop tears down in two calls: the first closes every connection
+     * (the loop must then run), the second completes and calls http_server_release */
+    lws_context_destroy(server->context);
+    if (!server->stopping) {
+        server->stopping = 1;
+        return;
+    }
+    if (!server->finalized)
+        return;                    /* lws still busy: nothing more is safe to free */
+    for (size_t i = 0; i < server->route_count; i++)
+        free((char *)server->routes[i].prefix);
+    free(server);
 }
 
 http_method http_request_method(const http_request *req) { return req->method; }

@@ -61,8 +61,10 @@ typedef struct http_server_config {
 http_server *http_server_new(uv_loop_t *loop, const http_server_config *config);
 /* Adds a route (copied). Returns 0, or -1 if the table is full or the route has no on_request. */
 int http_server_add_route(http_server *server, const http_route *route);
-/* Stops listening and closes every connection: pending requests get their gone callback and
- * open websockets their on_ws_close. The caller then runs the loop until its handles close. */
+/* Two calls, because lws 4.1 tears a foreign-loop context down in two steps. The first stops
+ * listening and closes every connection: pending requests get their gone callback and open
+ * websockets their on_ws_close as the loop runs on. Once uv_run has returned, the second call
+ * completes lws' teardown and frees the server. (A single call is safe but leaks the server.) */
 void http_server_free(http_server *server);
 
 /* --- requests: valid from on_request until http_respond or the gone callback --- */

@@ -47,3 +47,8 @@ protocol-unit: test/protocol/bin/codec_test
 
 protocol-test:
 	test/protocol/run.sh
+
+# The integration tests against the server built with AddressSanitizer and UBSan.
+.PHONY: protocol-test-asan
+protocol-test-asan:
+	PROTOCOL_SANITIZE=1 test/protocol/run.sh
