@@ -167,9 +167,11 @@ struct static_files *static_new(const struct config *config)
     if (!files)
         return NULL;
     files->config = config;
-    if (access(config->web_root, R_OK) != 0)
+    if (access(config->web_root, R_OK) != 0) {
+        char root[600];
         log_warn("static_root_missing", "web_root=%s reason=\"build the web app to serve it\"",
-                 config->web_root);
+                 log_quote(root, sizeof(root), config->web_root));
+    }
     return files;
 }
 

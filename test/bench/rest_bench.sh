@@ -45,7 +45,7 @@ for i in $(seq "$CONNECTIONS"); do
     -H 'content-type: application/json' -d "{\"participantIds\":[\"$peer\"]}" | json v.id)")
 done
 CONVERSATIONS=$(IFS=,; echo "${ids[*]}")
-psql -X -q -v ON_ERROR_STOP=1 <<SQL
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 <<SQL
 DROP TABLE IF EXISTS bench_conversations;
 CREATE TABLE bench_conversations (n int PRIMARY KEY, id uuid NOT NULL);
 INSERT INTO bench_conversations SELECT n, id::uuid FROM unnest(string_to_array('$CONVERSATIONS', ',')) WITH ORDINALITY AS t(id, n);
