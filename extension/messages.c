@@ -3,7 +3,7 @@
  *
  * The send path: the conversation row is updated (last_seq + 1) in the same statement that
  * inserts the message, so the row lock orders concurrent senders and seq comes out gapless and
- * in commit order. A retry with the same client_id finds the first message and notifies nothing.
+ * in commit order. A retry with the same client_id answers the first message and notifies nothing.
  */
 #include "postgres.h"
 
@@ -50,9 +50,7 @@ client_id_check(const char *client_id)
 
 static SavedQuery find_resend = SAVED_QUERY(
 	"SELECT " MESSAGE_JSON("m") " FROM chat.messages m "
-	"WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_id = $3 "
-	"AND EXISTS (SELECT 1 FROM chat.conversation_participants p "
-	"  WHERE p.conversation_id = $1 AND p.user_id = $2)",
+	"WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_id = $3",
 	UUIDOID, UUIDOID, TEXTOID);
 
 static SavedQuery reply_target = SAVED_QUERY(
@@ -65,7 +63,7 @@ static SavedQuery reply_target = SAVED_QUERY(
  */
 static SavedQuery insert_message = SAVED_QUERY(
 	"WITH c AS ("
-	"  UPDATE chat.conversations SET last_seq = last_seq + 1, updated_at = now() "
+	"  UPDATE chat.conversations SET last_seq = last_seq + 1, updated_at = clock_timestamp() "
 	"  WHERE id = $1 AND EXISTS (SELECT 1 FROM chat.conversation_participants p "
 	"    WHERE p.conversation_id = $1 AND p.user_id = $2) "
 	"  RETURNING last_seq), "
@@ -81,14 +79,19 @@ static SavedQuery insert_message = SAVED_QUERY(
 	"UNION ALL SELECT (SELECT count(*) FROM c), NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM m)",
 	UUIDOID, UUIDOID, TEXTOID, TEXTOID, UUIDOID);
 
-/* Gives back the seq a conflicting resend took; the row lock is still ours, so nobody took another. */
+/* Gives back the seq a resend took. */
 static SavedQuery return_seq = SAVED_QUERY(
 	"UPDATE chat.conversations SET last_seq = last_seq - 1 WHERE id = $1",
 	UUIDOID);
 
 PG_FUNCTION_INFO_V1(chat_send_message);
 
-/* chat.send_message(token, conversation_id, content, client_id default null, reply_to default null) */
+/*
+ * chat.send_message(token, conversation_id, content, client_id default null, reply_to default null)
+ *
+ * The common case is one statement. A resend is found by the unique client id: the insert
+ * does nothing, the seq it took is given back, and the first message is the answer.
+ */
 Datum
 chat_send_message(PG_FUNCTION_ARGS)
 {
@@ -108,24 +111,14 @@ chat_send_message(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	values[0] = UUIDPGetDatum(conversation_id);
-	values[1] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
+	/* a deleted user is nobody's member, so the membership test below refuses their token */
+	values[1] = UUIDPGetDatum(users_token_subject(fcinfo, 0));
 	values[2] = CStringGetTextDatum(content);
 	values[3] = client_id ? CStringGetTextDatum(client_id) : (Datum) 0;
 	values[4] = has_reply ? PG_GETARG_DATUM(4) : (Datum) 0;
 	nulls[3] = client_id ? ' ' : 'n';
 	nulls[4] = has_reply ? ' ' : 'n';
 
-	if (client_id != NULL)
-	{
-		Datum		resend_values[3] = {values[0], values[1], values[3]};
-
-		result = query_first_copy(&find_resend, resend_values, NULL, false, &isnull);
-		if (!isnull)
-		{
-			SPI_finish();
-			PG_RETURN_DATUM(result);
-		}
-	}
 	if (has_reply)
 	{
 		Datum		reply_values[2] = {values[4], values[0]};
@@ -141,19 +134,19 @@ chat_send_message(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("conversation not found")));
-	query_value(2, &isnull);
+	seq = DatumGetInt64(query_value(2, &isnull));
 	if (isnull)
 	{
-		/* a concurrent send with this client_id committed while we waited for the lock */
+		Datum		resend_values[3] = {values[0], values[1], values[3]};
+
+		/* a resend: the row lock is still ours, so nobody took the seq after ours */
 		query_run(&return_seq, values, NULL, false);
-		result = query_first_copy(&find_resend, (Datum[]) {values[0], values[1], values[3]}, NULL,
-								  false, &isnull);
+		result = query_first_copy(&find_resend, resend_values, NULL, false, &isnull);
 		if (isnull)
 			elog(ERROR, "a resend conflicted but its first message was not found");
 		SPI_finish();
 		PG_RETURN_DATUM(result);
 	}
-	seq = DatumGetInt64(query_value(2, &isnull));
 	result = query_value_copy(3, &isnull);
 	events_message("message_created", conversation_id, seq, DatumGetJsonbP(result));
 	SPI_finish();

@@ -33,18 +33,24 @@ static SavedQuery user_exists = SAVED_QUERY(
 	UUIDOID);
 
 pg_uuid_t *
-users_authenticate(FunctionCallInfo fcinfo, int argno)
+users_token_subject(FunctionCallInfo fcinfo, int argno)
 {
 	text	   *token;
-	pg_uuid_t  *user_id;
-	Datum		values[1];
 
 	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("a token is required")));
 	token = PG_GETARG_TEXT_PP(argno);
-	user_id = token_verify(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token));
+	return token_verify(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token));
+}
+
+pg_uuid_t *
+users_authenticate(FunctionCallInfo fcinfo, int argno)
+{
+	pg_uuid_t  *user_id = users_token_subject(fcinfo, argno);
+	Datum		values[1];
+
 	values[0] = UUIDPGetDatum(user_id);
 	if (query_run(&user_exists, values, NULL, true) == 0)
 		ereport(ERROR,

@@ -14,4 +14,10 @@
  */
 extern pg_uuid_t *users_authenticate(FunctionCallInfo fcinfo, int argno);
 
+/*
+ * The user id a valid token names, without looking the user up: only for callers whose own
+ * statement requires a membership, which a deleted user no longer has (the send path).
+ */
+extern pg_uuid_t *users_token_subject(FunctionCallInfo fcinfo, int argno);
+
 #endif
