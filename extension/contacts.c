@@ -151,3 +151,46 @@ chat_search_users(PG_FUNCTION_ARGS)
 	SPI_finish();
 	PG_RETURN_DATUM(result);
 }
+
+static SavedQuery audience = SAVED_QUERY(
+	"SELECT coalesce(jsonb_agg(DISTINCT id), '[]') FROM ("
+	"  SELECT other.user_id AS id FROM chat.conversation_participants mine "
+	"  JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id "
+	"  WHERE mine.user_id = $1 AND other.user_id <> $1 "
+	"  UNION SELECT owner_id FROM chat.contacts WHERE contact_id = $1) a",
+	UUIDOID);
+
+PG_FUNCTION_INFO_V1(chat_presence_audience);
+
+/* chat.presence_audience(user_id): for the bridge, who sees this user's presence */
+Datum
+chat_presence_audience(PG_FUNCTION_ARGS)
+{
+	Datum		values[1] = {arg_required(fcinfo, 0, "userId")};
+	bool		isnull;
+	Datum		result;
+
+	SPI_connect();
+	result = query_first_copy(&audience, values, NULL, true, &isnull);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}
+
+static SavedQuery last_seen = SAVED_QUERY(
+	"UPDATE chat.users SET last_seen_at = $2 WHERE id = $1 "
+	"AND (last_seen_at IS NULL OR last_seen_at < $2)",
+	UUIDOID, TIMESTAMPTZOID);
+
+PG_FUNCTION_INFO_V1(chat_set_last_seen);
+
+/* chat.set_last_seen(user_id, seen_at): for the bridge, when a user's last device went away */
+Datum
+chat_set_last_seen(PG_FUNCTION_ARGS)
+{
+	Datum		values[2] = {arg_required(fcinfo, 0, "userId"), arg_required(fcinfo, 1, "seenAt")};
+
+	SPI_connect();
+	query_run(&last_seen, values, NULL, false);
+	SPI_finish();
+	PG_RETURN_VOID();
+}

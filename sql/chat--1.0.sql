@@ -287,6 +287,16 @@ RETURNS jsonb AS 'MODULE_PATHNAME', 'chat_event_message'
 LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp;
 COMMENT ON FUNCTION chat.event_message(uuid, bigint) IS 'For the bridge only: the message an event too large to inline refers to.';
 
+CREATE FUNCTION chat.presence_audience(user_id uuid)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'chat_presence_audience'
+LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp;
+COMMENT ON FUNCTION chat.presence_audience(uuid) IS 'For the bridge only: who may see this user''s presence and typing: those who share a conversation with them or keep them as a contact.';
+
+CREATE FUNCTION chat.set_last_seen(user_id uuid, seen_at timestamptz)
+RETURNS void AS 'MODULE_PATHNAME', 'chat_set_last_seen'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp;
+COMMENT ON FUNCTION chat.set_last_seen(uuid, timestamptz) IS 'For the bridge only: records when a user''s last device went offline (never moves back).';
+
 -- ---------------------------------------------------------------------------------------------
 -- Rights
 -- ---------------------------------------------------------------------------------------------
@@ -300,7 +310,7 @@ BEGIN
     chat.create_conversation, chat.conversation, chat.conversations, chat.add_participants,
     chat.remove_participant, chat.set_participant_role, chat.leave_conversation, chat.send_message,
     chat.messages, chat.messages_after, chat.edit_message, chat.delete_message, chat.mark_delivered,
-    chat.mark_read, chat.members, chat.event_message TO %I', role);
+    chat.mark_read, chat.members, chat.event_message, chat.presence_audience, chat.set_last_seen TO %I', role);
 END
 $$;
 COMMENT ON FUNCTION chat.grant_api(name) IS 'Administration: lets a role (the bridge''s) execute the API and nothing else; it still cannot read any table.';

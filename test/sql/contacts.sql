@@ -2,7 +2,7 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(18);
+SELECT plan(23);
 
 CREATE TEMP TABLE t (name text PRIMARY KEY, token text, id uuid);
 INSERT INTO t SELECT n, s->>'token', (s->'user'->>'id')::uuid
@@ -31,6 +31,16 @@ SELECT is(pg_temp.names(chat.search_users(pg_temp.tok('kip_c'), '100%')), ARRAY[
 SELECT ok(NOT EXISTS (SELECT 1 FROM jsonb_array_elements(chat.search_users(pg_temp.tok('kip_c'), 'k')) u WHERE u ? 'email'), 'search never shows emails');
 SELECT throws_ok(format('SELECT chat.search_users(%L, %L)', pg_temp.tok('kip_c'), ''), '22023', 'query must not be empty', 'an empty query is refused');
 SELECT throws_ok(format('SELECT chat.search_users(%L, %L, 51)', pg_temp.tok('kip_c'), 'k'), '22023', 'limit must be 1 to 50', 'more than 50 results are refused');
+
+-- presence, for the bridge
+SELECT lives_ok(format('SELECT chat.create_conversation(%L, ARRAY[%L]::uuid[])', pg_temp.tok('lee_c'), pg_temp.uid('pct_c')), 'lee and pct share a chat');
+SELECT is((SELECT array_agg(x::uuid ORDER BY x::uuid) FROM jsonb_array_elements_text(chat.presence_audience(pg_temp.uid('kip_c'))) x),
+  ARRAY[pg_temp.uid('kim_c')], 'presence goes to those who keep the user as a contact');
+SELECT is((SELECT array_agg(x::uuid) FROM jsonb_array_elements_text(chat.presence_audience(pg_temp.uid('lee_c'))) x),
+  ARRAY[pg_temp.uid('pct_c')], 'presence goes to chat partners, not to the user''s own contacts list');
+SELECT lives_ok(format('SELECT chat.set_last_seen(%L, %L), chat.set_last_seen(%L, %L)', pg_temp.uid('kim_c'), '2030-01-01 00:00+00',
+  pg_temp.uid('kim_c'), '2029-01-01 00:00+00'), 'the bridge records last seen');
+SELECT is((SELECT last_seen_at FROM chat.users WHERE id = pg_temp.uid('kim_c')), '2030-01-01 00:00+00'::timestamptz, 'last seen only moves forward');
 
 SELECT * FROM finish();
 ROLLBACK;
