@@ -20,10 +20,11 @@ const TYPING_TTL_MS = 6000;
 const ACK_TIMEOUT_MS = 10000;
 
 // Errors a retry can't fix: the send is marked failed instead of waiting for a reconnect.
-const FINAL_ERROR_CODES = new Set(['22023', '22001', '23514', '22P02', '42501', 'P0002', '54000', 'bad_request', 'forbidden', 'not_found', 'too_large']);
+const FINAL_ERROR_CODES = new Set(['400', '403', '404', '413', '22023', '22001', '23514', '22P02', '42501', 'P0002', '54000', 'bad_request', 'forbidden', 'not_found', 'too_large']);
 
 let transport = null; // {connected(): bool, emit(event, payload, timeoutMs): Promise<ack>}
 const typingTimers = new Map();
+const inFlight = new Set(); // clientIds being sent, so a reconnect doesn't send one twice at once
 
 export function setTransport(next) {
   transport = next;
@@ -41,7 +42,16 @@ function isReading(state, conversationId) {
 
 // Fire-and-forget socket events (receipts, typing): lost ones are made good by the next one.
 function notify(event, payload) {
-  if (transport && transport.connected()) transport.emit(event, payload, ACK_TIMEOUT_MS).catch(() => {});
+  if (socketUp()) transport.emit(event, payload, ACK_TIMEOUT_MS).catch(() => {});
+}
+
+function socketUp() {
+  return Boolean(transport && transport.connected());
+}
+
+// An ApiError a retry can't fix (bad input, not allowed, gone, too large).
+function isFinal(error) {
+  return [400, 403, 404, 413].includes(error.status);
 }
 
 function ackError(ack) {
@@ -255,7 +265,8 @@ export const useChatStore = create((set, get) => ({
       set((s) => ({ conversations: { ...s.conversations, [conversationId]: { ...s.conversations[conversationId], unreadCount: 0 } } }));
     }
     if (seq > 0 && (!mine || (mine.lastReadSeq || 0) < seq)) {
-      notify('mark_read', { conversationId, seq });
+      if (socketUp()) notify('mark_read', { conversationId, seq });
+      else api.markRead(conversationId, seq).catch(() => {});
       get().applyReceipt({ conversationId, userId: me, readSeq: seq, deliveredSeq: seq });
     }
   },
@@ -283,26 +294,45 @@ export const useChatStore = create((set, get) => ({
     return pending;
   },
 
-  // Sends one pending message; on a timeout or a lost connection it stays pending and is sent
-  // again (same clientId, so the server stores it once) after the next connect.
+  // Sends one pending message over the socket, or over REST while the socket is down. On a
+  // timeout or a lost connection it stays pending and is sent again (same clientId, so the
+  // server stores it once) after the next connect.
   async deliver(pending) {
-    if (!transport || !transport.connected()) return;
+    if (inFlight.has(pending.clientId)) return;
+    inFlight.add(pending.clientId);
+    try {
+      const stored = socketUp() ? await get().deliverBySocket(pending) : await get().deliverByRest(pending);
+      if (stored && stored.id) await get().receiveMessage(stored);
+    } finally {
+      inFlight.delete(pending.clientId);
+    }
+  },
+
+  async deliverBySocket(pending) {
     const payload = { conversationId: pending.conversationId, content: pending.content, clientId: pending.clientId };
     if (pending.replyTo) payload.replyTo = pending.replyTo;
     let ack;
     try {
       ack = await transport.emit('send_message', payload, ACK_TIMEOUT_MS);
     } catch {
-      return;
+      return null;
     }
     const error = ackError(ack);
-    if (error) {
-      if (FINAL_ERROR_CODES.has(String(error.code))) {
-        get().mergeInto(pending.conversationId, [{ ...pending, failed: true, error: error.message }]);
-      }
-      return;
+    if (error && FINAL_ERROR_CODES.has(String(error.code))) get().markFailed(pending, error.message);
+    return error ? null : ack;
+  },
+
+  async deliverByRest(pending) {
+    try {
+      return await api.sendMessage(pending.conversationId, pending.content, pending.clientId, pending.replyTo);
+    } catch (error) {
+      if (isFinal(error)) get().markFailed(pending, error.message);
+      return null;
     }
-    if (ack && ack.id) await get().receiveMessage(ack);
+  },
+
+  markFailed(pending, message) {
+    get().mergeInto(pending.conversationId, [{ ...pending, failed: true, error: message }]);
   },
 
   resendPending() {
@@ -326,7 +356,7 @@ export const useChatStore = create((set, get) => ({
 
   // Edits and deletes go over the socket when it is up, else REST; both answer the stored message.
   async editMessage(message, content) {
-    const stored = transport && transport.connected()
+    const stored = socketUp()
       ? await transport.emit('edit_message', { messageId: message.id, content }, ACK_TIMEOUT_MS)
       : await api.editMessage(message.id, content);
     const error = ackError(stored);
@@ -336,7 +366,7 @@ export const useChatStore = create((set, get) => ({
   },
 
   async deleteMessage(message) {
-    const stored = transport && transport.connected()
+    const stored = socketUp()
       ? await transport.emit('delete_message', { messageId: message.id }, ACK_TIMEOUT_MS)
       : await api.deleteMessage(message.id);
     const error = ackError(stored);
