@@ -5,6 +5,7 @@ import { conversationTitle, directPeer, sortConversations } from '../stores/chat
 import ConversationItem from './ConversationItem.jsx';
 
 const NO_TYPING = {};
+const NO_NAMES = [];
 
 export default function ConversationList({ meId, filter, onOpen }) {
   const conversations = useChatStore((s) => s.conversations);
@@ -29,7 +30,7 @@ export default function ConversationList({ meId, filter, onOpen }) {
       {visible.map((c) => {
         const peer = directPeer(c, meId);
         const typers = typing[c.id] || NO_TYPING;
-        const names = Object.entries(typers).map(([id, username]) => {
+        const names = Object.keys(typers).length === 0 ? NO_NAMES : Object.entries(typers).map(([id, username]) => {
           const p = (c.participants || []).find((x) => x.id === id);
           return (p && (p.displayName || p.username)) || username || 'someone';
         });

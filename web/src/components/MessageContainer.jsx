@@ -25,6 +25,7 @@ export default function MessageContainer({ conversation, meId, onReply, onEdit }
   }, [people, meId]);
 
   const loadOlder = useCallback(() => useChatStore.getState().loadOlder(conversation.id), [conversation.id]);
+  const onDelete = useCallback((m) => useChatStore.getState().deleteMessage(m).catch(() => {}), []);
 
   // Older messages were put on top: keep the same message under the reader's eyes. A new one at
   // the bottom: follow it if the reader was at the bottom or sent it.
@@ -68,7 +69,7 @@ export default function MessageContainer({ conversation, meId, onReply, onEdit }
         status={mine ? messageStatus(m, conversation, meId) : undefined}
         senderName={nameOf(m.sender_id)} showSender={conversation.isGroup && m.sender_id !== lastSender}
         quoted={m.replyTo ? byId.get(m.replyTo) : undefined} nameOf={nameOf}
-        onReply={onReply} onEdit={onEdit} onDelete={(x) => chatStore.deleteMessage(x).catch(() => {})}
+        onReply={onReply} onEdit={onEdit} onDelete={onDelete}
         onRetry={chatStore.retry} onDiscard={chatStore.discard} />,
     );
     lastSender = m.sender_id;
