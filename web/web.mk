@@ -8,7 +8,7 @@ WEB_SOURCES := $(shell find $(WEB_DIR)/src -type f 2>/dev/null) $(WEB_DIR)/index
 WEB_INSTALLED := $(WEB_DIR)/node_modules/.package-lock.json
 WEB_BUILT := $(WEB_DIR)/dist/index.html
 
-.PHONY: web web-test
+.PHONY: web web-test web-clean
 
 web: $(WEB_BUILT)
 
@@ -28,4 +28,8 @@ web-test: $(WEB_INSTALLED)
 
 RUN_PREREQUISITES += web
 TEST_PREREQUISITES += web
-EXTRA_CLEAN += $(WEB_DIR)/dist
+
+# `make clean` drops the build (the node modules stay: they only change with the lockfile).
+web-clean:
+	rm -rf $(WEB_DIR)/dist
+clean: web-clean
