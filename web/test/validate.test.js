@@ -58,3 +58,10 @@ describe('display of times and names', () => {
     expect(initials('')).toBe('?');
   });
 });
+
+describe('message length', () => {
+  it('counts characters as the server does, so emoji are one each', () => {
+    expect(validateMessage('😀'.repeat(65536))).toBe('');
+    expect(validateMessage('😀'.repeat(65537))).toMatch(/65,536/);
+  });
+});

@@ -2,7 +2,7 @@
 // keeps the reader's place, and a jump to the bottom when a new message arrives while they are there.
 import { useCallback, useLayoutEffect, useMemo, useRef } from 'react';
 import { useChatStore } from '../stores/chatStore.js';
-import { messageStatus } from '../stores/chatLogic.js';
+import { countUnread, messageStatus } from '../stores/chatLogic.js';
 import { dayKey, dayLabel } from '../lib/format.js';
 import MessageBubble from './MessageBubble.jsx';
 
@@ -13,6 +13,7 @@ const NEAR_BOTTOM_PX = 160;
 export default function MessageContainer({ conversation, meId, onReply, onEdit }) {
   const messages = useChatStore((s) => s.messages[conversation.id]) || NO_MESSAGES;
   const history = useChatStore((s) => s.history[conversation.id]);
+  const unreadFrom = useChatStore((s) => s.unreadFrom[conversation.id]);
   const list = useRef(null);
   const before = useRef({ firstId: null, lastId: null, height: 0, nearBottom: true });
 
@@ -56,6 +57,7 @@ export default function MessageContainer({ conversation, meId, onReply, onEdit }
   const rows = [];
   let lastDay = null;
   let lastSender = null;
+  let unreadShown = unreadFrom == null;
   for (const m of messages) {
     const day = dayKey(m.created_at);
     if (day !== lastDay) {
@@ -64,6 +66,11 @@ export default function MessageContainer({ conversation, meId, onReply, onEdit }
       lastSender = null;
     }
     const mine = m.sender_id === meId;
+    if (!unreadShown && !mine && m.seq != null && m.seq > unreadFrom) {
+      const count = countUnread(messages, unreadFrom, meId);
+      rows.push(<div className="unread-separator" key="unread" role="separator"><span>{count} unread message{count === 1 ? '' : 's'}</span></div>);
+      unreadShown = true;
+    }
     rows.push(
       <MessageBubble key={m.clientId && m.sender_id === meId ? `c-${m.clientId}` : m.id} message={m} mine={mine}
         status={mine ? messageStatus(m, conversation, meId) : undefined}

@@ -100,7 +100,7 @@ export default function MessageInput({ conversationId, replyTo, editing, nameOf,
       )}
       {error && <p className="composer-error" role="alert">{error}</p>}
       <form className="composer-row" onSubmit={(e) => { e.preventDefault(); submit(); }}>
-        <textarea ref={box} rows={1} value={text} maxLength={MAX_CONTENT} placeholder="Type a message"
+        <textarea ref={box} rows={1} value={text} maxLength={MAX_CONTENT * 2} placeholder="Type a message"
           aria-label="Message" onChange={(e) => { setText(e.target.value); noteTyping(); }} onKeyDown={onKeyDown}
           onBlur={stopTyping} />
         <button type="submit" className="send-button" aria-label={editing ? 'Save edit' : 'Send'} disabled={!text.trim()}>

@@ -7,7 +7,7 @@ export default function SearchBar({ value, onChange }) {
         placeholder="Search chats or people"
         aria-label="Search chats or people"
         value={value}
-        maxLength={100}
+        maxLength={64}
         onChange={(e) => onChange(e.target.value)}
         onKeyDown={(e) => e.key === 'Escape' && onChange('')}
       />

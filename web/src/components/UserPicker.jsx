@@ -23,7 +23,7 @@ export default function UserPicker({ meId, exclude = [], chosen, onChange }) {
         </ul>
       )}
       <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Search people"
-        aria-label="Search people to add" maxLength={100} />
+        aria-label="Search people to add" maxLength={64} />
       {error && <p className="list-note error" role="alert">{error}</p>}
       {query.trim() && !loading && !error && users.length === 0 && <p className="list-note">Nobody found.</p>}
       <ul className="picker-results">

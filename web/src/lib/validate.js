@@ -31,7 +31,8 @@ export function validateDisplayName(value) {
 
 export function validateMessage(value) {
   if (!value.trim()) return 'empty';
-  if (value.length > 65536) return 'A message has at most 65,536 characters.';
+  // Characters as the server counts them (code points), not UTF-16 units.
+  if (value.length > 65536 && [...value].length > 65536) return 'A message has at most 65,536 characters.';
   if (value.includes('\u0000')) return 'A message cannot contain a NUL character.';
   return '';
 }

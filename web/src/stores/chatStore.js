@@ -65,6 +65,7 @@ const EMPTY = {
   messages: {},
   history: {},
   activeId: null,
+  unreadFrom: {}, // conversationId -> our read mark when it was opened: where "N unread" goes
   typing: {},
   online: {},
   lastSeen: {},
@@ -164,6 +165,10 @@ export const useChatStore = create((set, get) => ({
         return;
       }
     }
+    const opened = get().conversations[conversationId];
+    const mine = opened && (opened.participants || []).find((p) => p.id === meId());
+    const unreadFrom = opened && opened.unreadCount && mine ? mine.lastReadSeq || 0 : null;
+    set((s) => ({ unreadFrom: { ...s.unreadFrom, [conversationId]: unreadFrom } }));
     if (!get().history[conversationId]) await get().loadLatest(conversationId);
     get().markRead(conversationId);
   },
