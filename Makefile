@@ -11,7 +11,8 @@
 EXTENSION = chat
 MODULE_big = chat
 OBJS = $(patsubst %.c,%.o,$(wildcard extension/*.c))
-DATA = sql/chat--1.0.sql
+# The install script of 1.0 and every upgrade step from it (never edit a released one).
+DATA = $(wildcard sql/chat--*.sql)
 SHLIB_LINK = -lsodium
 # PostgreSQL's own headers are system headers to us: -Wextra is for our code.
 PG_CPPFLAGS = -Iextension -isystem $(shell $(PG_CONFIG) --includedir-server)

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The extension updates in place: a database on 1.0 with users, a conversation and messages runs
+# ALTER EXTENSION chat UPDATE TO '1.1' and keeps every row, every token and every right; the new
+# statistics views count what is there; the result is the same as a fresh install of 1.1, and it
+# dumps and restores.
+set -u
+source "$(dirname "$0")/tap.sh"
+plan 20
+
+db="chat_upgrade_$$"
+fresh="chat_upgrade_fresh_$$"
+restored="chat_upgrade_restored_$$"
+role="chat_upgrade_bridge_$$"
+monitor="chat_upgrade_monitor_$$"
+dump=$(mktemp)
+cleanup() {
+  sql postgres "DROP DATABASE IF EXISTS $db" "DROP DATABASE IF EXISTS $fresh" \
+    "DROP DATABASE IF EXISTS $restored" "DROP ROLE IF EXISTS $role" "DROP ROLE IF EXISTS $monitor" >/dev/null 2>&1
+  rm -f "$dump"
+}
+trap cleanup EXIT
+q() { sql "$db" "$@" | tail -n 1; }
+
+sql postgres "CREATE DATABASE $db" "CREATE DATABASE $fresh" "CREATE DATABASE $restored" \
+  "CREATE ROLE $role LOGIN" "CREATE ROLE $monitor LOGIN" >/dev/null
+
+# ---- a 1.0 database in use ----
+sql "$db" "SET client_min_messages = warning" "CREATE EXTENSION chat VERSION '1.0'" \
+  "SELECT chat.grant_api('$role')" >/dev/null
+alice=$(q "SELECT chat.register('up_alice', 'up_alice@example.com', 'alice password')->>'token'")
+bob_id=$(q "SELECT chat.register('up_bob', 'up_bob@example.com', 'bob password')->'user'->>'id'")
+conv=$(q "SELECT chat.create_conversation('$alice', ARRAY['$bob_id']::uuid[])->>'id'")
+for i in 1 2 3; do q "SELECT chat.send_message('$alice', '$conv', 'before update $i', 'up-$i')->>'seq'" >/dev/null; done
+q "SELECT chat.add_contact('$alice', '$bob_id')" >/dev/null
+ok "the database starts on 1.0" test "$(q "SELECT extversion FROM pg_extension WHERE extname = 'chat'")" = 1.0
+
+# ---- the update ----
+ok "ALTER EXTENSION chat UPDATE TO '1.1' succeeds" sql "$db" "ALTER EXTENSION chat UPDATE TO '1.1'"
+ok "the extension is now 1.1" test "$(q "SELECT extversion FROM pg_extension WHERE extname = 'chat'")" = 1.1
+
+# ---- the data and rights are kept ----
+ok "a user from before logs in" \
+  test "$(q "SELECT chat.login('up_alice', 'alice password')->'user'->>'username'")" = up_alice
+ok "a token from before is still valid (the secret is kept)" \
+  test "$(q "SELECT chat.authenticate('$alice')->>'username'")" = up_alice
+ok "the messages from before are there, in order" \
+  test "$(q "SELECT string_agg(m->>'content', '|' ORDER BY (m->>'seq')::int) FROM jsonb_array_elements(chat.messages('$alice', '$conv')) m")" \
+  = "before update 1|before update 2|before update 3"
+ok "a resend of a message from before is still recognised" \
+  test "$(q "SELECT chat.send_message('$alice', '$conv', 'before update 2', 'up-2')->>'seq'")" = 2
+ok "sending goes on with the next seq" \
+  test "$(q "SELECT chat.send_message('$alice', '$conv', 'after update', 'up-4')->>'seq'")" = 4
+ok "the contacts from before are there" \
+  test "$(q "SELECT jsonb_array_length(chat.contacts('$alice'))")" = 1
+ok "the bridge role granted before the update still calls the API" \
+  test "$(q "SET ROLE $role" "SELECT chat.me('$alice')->>'username'")" = up_alice
+
+# ---- the new objects work ----
+ok "chat.stats counts users, conversations and messages" \
+  test "$(q "SELECT concat_ws(',', users, conversations, direct_conversations, groups, memberships, contacts, messages, messages_last_hour, messages_last_day, senders_last_day) FROM chat.stats")" \
+  = "2,1,1,0,2,1,4,4,4,1"
+ok "chat.largest_conversations lists the conversation with its messages and members" \
+  test "$(q "SELECT concat_ws(',', messages, members) FROM chat.largest_conversations WHERE id = '$conv'")" = "4,2"
+ok "chat.messages_per_hour has 24 hours holding the 4 messages" \
+  test "$(q "SELECT count(*) || ',' || sum(messages) FROM chat.messages_per_hour")" = "24,4"
+ok "chat.table_sizes lists the 7 tables" \
+  test "$(q "SELECT count(*) FROM chat.table_sizes WHERE total_bytes > 0")" = 7
+ok "the bridge role cannot read the statistics" \
+  test "$(q "SELECT has_table_privilege('$role', 'chat.stats', 'SELECT')")" = f
+ok "grant_stats lets a role read the statistics and no table" \
+  test "$(q "SELECT chat.grant_stats('$monitor')" "SET ROLE $monitor" \
+    "SELECT (SELECT users FROM chat.stats) || ',' || has_table_privilege('chat.users', 'SELECT')")" = "2,false"
+
+# ---- the same as a fresh install, and it dumps ----
+members() {
+  sql "$1" "SELECT string_agg(pg_describe_object(classid, objid, objsubid), E'\n' ORDER BY 1)
+    FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+      AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'chat')"
+}
+sql "$fresh" "SET client_min_messages = warning" "CREATE EXTENSION chat VERSION '1.1'" >/dev/null
+ok "the updated extension has the same objects as a fresh 1.1" test "$(members "$db")" = "$(members "$fresh")"
+ok "DROP EXTENSION and CREATE EXTENSION at 1.1 work on the fresh database" \
+  sql "$fresh" "DROP EXTENSION chat" "CREATE EXTENSION chat VERSION '1.1'"
+"$PGCHAT_PGBIN/pg_dump" -d "$db" >"$dump" 2>/dev/null
+ok "the updated database restores into a new one" \
+  "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored" -f "$dump" -o /dev/null
+ok "the restored database counts the same users and messages" \
+  test "$(sql "$restored" "SELECT users || ',' || messages FROM chat.stats")" = "2,4"
