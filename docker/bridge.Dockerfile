@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+# The bridge, serving the web build. Both are built by the project's Makefile (`make web`,
+# `make bridge/pgchat-bridge`) in builder stages; the runtime is Debian 12 slim with the shared
+# libraries the bridge links, run as an unprivileged user.
+# Build from the repository root:  docker build -f docker/bridge.Dockerfile .
+
+# ---- the web client (Vite), on node 20 ----
+FROM node:20-bookworm-slim AS web
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends make \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Makefile ./
+COPY web/ web/
+RUN make web
+
+# ---- the bridge (C), on the same Debian as the runtime ----
+FROM debian:bookworm AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends build-essential postgresql-server-dev-15 libpq-dev \
+      libwebsockets-dev libuv1-dev libjansson-dev libhiredis-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Makefile ./
+COPY bridge/ bridge/
+RUN make -j2 bridge/pgchat-bridge
+
+# ---- runtime ----
+FROM debian:bookworm-slim
+# libwebsockets loads its libuv support as a plugin at run time: libwebsockets-evlib-uv.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libwebsockets17 libwebsockets-evlib-uv libuv1 \
+      libpq5 libhiredis0.14 libjansson4 ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin pgchat
+COPY --from=build /src/bridge/pgchat-bridge /usr/local/bin/pgchat-bridge
+COPY --from=web /src/web/dist/ /usr/share/pgchat/web/
+COPY docker/bridge-healthcheck.sh /usr/local/bin/pgchat-healthcheck
+ENV PGCHAT_PORT=5000 \
+    PGCHAT_WEB_ROOT=/usr/share/pgchat/web
+USER 10001:10001
+EXPOSE 5000
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["pgchat-healthcheck"]
+# SIGTERM drains requests in flight (PGCHAT_DRAIN_SECONDS, default 10) before the bridge exits.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["pgchat-bridge"]
