@@ -164,7 +164,8 @@ require_users_exist(ArrayType *user_ids)
 /* Adds users (role member, or admin for the creator) and returns the ids added, as jsonb. */
 static SavedQuery insert_participants = SAVED_QUERY(
 	"WITH added AS (INSERT INTO chat.conversation_participants (conversation_id, user_id, role) "
-	"  SELECT $1, u, CASE WHEN u = $3 THEN 'admin' ELSE 'member' END FROM unnest($2::uuid[]) u "
+	"  SELECT $1, u, CASE WHEN u = $3 THEN 'admin' ELSE 'member' END::chat.participant_role "
+	"  FROM unnest($2::uuid[]) u "
 	"  ON CONFLICT DO NOTHING RETURNING user_id) "
 	"SELECT jsonb_agg(user_id) FROM added",
 	UUIDOID, UUIDARRAYOID, UUIDOID);
@@ -434,7 +435,7 @@ chat_remove_participant(PG_FUNCTION_ARGS)
 }
 
 static SavedQuery set_role = SAVED_QUERY(
-	"UPDATE chat.conversation_participants SET role = $3 "
+	"UPDATE chat.conversation_participants SET role = $3::chat.participant_role "
 	"WHERE conversation_id = $1 AND user_id = $2 "
 	"RETURNING (SELECT count(*) FROM chat.conversation_participants "
 	"  WHERE conversation_id = $1 AND role = 'admin' AND user_id <> $2) + (CASE WHEN $3 = 'admin' THEN 1 ELSE 0 END)",

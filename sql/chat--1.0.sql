@@ -100,10 +100,14 @@ SELECT chat.rotate_secret();
 -- ---------------------------------------------------------------------------------------------
 -- Every hot query is keyed by conversation_id, so messages and participants can be distributed
 -- and co-located by it (Citus) without changing a query.
+--
+-- The three tables a send writes (conversations, participants, messages) carry one CHECK each at
+-- most: PostgreSQL parses and compiles every CHECK afresh for each statement that writes a row,
+-- and the send path is the hot path. The API validates every value before it writes.
 
 CREATE TABLE chat.conversations (
   id            uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
-  name          text CHECK (pg_catalog.char_length(name) BETWEEN 1 AND 100),
+  name          text,
   is_group      boolean NOT NULL DEFAULT false,
   created_by    uuid REFERENCES chat.users (id) ON DELETE SET NULL,
   direct_low    uuid,
@@ -111,9 +115,10 @@ CREATE TABLE chat.conversations (
   last_seq      bigint NOT NULL DEFAULT 0,
   created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
   updated_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
-  CHECK (is_group = (direct_low IS NULL AND direct_high IS NULL)),
-  CHECK (direct_low < direct_high),
-  CHECK (NOT is_group OR name IS NOT NULL),
+  -- a group has a name and no pair; a direct chat has an ordered pair
+  CONSTRAINT conversations_shape CHECK (CASE WHEN is_group
+    THEN pg_catalog.char_length(name) BETWEEN 1 AND 100 AND direct_low IS NULL AND direct_high IS NULL
+    ELSE direct_low < direct_high END),
   UNIQUE (direct_low, direct_high)
 );
 COMMENT ON TABLE chat.conversations IS 'Direct chats (one per pair of users) and groups. last_seq is the seq of the newest message, advanced under this row''s lock, so seq is gapless and commit-ordered.';
@@ -122,29 +127,31 @@ COMMENT ON COLUMN chat.conversations.direct_high IS 'For a direct chat, the larg
 COMMENT ON COLUMN chat.conversations.updated_at IS 'Time of the newest activity: the conversation list is ordered by it.';
 SELECT pg_catalog.pg_extension_config_dump('chat.conversations', '');
 
+CREATE TYPE chat.participant_role AS ENUM ('admin', 'member');
+COMMENT ON TYPE chat.participant_role IS 'A member''s role in a group: admins add, remove, promote and demote.';
+
 CREATE TABLE chat.conversation_participants (
   conversation_id    uuid NOT NULL REFERENCES chat.conversations (id) ON DELETE CASCADE,
   user_id            uuid NOT NULL REFERENCES chat.users (id) ON DELETE CASCADE,
-  role               text NOT NULL DEFAULT 'member' CHECK (role IN ('admin', 'member')),
+  role               chat.participant_role NOT NULL DEFAULT 'member',
   last_read_seq      bigint NOT NULL DEFAULT 0,
   last_delivered_seq bigint NOT NULL DEFAULT 0,
   joined_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
-  PRIMARY KEY (conversation_id, user_id),
-  CHECK (last_read_seq <= last_delivered_seq)
+  PRIMARY KEY (conversation_id, user_id)
 );
 CREATE INDEX conversation_participants_user_idx ON chat.conversation_participants (user_id);
 COMMENT ON TABLE chat.conversation_participants IS 'Who is in which conversation, with their role and receipts. A member who leaves or is removed loses the row, and with it every view of the conversation.';
-COMMENT ON COLUMN chat.conversation_participants.last_read_seq IS 'Highest seq this member has read; only moves forward. Sending reads everything before.';
+COMMENT ON COLUMN chat.conversation_participants.last_read_seq IS 'Highest seq this member has read; only moves forward. Sending reads everything before. Never above last_delivered_seq (the API keeps it so).';
 COMMENT ON INDEX chat.conversation_participants_user_idx IS 'A user''s conversation list.';
 SELECT pg_catalog.pg_extension_config_dump('chat.conversation_participants', '');
 
 CREATE TABLE chat.messages (
   id              uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
-  conversation_id uuid NOT NULL REFERENCES chat.conversations (id) ON DELETE CASCADE,
-  seq             bigint NOT NULL CHECK (seq > 0),
-  sender_id       uuid REFERENCES chat.users (id) ON DELETE SET NULL,
-  client_id       text CHECK (pg_catalog.octet_length(client_id) BETWEEN 1 AND 64),
-  content         text NOT NULL CHECK (pg_catalog.char_length(content) <= 65536),
+  conversation_id uuid NOT NULL,
+  seq             bigint NOT NULL,
+  sender_id       uuid,
+  client_id       text,
+  content         text NOT NULL,
   reply_to_id     uuid REFERENCES chat.messages (id) ON DELETE SET NULL,
   is_edited       boolean NOT NULL DEFAULT false,
   is_deleted      boolean NOT NULL DEFAULT false,
@@ -152,9 +159,13 @@ CREATE TABLE chat.messages (
   updated_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
   UNIQUE (conversation_id, seq),
   UNIQUE (conversation_id, sender_id, client_id),
-  CHECK (is_deleted OR pg_catalog.char_length(content) >= 1)
+  CONSTRAINT messages_shape CHECK (seq > 0 AND pg_catalog.octet_length(client_id) BETWEEN 1 AND 64
+    AND (is_deleted OR content <> ''))
 );
 COMMENT ON TABLE chat.messages IS 'Messages, numbered by seq within their conversation (gapless, commit-ordered). A deleted message keeps its row and seq with empty content.';
+COMMENT ON COLUMN chat.messages.conversation_id IS 'The conversation. No foreign key on purpose: send_message inserts only under the conversation''s row lock, and checking a key would cost the hot path a query per message. To delete a conversation, delete its messages first.';
+COMMENT ON COLUMN chat.messages.sender_id IS 'Who sent it. No foreign key on purpose: checking one would lock the sender''s row on every send; a deleted account leaves its messages with an id that no longer resolves.';
+COMMENT ON COLUMN chat.messages.content IS 'At most 65,536 characters (checked by send_message and edit_message); empty only once deleted.';
 COMMENT ON COLUMN chat.messages.client_id IS 'The sender''s id for this send: a retry with the same one returns the first message instead of a second.';
 COMMENT ON CONSTRAINT messages_conversation_id_sender_id_client_id_key ON chat.messages IS 'Idempotent sends; scoped to the conversation so the table stays distributable by conversation_id.';
 SELECT pg_catalog.pg_extension_config_dump('chat.messages', '');
