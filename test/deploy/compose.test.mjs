@@ -1,0 +1,146 @@
+// docker/compose.yaml is consistent with itself, with .env.example, with the Dockerfiles, with
+// pgAdmin's servers.json and with the variables the bridge and the first-start script read.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import {
+  DOCKER, LIBPQ_ENV, ROOT, bridgeEnvNames, copies, finalStage, initEnvNames, ops, parseDockerfile,
+  readText, readYaml,
+} from './lib.mjs';
+
+const compose = readYaml('docker/compose.yaml');
+const services = compose.services;
+const envExample = Object.fromEntries(readText('docker/.env.example').split('\n')
+  .filter((l) => l && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+
+// Compose's ${NAME}, ${NAME:-default} and ${NAME:?message}, resolved against .env.example.
+const interpolations = [...readText('docker/compose.yaml').matchAll(/\$\{(\w+)(?:(:?[-?])([^}]*))?\}/g)]
+  .map(([, name, kind, rest]) => ({ name, kind, rest }));
+function resolve(value) {
+  return String(value).replace(/\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g,
+    (m, name, fallback) => envExample[name] ?? fallback ?? '');
+}
+const environment = (service) => Object.fromEntries(Object.entries(services[service].environment ?? {})
+  .map(([k, v]) => [k, resolve(v)]));
+const publishes = (service) => (services[service].ports ?? []).map((p) => resolve(p).split(':'));
+
+describe('docker/compose.yaml', () => {
+  test('has Postgres, Redis, the bridge and pgAdmin', () => {
+    assert.deepEqual(Object.keys(services).sort(), ['bridge', 'pgadmin', 'postgres', 'redis']);
+  });
+
+  test('builds its two images from the Dockerfiles in docker/, with the repository as context', () => {
+    for (const [service, dockerfile] of [['postgres', 'docker/postgres.Dockerfile'], ['bridge', 'docker/bridge.Dockerfile']]) {
+      const { build, image } = services[service];
+      assert.equal(path.resolve(DOCKER, build.context), ROOT);
+      assert.equal(build.dockerfile, dockerfile);
+      assert.ok(fs.existsSync(path.join(ROOT, dockerfile)));
+      assert.match(image, /^pgchat\//);
+    }
+  });
+
+  test('publishes the bridge on 5000 and pgAdmin on 5050; the admin ports on loopback only', () => {
+    const bridge = publishes('bridge');
+    assert.deepEqual(bridge.map((p) => p.slice(-2)), [['5000', environment('bridge').PGCHAT_PORT]]);
+    assert.deepEqual(publishes('pgadmin'), [['127.0.0.1', '5050', '80']]);
+    for (const ports of publishes('postgres')) assert.equal(ports[0], '127.0.0.1');
+    assert.equal(services.redis.ports, undefined, 'Redis stays inside the compose network');
+  });
+
+  test('the bridge waits for a healthy Postgres and Redis; pgAdmin for Postgres', () => {
+    assert.deepEqual(services.bridge.depends_on, {
+      postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' },
+    });
+    assert.equal(services.pgadmin.depends_on.postgres.condition, 'service_healthy');
+    for (const service of ['postgres', 'redis']) assert.ok(services[service].healthcheck?.test, `${service} has a health check`);
+    assert.match(services.postgres.healthcheck.test.join(' '), /pg_isready -h 127\.0\.0\.1/,
+      'over TCP, so first-start initialisation (socket only) does not count as ready');
+  });
+
+  test('every PGCHAT_* variable given to the bridge is one the bridge reads; others are libpq\'s', () => {
+    const known = bridgeEnvNames();
+    for (const name of Object.keys(services.bridge.environment)) {
+      if (name.startsWith('PGCHAT_')) assert.ok(known.has(name), `${name} is read by bridge/config.c`);
+      else assert.ok(LIBPQ_ENV.has(name), `${name} is a libpq variable`);
+    }
+  });
+
+  test('every PGCHAT_* variable given to Postgres is one its first-start script reads', () => {
+    const known = initEnvNames();
+    for (const name of Object.keys(services.postgres.environment).filter((n) => n.startsWith('PGCHAT_'))) {
+      assert.ok(known.has(name), `${name} is read by docker/initdb`);
+    }
+  });
+
+  test('the bridge reaches the postgres and redis services as the role the first start creates', () => {
+    const env = environment('bridge');
+    const db = new URL(env.PGCHAT_DATABASE_URL);
+    assert.equal(db.hostname, 'postgres');
+    assert.equal(db.port, '5432');
+    assert.equal(db.pathname.slice(1), environment('postgres').POSTGRES_DB);
+    assert.equal(db.username, readText('docker/initdb/10-chat.sh').match(/PGCHAT_BRIDGE_ROLE:-(\w+)/)[1]);
+    assert.equal(db.password, '', 'no password in the URL');
+    assert.equal(services.bridge.environment.PGPASSWORD, services.postgres.environment.PGCHAT_BRIDGE_PASSWORD,
+      'the bridge logs in with the password the first start sets');
+    const redis = new URL(env.PGCHAT_REDIS_URL);
+    assert.equal(redis.hostname, 'redis');
+    assert.equal(redis.port, '6379');
+    assert.ok(!services.redis.command.includes('--port'), 'Redis listens on its default port');
+  });
+
+  test('keeps Postgres, Redis and pgAdmin data on named volumes', () => {
+    const mounts = (service) => services[service].volumes.map((v) => v.split(':'));
+    assert.deepEqual(mounts('postgres'), [['postgres-data', '/var/lib/postgresql/data']]);
+    assert.deepEqual(mounts('redis'), [['redis-data', '/data']]);
+    assert.ok(mounts('pgadmin').some(([volume, target]) => volume === 'pgadmin-data' && target === '/var/lib/pgadmin'));
+    const declared = Object.keys(compose.volumes);
+    const used = Object.values(services).flatMap((s) => (s.volumes ?? []).map((v) => v.split(':')[0]))
+      .filter((v) => !v.startsWith('.'));
+    assert.deepEqual([...new Set(used)].sort(), declared.sort());
+  });
+
+  test('every secret comes from .env and has no default; .env.example holds placeholders only', () => {
+    const secrets = ['POSTGRES_PASSWORD', 'PGCHAT_BRIDGE_PASSWORD', 'PGADMIN_DEFAULT_PASSWORD'];
+    for (const name of secrets) {
+      const uses = interpolations.filter((i) => i.name === name);
+      assert.ok(uses.length > 0, `${name} is used`);
+      for (const use of uses) assert.equal(use.kind, ':?', `${name} is required, never defaulted`);
+      assert.match(envExample[name], /^change-me/, `${name} in .env.example is a placeholder`);
+    }
+    for (const service of Object.values(services)) {
+      for (const [name, value] of Object.entries(service.environment ?? {})) {
+        if (/PASSWORD$/.test(name)) assert.match(value, /^\$\{\w+:\?/, `${name} comes from .env`);
+      }
+    }
+    assert.match(readText('docker/.gitignore'), /^\.env$/m, 'docker/.env is never committed');
+  });
+
+  test('.env.example names every variable compose reads, and nothing else', () => {
+    const read = new Set(interpolations.map((i) => i.name));
+    assert.deepEqual([...read].sort(), Object.keys(envExample).sort());
+  });
+
+  test('pgAdmin gets servers.json where it reads it, pointing at the compose database without a password', () => {
+    const target = services.pgadmin.environment.PGADMIN_SERVER_JSON_FILE;
+    const mount = services.pgadmin.volumes.map((v) => v.split(':')).find(([, t]) => t === target);
+    assert.ok(mount, 'servers.json is mounted at PGADMIN_SERVER_JSON_FILE');
+    const servers = JSON.parse(fs.readFileSync(path.resolve(DOCKER, mount[0]), 'utf8')).Servers;
+    const postgres = environment('postgres');
+    assert.equal(Object.keys(servers).length, 1);
+    const server = Object.values(servers)[0];
+    assert.equal(server.Host, 'postgres');
+    assert.equal(server.Port, 5432);
+    assert.equal(server.MaintenanceDB, postgres.POSTGRES_DB);
+    assert.equal(server.Username, postgres.POSTGRES_USER);
+    assert.equal(server.Password, undefined);
+    assert.doesNotMatch(JSON.stringify(server), /change-me/);
+  });
+
+  test('the bridge image\'s port and web root agree with the compose file', () => {
+    const final = finalStage(parseDockerfile('docker/bridge.Dockerfile'));
+    assert.deepEqual(ops(final, 'EXPOSE').map((e) => e.args), [environment('bridge').PGCHAT_PORT]);
+    assert.equal(services.bridge.environment.PGCHAT_WEB_ROOT, undefined, 'the image\'s own web root is used');
+    assert.ok(copies(final).some((c) => c.from === 'web'));
+  });
+});
