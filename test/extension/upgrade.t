@@ -5,23 +5,25 @@
 # dumps and restores.
 set -u
 source "$(dirname "$0")/tap.sh"
-plan 20
+plan 22
 
 db="chat_upgrade_$$"
 fresh="chat_upgrade_fresh_$$"
 restored="chat_upgrade_restored_$$"
+restored_old="chat_upgrade_restored_old_$$"
 role="chat_upgrade_bridge_$$"
 monitor="chat_upgrade_monitor_$$"
 dump=$(mktemp)
+old_dump=$(mktemp)
 cleanup() {
   sql postgres "DROP DATABASE IF EXISTS $db" "DROP DATABASE IF EXISTS $fresh" \
-    "DROP DATABASE IF EXISTS $restored" "DROP ROLE IF EXISTS $role" "DROP ROLE IF EXISTS $monitor" >/dev/null 2>&1
-  rm -f "$dump"
+    "DROP DATABASE IF EXISTS $restored" "DROP DATABASE IF EXISTS $restored_old" "DROP ROLE IF EXISTS $role" "DROP ROLE IF EXISTS $monitor" >/dev/null 2>&1
+  rm -f "$dump" "$old_dump"
 }
 trap cleanup EXIT
 q() { sql "$db" "$@" | tail -n 1; }
 
-sql postgres "CREATE DATABASE $db" "CREATE DATABASE $fresh" "CREATE DATABASE $restored" \
+sql postgres "CREATE DATABASE $db" "CREATE DATABASE $fresh" "CREATE DATABASE $restored" "CREATE DATABASE $restored_old" \
   "CREATE ROLE $role LOGIN" "CREATE ROLE $monitor LOGIN" >/dev/null
 
 # ---- a 1.0 database in use ----
@@ -33,6 +35,7 @@ conv=$(q "SELECT chat.create_conversation('$alice', ARRAY['$bob_id']::uuid[])->>
 for i in 1 2 3; do q "SELECT chat.send_message('$alice', '$conv', 'before update $i', 'up-$i')->>'seq'" >/dev/null; done
 q "SELECT chat.add_contact('$alice', '$bob_id')" >/dev/null
 ok "the database starts on 1.0" test "$(q "SELECT extversion FROM pg_extension WHERE extname = 'chat'")" = 1.0
+"$PGCHAT_PGBIN/pg_dump" -d "$db" >"$old_dump" 2>/dev/null
 
 # ---- the update ----
 ok "ALTER EXTENSION chat UPDATE TO '1.1' succeeds" sql "$db" "ALTER EXTENSION chat UPDATE TO '1.1'"
@@ -86,3 +89,7 @@ ok "the updated database restores into a new one" \
   "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored" -f "$dump" -o /dev/null
 ok "the restored database counts the same users and messages" \
   test "$(sql "$restored" "SELECT users || ',' || messages FROM chat.stats")" = "2,4"
+ok "a dump taken on 1.0 restores onto the 1.1 files" \
+  "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored_old" -f "$old_dump" -o /dev/null
+ok "and comes back as 1.1 with its data" \
+  test "$(sql "$restored_old" "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'chat') || ',' || users || ',' || messages FROM chat.stats")" = "1.1,2,3"
