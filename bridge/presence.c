@@ -130,6 +130,9 @@ struct presence {
     char lease[16];
     eio_map *users;
     struct presence_user *first;
+    eio_map *queued;      /* user -> its change waiting for an audience look-up */
+    struct presence_delivery *queue_head, *queue_tail;
+    int in_flight;        /* audience look-ups running */
     size_t devices;
     int registered;       /* Redis is up and answered our restore */
     unsigned epoch;       /* restores sent: a reply saying "unregistered" older than one is moot */
@@ -152,6 +155,7 @@ struct presence_op {
 /* A change waiting for its audience from the database. */
 struct presence_delivery {
     struct presence *presence;
+    struct presence_delivery *next; /* in the queue */
     char user[37];
     int online;
     char last_seen[40];
@@ -228,6 +232,7 @@ static void presence_maybe_free(struct presence *presence)
 {
     if (presence->closing && presence->pending == 0 && presence->timer_closed) {
         eio_map_free(presence->users);
+        eio_map_free(presence->queued);
         free(presence);
     }
 }
@@ -382,6 +387,8 @@ static void presence_on_redis_state(void *data, int up)
 
 /* ---- changes from the channel ---- */
 
+static void presence_pump(struct presence *presence);
+
 static void presence_on_audience(void *data, const struct db_result *result)
 {
     struct presence_delivery *delivery = data;
@@ -398,7 +405,33 @@ static void presence_on_audience(void *data, const struct db_result *result)
     }
     json_decref(audience);
     free(delivery);
+    presence->in_flight--;
+    presence_pump(presence);
     presence_done(presence);
+}
+
+/* Starts audience look-ups from the queue, a few at a time, so a burst (a reaped bridge, a
+ * rebuild after a Redis restart) never floods the pool that chat messages use. */
+static void presence_pump(struct presence *presence)
+{
+    while (!presence->closing && presence->in_flight < PRESENCE_AUDIENCE_IN_FLIGHT &&
+           presence->queue_head) {
+        struct presence_delivery *delivery = presence->queue_head;
+        presence->queue_head = delivery->next;
+        if (!presence->queue_head)
+            presence->queue_tail = NULL;
+        eio_map_remove(presence->queued, delivery->user);
+        const char *values[] = {delivery->user};
+        if (db_query(presence->pool, presence->statement_audience, values, presence_on_audience,
+                     delivery) != 0) {
+            log_warn("presence_audience_failed", "user=%s reason=\"database unavailable\"",
+                     delivery->user);
+            free(delivery);
+            continue;
+        }
+        presence->in_flight++;
+        presence->pending++;
+    }
 }
 
 static void presence_on_message(void *data, const char *payload, size_t length)
@@ -407,36 +440,50 @@ static void presence_on_message(void *data, const char *payload, size_t length)
     if (presence->closing || length > PRESENCE_PAYLOAD_MAX)
         return;
     json_t *message = json_loadb(payload, length, 0, NULL);
-    struct presence_delivery *delivery = calloc(1, sizeof(*delivery));
     json_t *online = json_object_get(message, "o");
     json_t *seen = json_object_get(message, "s");
-    if (!delivery || !json_is_integer(online) ||
-        !presence_normalize_id(json_string_value(json_object_get(message, "u")), delivery->user) ||
+    char user[37];
+    if (!json_is_integer(online) ||
+        !presence_normalize_id(json_string_value(json_object_get(message, "u")), user) ||
         (!json_integer_value(online) && !json_is_integer(seen))) {
         log_warn("presence_message_invalid", "length=%zu", length);
         json_decref(message);
-        free(delivery);
         return;
     }
-    delivery->presence = presence;
+    /* a bridge with nobody on it has no one to tell */
+    if (eio_map_count(presence->users) == 0) {
+        json_decref(message);
+        return;
+    }
+    /* a change still waiting for its turn is overwritten: only the latest state matters */
+    struct presence_delivery *delivery = eio_map_get(presence->queued, user);
+    if (!delivery) {
+        if (eio_map_count(presence->queued) >= PRESENCE_MAX_QUEUED ||
+            !(delivery = calloc(1, sizeof(*delivery)))) {
+            log_warn("presence_change_dropped", "user=%s reason=\"queue full\"", user);
+            json_decref(message);
+            return;
+        }
+        memcpy(delivery->user, user, sizeof(user));
+        delivery->presence = presence;
+        if (eio_map_put(presence->queued, delivery->user, delivery) != 0) {
+            free(delivery);
+            json_decref(message);
+            return;
+        }
+        if (presence->queue_tail)
+            presence->queue_tail->next = delivery;
+        else
+            presence->queue_head = delivery;
+        presence->queue_tail = delivery;
+    }
     delivery->online = json_integer_value(online) != 0;
+    delivery->last_seen[0] = '\0';
     if (!delivery->online)
         presence_format_time(json_integer_value(seen), delivery->last_seen,
                              sizeof(delivery->last_seen));
     json_decref(message);
-    /* a bridge with nobody on it has no one to tell */
-    if (eio_map_count(presence->users) == 0) {
-        free(delivery);
-        return;
-    }
-    const char *values[] = {delivery->user};
-    if (db_query(presence->pool, presence->statement_audience, values, presence_on_audience,
-                 delivery) != 0) {
-        log_warn("presence_audience_failed", "user=%s reason=\"database unavailable\"", delivery->user);
-        free(delivery);
-        return;
-    }
-    presence->pending++;
+    presence_pump(presence);
 }
 
 /* ---- connect and disconnect ---- */
@@ -675,7 +722,10 @@ struct presence *presence_new(uv_loop_t *loop, struct redis *redis, struct db_po
     if (!presence)
         return NULL;
     presence->users = eio_map_new();
-    if (!presence->users) {
+    presence->queued = eio_map_new();
+    if (!presence->users || !presence->queued) {
+        eio_map_free(presence->users);
+        eio_map_free(presence->queued);
         free(presence);
         return NULL;
     }
@@ -701,6 +751,7 @@ struct presence *presence_new(uv_loop_t *loop, struct redis *redis, struct db_po
     if (failed) {
         log_error("presence_start_failed", "reason=\"the redis link is full or started\"");
         eio_map_free(presence->users);
+        eio_map_free(presence->queued);
         free(presence);
         return NULL;
     }
@@ -741,6 +792,13 @@ void presence_close(struct presence *presence)
     presence->closing = 1;
     while (presence->first)
         presence_forget(presence, presence->first);
+    while (presence->queue_head) {
+        struct presence_delivery *delivery = presence->queue_head;
+        presence->queue_head = delivery->next;
+        eio_map_remove(presence->queued, delivery->user);
+        free(delivery);
+    }
+    presence->queue_tail = NULL;
     uv_timer_stop(&presence->heartbeat);
     uv_close((uv_handle_t *)&presence->heartbeat, presence_on_timer_closed);
 }

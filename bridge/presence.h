@@ -27,6 +27,8 @@
 #define PRESENCE_BRIDGE_ID_MAX 64
 #define PRESENCE_MAX_USERS 200000 /* distinct users on one bridge */
 #define PRESENCE_MAX_AUDIENCE 10000
+#define PRESENCE_AUDIENCE_IN_FLIGHT 16 /* audience look-ups at once; the rest wait, coalesced */
+#define PRESENCE_MAX_QUEUED 200000     /* users with a change waiting */
 
 struct presence;
 
