@@ -19,10 +19,34 @@ uuid_text(const pg_uuid_t *id)
 	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(id)));
 }
 
+/*
+ * The value as compact JSON text: JsonbToCString puts a space after every ':' and ',', which
+ * every listener would read and every NOTIFY would queue, so those are dropped (outside strings).
+ */
 static char *
 jsonb_text(Jsonb *value)
 {
-	return JsonbToCString(NULL, &value->root, VARSIZE(value));
+	char	   *text = JsonbToCString(NULL, &value->root, VARSIZE(value));
+	char	   *out = text;
+	bool		in_string = false;
+
+	for (const char *c = text; *c; c++)
+	{
+		if (in_string)
+		{
+			if (*c == '\\' && c[1] != '\0')
+				*out++ = *c++;
+			else if (*c == '"')
+				in_string = false;
+		}
+		else if (*c == '"')
+			in_string = true;
+		else if (*c == ' ' && c > text && (c[-1] == ':' || c[-1] == ','))
+			continue;
+		*out++ = *c;
+	}
+	*out = '\0';
+	return text;
 }
 
 void

@@ -4,7 +4,7 @@
 #     baseline of a raw INSERT of the same row + pg_notify, measured in the same run, and the ratio;
 #  2. chat.conversations() for a user with 2,000 chats;
 #  3. a 50-message page (newest, and deep) in a 100,000-message chat.
-# A LISTEN session is open throughout, as the bridge's would be.
+# A LISTEN session reads the notifications throughout, as the bridge's would.
 #   test/bench/messages.sh [seconds per send case, default 10]
 set -euo pipefail
 export PGCHAT_INSTANCE=bench
@@ -17,7 +17,7 @@ scripts/services.sh reset >/dev/null
 work=$(mktemp -d)
 listener=""
 cleanup() {
-  [ -n "$listener" ] && kill "$listener" 2>/dev/null
+  [ -n "$listener" ] && kill -- "-$listener" 2>/dev/null
   scripts/services.sh stop >/dev/null 2>&1
   rm -rf "$work"
 }
@@ -40,7 +40,8 @@ q "CREATE TABLE public.bench_pairs (n int PRIMARY KEY, token text, conversation_
 q "CREATE TABLE public.raw_messages (LIKE chat.messages INCLUDING DEFAULTS INCLUDING INDEXES);
    CREATE SEQUENCE public.raw_seq" >/dev/null
 
-psql -X -q -c "LISTEN chat; SELECT pg_sleep(100000)" >/dev/null 2>&1 &
+# psql reads the pending notifications at each statement; one every 10 ms keeps the queue short
+setsid bash -c '{ echo "LISTEN chat;"; while sleep 0.01; do echo "SELECT 1;"; done; } | psql -X -q >/dev/null 2>&1' &
 listener=$!
 
 cat >"$work/send.sql" <<'SQL'
@@ -86,7 +87,7 @@ newest_ms=$(pgbench -n -M prepared -c 1 -T 3 -f "$work/newest.sql" 2>&1 | sed -n
 deep_ms=$(pgbench -n -M prepared -c 1 -T 3 -f "$work/deep.sql" 2>&1 | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')
 
 baseline=$(awk -v a="$raw" -v b="$raw_again" 'BEGIN { print (a + b) / 2 }')
-printf 'messaging benchmark: %s clients, %s s per send case, one LISTEN session open\n' "$clients" "$seconds"
+printf 'messaging benchmark: %s clients, %s s per send case, one LISTEN session reading\n' "$clients" "$seconds"
 printf '%-52s %10.0f /s\n' 'baseline: raw INSERT + pg_notify (mean of before and after)' "$baseline"
 printf '%-52s %10.0f /s\n' 'chat.send_message' "$send"
 printf '%-52s %10.0f %%\n' 'send_message / baseline' "$(awk -v s="$send" -v b="$baseline" 'BEGIN { print 100 * s / b }')"

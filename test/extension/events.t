@@ -40,15 +40,15 @@ ok "every payload is valid JSON" node -e '
   for (const l of lines) JSON.parse(l);
   if (lines.length < 8) process.exit(1);' <<<"$payloads"
 ok "a sent message notifies message_created with the message inline" \
-  test "$(grep '"type":"message_created"' <<<"$payloads" | grep -c '"content": "hello events"')" = 1
-ok "a resend with the same client id notifies nothing" test "$(count '"type":"message_created".*"clientId": "ev-1"')" = 1
+  test "$(grep '"type":"message_created"' <<<"$payloads" | grep -c '"content":"hello events"')" = 1
+ok "a resend with the same client id notifies nothing" test "$(count '"type":"message_created".*"clientId":"ev-1"')" = 1
 ok "a message too large to inline goes as a reference" test "$(grep '"type":"message_created"' <<<"$payloads" | grep -c '"ref":true')" = 1
 ok "the reference carries the seq, not the message" bash -c "grep '\"ref\":true' <<<'$(grep '"ref":true' <<<"$payloads")' | grep -q '\"seq\":2' && ! grep -q LLLL <<<'$(grep '"ref":true' <<<"$payloads")'"
 ok "every payload fits NOTIFY's limit" test "$(awk '{ if (length($0) > 7900) n++ } END { print n+0 }' <<<"$payloads")" = 0
 ok "the bridge fetches a referenced message" test "$(q "SELECT length(chat.event_message('$conv', 2)->>'content')")" = 10000
-ok "an edit notifies message_updated" test "$(count '"type":"message_updated".*"content": "edited events"')" = 1
-ok "a delete notifies message_deleted with the content cleared" test "$(count '"type":"message_deleted".*"content": ""')" = 1
-ok "mark_read notifies a receipt" test "$(count '"type":"receipt".*"readSeq": 1')" = 1
+ok "an edit notifies message_updated" test "$(count '"type":"message_updated".*"content":"edited events"')" = 1
+ok "a delete notifies message_deleted with the content cleared" test "$(count '"type":"message_deleted".*"content":""')" = 1
+ok "mark_read notifies a receipt" test "$(count '"type":"receipt".*"readSeq":1')" = 1
 ok "a new group notifies conversation_created with its members" test "$(count '"type":"conversation_created","conversationId":"[^"]*","added":\[')" = 1
 ok "adding a member notifies membership_changed with the added" test "$(count "\"type\":\"membership_changed\".*\"added\":\[\"$c_id\"\]")" = 1
 ok "leaving notifies membership_changed with the removed" test "$(count "\"type\":\"membership_changed\".*\"removed\":\[\"$b_id\"\]")" = 1
