@@ -30,7 +30,8 @@ function bindEvents(s) {
     store().setConnection(navigator.onLine === false ? 'offline' : 'connecting');
     if (s.active) return; // a network failure: socket.io retries by itself
     // The server refused the CONNECT: a bad or expired token ends the session, anything else is retried.
-    if (/token|auth|expired|unauthor|401/i.test(message)) useAuthStore.getState().logout();
+    const code = error && error.data && error.data.code;
+    if (code === 'unauthorized' || (!code && /token|auth|expired|unauthor/i.test(message))) useAuthStore.getState().logout();
     else setTimeout(() => { if (socket === s && !s.connected) s.connect(); }, 3000);
   });
   s.on('message_received', (m) => store().receiveMessage(m));

@@ -20,7 +20,7 @@ const TYPING_TTL_MS = 6000;
 const ACK_TIMEOUT_MS = 10000;
 
 // Errors a retry can't fix: the send is marked failed instead of waiting for a reconnect.
-const FINAL_ERROR_CODES = new Set(['400', '403', '404', '413', '22023', '22001', '23514', '22P02', '42501', 'P0002', '54000', 'bad_request', 'forbidden', 'not_found', 'too_large']);
+const FINAL_ERROR_CODES = new Set(['400', '403', '404', '413', '22023', '22001', '23514', '22P02', '42501', 'P0002', '54000', 'bad_request', 'forbidden', 'not_found', 'payload_too_large']);
 
 let transport = null; // {connected(): bool, emit(event, payload, timeoutMs): Promise<ack>}
 const typingTimers = new Map();
