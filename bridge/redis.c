@@ -14,6 +14,8 @@
 
 #define REDIS_CHANNEL_MAX 128
 #define REDIS_SHA_LENGTH 40
+#define REDIS_WATCH_MS 2000
+#define REDIS_WATCH_MISSES 3 /* PINGs unanswered before a connection counts as stuck */
 
 struct redis_subscription {
     struct redis *redis;
@@ -57,6 +59,9 @@ struct redis {
     int closing;
     unsigned attempt; /* failed connects since the last time up: the backoff exponent */
     uv_timer_t retry_timer;
+    uv_timer_t watch_timer; /* PINGs the command connection: a stopped server keeps sockets open */
+    int pings_unanswered;
+    int timers_open;
 };
 
 /* ---- URL ---- */
@@ -164,6 +169,7 @@ static void redis_check_up(struct redis *redis)
 {
     if (redis->command_ready && redis->channels_confirmed == redis->subscription_count) {
         redis->attempt = 0;
+        redis->pings_unanswered = 0;
         redis_tell(redis, 1);
     }
 }
@@ -291,6 +297,30 @@ static void redis_on_reply(redisAsyncContext *context, void *reply, void *data)
         redis_teardown(redis, "scripts flushed on the server");
 }
 
+/* ---- watching a server that stopped answering ---- */
+
+static void redis_on_watch_pong(redisAsyncContext *context, void *reply, void *data)
+{
+    struct redis *redis = context->data;
+    (void)data;
+    if (reply && context == redis->command)
+        redis->pings_unanswered = 0;
+}
+
+static void redis_on_watch(uv_timer_t *timer)
+{
+    struct redis *redis = timer->data;
+    if (!redis->command || !redis->up)
+        return;
+    if (redis->pings_unanswered >= REDIS_WATCH_MISSES) {
+        redis_teardown(redis, "no answer to PING");
+        return;
+    }
+    redis->pings_unanswered++;
+    log_debug("redis_watch", "link=%s unanswered=%d", redis->name, redis->pings_unanswered);
+    redisAsyncCommand(redis->command, redis_on_watch_pong, NULL, "PING");
+}
+
 /* ---- connecting ---- */
 
 static redisAsyncContext *redis_open(struct redis *redis)
@@ -357,7 +387,9 @@ struct redis *redis_new(uv_loop_t *loop, const char *url, const char *name)
     redis->loop = loop;
     snprintf(redis->name, sizeof(redis->name), "%s", name);
     uv_timer_init(loop, &redis->retry_timer);
-    redis->retry_timer.data = redis;
+    uv_timer_init(loop, &redis->watch_timer);
+    redis->retry_timer.data = redis->watch_timer.data = redis;
+    redis->timers_open = 2;
     return redis;
 }
 
@@ -396,6 +428,7 @@ int redis_start(struct redis *redis)
     if (redis->started)
         return -1;
     redis->started = 1;
+    uv_timer_start(&redis->watch_timer, redis_on_watch, REDIS_WATCH_MS, REDIS_WATCH_MS);
     redis_connect(redis);
     return 0;
 }
@@ -463,7 +496,9 @@ int redis_publish(struct redis *redis, const char *channel, const char *payload,
 
 static void redis_on_closed(uv_handle_t *handle)
 {
-    free(handle->data);
+    struct redis *redis = handle->data;
+    if (--redis->timers_open == 0)
+        free(redis);
 }
 
 void redis_close(struct redis *redis)
@@ -473,5 +508,7 @@ void redis_close(struct redis *redis)
     redis->closing = 1;
     redis_teardown(redis, "closing");
     uv_timer_stop(&redis->retry_timer);
+    uv_timer_stop(&redis->watch_timer);
     uv_close((uv_handle_t *)&redis->retry_timer, redis_on_closed);
+    uv_close((uv_handle_t *)&redis->watch_timer, redis_on_closed);
 }

@@ -381,6 +381,17 @@ static void test_redis_outage(struct node *b, struct node *d)
     presence_connected(d->presence, u1);
     ok(expect_presence(b, u1, 1, before, 3000), "u1 online through bridge d");
 
+    ok(system("kill -STOP \"$(cat \"$PRESENCE_TEST_DIR/redis.pid\")\"") == 0,
+       "redis-server is frozen (SIGSTOP): its sockets stay open, nothing answers");
+    uint64_t frozen = uv_now(&loop);
+    int gave_up = wait_until(node_unavailable, b, 12000);
+    ok(gave_up, "the link gives up on it after 3 unanswered PINGs (%llu ms)",
+       (unsigned long long)(uv_now(&loop) - frozen));
+    ok(system("kill -CONT \"$(cat \"$PRESENCE_TEST_DIR/redis.pid\")\"") == 0 &&
+           wait_until(node_available, b, 20000),
+       "and comes back when it thaws");
+    settle(500);
+
     redis_admin("shutdown nosave");
     ok(wait_until(node_unavailable, b, 3000), "redis-server stops: presence says it is unavailable");
     struct online_answer answer;
