@@ -108,8 +108,18 @@ static const char presence_lua_restore[] = PRESENCE_LUA_PRELUDE
     "redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])\n"
     "return gone\n";
 
+/* The bridge is stopping: all its devices come off now, rather than when its lease runs out. */
+static const char presence_lua_leave[] = PRESENCE_LUA_PRELUDE
+    "local now = now_ms()\n"
+    "local old = redis.call('HGETALL', KEYS[3])\n"
+    "local gone = {}\n"
+    "for i = 1, #old, 2 do adjust(old[i], -tonumber(old[i + 1]), now, gone) end\n"
+    "redis.call('DEL', KEYS[3])\n"
+    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "return gone\n";
+
 enum presence_script { SCRIPT_CONNECT, SCRIPT_DISCONNECT, SCRIPT_HEARTBEAT, SCRIPT_REAP,
-                       SCRIPT_RESTORE, SCRIPT_COUNT };
+                       SCRIPT_RESTORE, SCRIPT_LEAVE, SCRIPT_COUNT };
 
 /* In the map by id and in a list, for the restore to walk. */
 struct presence_user {
@@ -135,6 +145,7 @@ struct presence {
     int in_flight;        /* audience look-ups running */
     size_t devices;
     int registered;       /* Redis is up and answered our restore */
+    int leaving;          /* presence_leave was called: never register again */
     unsigned epoch;       /* restores sent: a reply saying "unregistered" older than one is moot */
     int restoring;
     presence_change_fn on_change;
@@ -311,7 +322,7 @@ static void presence_on_restored(void *data, redisReply *reply)
 
 static void presence_restore(struct presence *presence)
 {
-    if (presence->closing || !redis_is_up(presence->redis))
+    if (presence->closing || presence->leaving || !redis_is_up(presence->redis))
         return;
     size_t users = eio_map_count(presence->users);
     const char **args = calloc(2 + users * 2, sizeof(*args));
@@ -354,7 +365,7 @@ static void presence_on_heartbeat(void *data, redisReply *reply)
 static void presence_on_reaped(void *data, redisReply *reply)
 {
     struct presence *presence = data;
-    if (!presence->closing && reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0) {
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0) {
         log_info("presence_reaped", "bridge=%s offline=%zu", presence->bridge_id, reply->elements / 2);
         presence_write_gone(presence, reply);
     }
@@ -374,6 +385,28 @@ static void presence_on_tick(uv_timer_t *timer)
     const char *args[] = {presence->bridge_id, presence->lease, PRESENCE_KEY_BRIDGE};
     presence_eval(presence, SCRIPT_HEARTBEAT, presence_on_heartbeat, presence, 2, args);
     presence_eval(presence, SCRIPT_REAP, presence_on_reaped, presence, 3, args);
+}
+
+static void presence_on_left(void *data, redisReply *reply)
+{
+    struct presence *presence = data;
+    if (reply && reply->type == REDIS_REPLY_ARRAY) {
+        log_info("presence_left", "bridge=%s offline=%zu", presence->bridge_id, reply->elements / 2);
+        presence_write_gone(presence, reply);
+    }
+    presence_done(presence);
+}
+
+void presence_leave(struct presence *presence)
+{
+    if (presence->closing || presence->leaving)
+        return;
+    presence->leaving = 1;
+    if (!presence->registered)
+        return;
+    presence->registered = 0;
+    const char *args[] = {presence->bridge_id, presence->lease};
+    presence_eval(presence, SCRIPT_LEAVE, presence_on_left, presence, 2, args);
 }
 
 static void presence_on_redis_state(void *data, int up)
@@ -584,14 +617,15 @@ int presence_disconnected(struct presence *presence, const char *user_id)
     if (!user)
         return -1;
     presence->devices--;
-    if (--user->devices == 0) {
+    int left = --user->devices;
+    if (left == 0) {
         presence_forget(presence, user);
         /* without Redis nobody else can say when this user was last seen: say it now */
         if (!presence->registered)
             presence_write_last_seen(presence, id, presence_now_ms());
     }
     presence_tell_redis(presence, id, 1);
-    return 0;
+    return left;
 }
 
 /* ---- users_online ---- */
@@ -742,7 +776,7 @@ struct presence *presence_new(uv_loop_t *loop, struct redis *redis, struct db_po
     snprintf(presence->lease, sizeof(presence->lease), "%d", PRESENCE_LEASE_MS);
     static const char *const sources[SCRIPT_COUNT] = {
         presence_lua_connect, presence_lua_disconnect, presence_lua_heartbeat, presence_lua_reap,
-        presence_lua_restore};
+        presence_lua_restore, presence_lua_leave};
     int failed = 0;
     for (int i = 0; i < SCRIPT_COUNT; i++)
         failed |= (presence->scripts[i] = redis_script(redis, sources[i])) < 0;

@@ -69,8 +69,10 @@ struct presence *presence_new(uv_loop_t *loop, struct redis *redis, struct db_po
                               presence_change_fn on_change, void *data);
 
 /* A device (socket) of user_id (a uuid) joined / left this bridge. Each connected must be
- * matched by one disconnected. Returns 0, or -1 for a bad id, an unknown user on disconnect,
- * or past PRESENCE_MAX_USERS (nothing changed). Never blocks; Redis is told in the background. */
+ * matched by one disconnected. connected returns 0; disconnected returns how many devices of
+ * the user are left here (0: the last one went). Both return -1 for a bad id, an unknown user on
+ * disconnect, or past PRESENCE_MAX_USERS (nothing changed). Never blocks; Redis is told in the
+ * background. */
 int presence_connected(struct presence *presence, const char *user_id);
 int presence_disconnected(struct presence *presence, const char *user_id);
 
@@ -86,6 +88,11 @@ size_t presence_local_devices(const struct presence *presence);
 
 /* {userId, online, lastSeen} as the `presence` event carries it; NULL when out of memory. */
 json_t *presence_change_json(const struct presence_change *change);
+
+/* The bridge is stopping (SIGTERM): takes its users' devices off in Redis now, so they go
+ * offline everywhere at once, and never registers again. Connects and disconnects after this
+ * stay local. */
+void presence_leave(struct presence *presence);
 
 /* Stops the heartbeat; no change callback runs after this. Frees itself once its calls in flight
  * are answered (close the redis link and the pool to hurry them). */

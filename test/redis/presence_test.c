@@ -317,8 +317,9 @@ static void test_presence(struct node *a, struct node *b)
     before = b->presence_count;
     presence_connected(a->presence, u1); /* a second device */
     presence_connected(b->presence, u1); /* a third, on the other bridge */
-    presence_disconnected(a->presence, u1);
-    presence_disconnected(a->presence, u1);
+    int left = presence_disconnected(a->presence, u1);
+    ok(left == 1 && presence_disconnected(a->presence, u1) == 0,
+       "presence_disconnected says how many devices are left on the bridge");
     settle(400);
     ok(!expect_presence(b, u1, 0, before, 10),
        "u1 stays online while a device remains (on another bridge)");
@@ -418,6 +419,20 @@ static void test_redis_outage(struct node *b, struct node *d)
     before = b->presence_count;
     presence_disconnected(d->presence, u1);
     ok(expect_presence(b, u1, 0, before, 3000), "and offline works after the restart");
+
+    before = b->presence_count;
+    presence_connected(d->presence, u1);
+    ok(expect_presence(b, u1, 1, before, 3000), "u1 online on d once more");
+    before = b->presence_count;
+    uint64_t leaving = uv_now(&loop);
+    presence_leave(d->presence);
+    int left = expect_presence(b, u1, 0, before, 3000);
+    ok(left && uv_now(&loop) - leaving < 1000,
+       "a bridge that stops (presence_leave) takes its users offline at once (%llu ms)",
+       (unsigned long long)(uv_now(&loop) - leaving));
+    settle(2500);
+    ok(!presence_available(d->presence) && presence_disconnected(d->presence, u1) == 0,
+       "and does not register again");
 }
 
 int main(int argc, char **argv)
