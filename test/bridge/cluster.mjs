@@ -82,6 +82,13 @@ export class Cluster {
     this.bridges[name].kill('SIGKILL');
   }
 
+  // SIGTERM; resolves with {code, signal} once it exited.
+  async terminate(name) {
+    const child = this.bridges[name];
+    child.kill('SIGTERM');
+    return Promise.race([child.exited, sleep(15000).then(() => ({ code: 'timeout' }))]);
+  }
+
   async health(name) {
     try {
       const r = await fetch(`${this.url(name)}/health`);
