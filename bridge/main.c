@@ -1,17 +1,25 @@
 /* pgchat-bridge: one process, one libuv loop, shared by the HTTP server (libwebsockets), the
- * PostgreSQL pools and Redis. SIGTERM (or SIGINT) drains: new API requests get 503, the ones in
- * flight finish, then everything is closed and the process exits 0. */
+ * PostgreSQL pools, the LISTEN connection and Redis. REST lives under /api/, Socket.IO (the chat
+ * namespace) under /socket.io/. SIGTERM (or SIGINT) drains: new API requests and socket events
+ * get 503 / unavailable, the ones in flight finish, then everything is closed and the process
+ * exits 0. */
+#include "chat.h"
+#include "chat_sql.h"
 #include "config.h"
 #include "db.h"
+#include "fanout.h"
 #include "health.h"
 #include "http_server.h"
+#include "listener.h"
 #include "log.h"
 #include "rest.h"
+#include "sio_server.h"
 #include "static.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <uv.h>
 
 #define MAIN_DRAIN_TICK_MS 50
@@ -24,6 +32,11 @@ struct bridge {
     struct db_pool *pool;
     struct db_pool *slow_pool;
     http_server *server;
+    sio_server *io;
+    struct chat_sql chat_sql;
+    struct fanout *fanout;
+    struct chat *chat;
+    struct listener *listener;
     struct rest *rest;
     struct health *health;
     struct static_files *files;
@@ -37,8 +50,8 @@ struct bridge {
 
 static size_t bridge_pending(const struct bridge *bridge)
 {
-    return rest_pending(bridge->rest) + db_pool_pending(bridge->pool) +
-           db_pool_pending(bridge->slow_pool);
+    return rest_pending(bridge->rest) + chat_pending(bridge->chat) +
+           db_pool_pending(bridge->pool) + db_pool_pending(bridge->slow_pool);
 }
 
 static void bridge_close_everything(struct bridge *bridge)
@@ -47,8 +60,11 @@ static void bridge_close_everything(struct bridge *bridge)
     uv_close((uv_handle_t *)&bridge->drain_timer, NULL);
     uv_close((uv_handle_t *)&bridge->sigterm, NULL);
     uv_close((uv_handle_t *)&bridge->sigint, NULL);
+    listener_close(bridge->listener);
+    fanout_close(bridge->fanout);
+    sio_server_free(bridge->io); /* every socket is told, before the connections close */
+    bridge->io = NULL;
     http_server_free(bridge->server);
-    bridge->server = NULL;
     db_pool_close(bridge->pool);
     db_pool_close(bridge->slow_pool);
     health_close(bridge->health);
@@ -79,8 +95,56 @@ static void bridge_on_signal(uv_signal_t *signal, int signum)
     bridge->draining = 1;
     log_info("bridge_draining", "signal=%d pending=%zu", signum, bridge_pending(bridge));
     rest_drain(bridge->rest);
+    chat_drain(bridge->chat);
     bridge->drain_deadline = uv_now(&bridge->loop) + (uint64_t)bridge->config.drain_seconds * 1000;
     uv_timer_start(&bridge->drain_timer, bridge_on_drain_tick, 0, MAIN_DRAIN_TICK_MS);
+}
+
+static void bridge_on_notify(void *data, const char *payload, size_t length)
+{
+    fanout_event(data, payload, length);
+}
+
+static void bridge_on_listening(void *data, int reconnected)
+{
+    (void)reconnected; /* the first time too: cheap, and nothing is known yet */
+    fanout_resync(data);
+}
+
+/* The CORS origin Engine.IO answers with: it takes "*" or one exact origin. */
+static const char *bridge_socket_origin(const struct config *config)
+{
+    for (int i = 0; i < config->origin_count; i++)
+        if (strcmp(config->origins[i], "*") == 0)
+            return "*";
+    if (config->origin_count > 1)
+        log_warn("bridge_socket_cors", "reason=\"Socket.IO answers only the first of %d origins\"",
+                 config->origin_count);
+    return config->origin_count ? config->origins[0] : NULL;
+}
+
+/* Socket.IO at /socket.io/ with the chat namespace, fan-out, and the LISTEN connection. */
+static int bridge_start_realtime(struct bridge *bridge, int chat_base)
+{
+    const struct config *config = &bridge->config;
+    sio_config io_config;
+    sio_config_defaults(&io_config);
+    io_config.engine.max_payload = config->max_body;
+    io_config.engine.cors_origin = bridge_socket_origin(config);
+    bridge->io = sio_server_new(&bridge->loop, &io_config);
+    if (!bridge->io)
+        return -1;
+    http_route route = sio_server_route(bridge->io);
+    if (http_server_add_route(bridge->server, &route) != 0)
+        return -1;
+    bridge->chat_sql = (struct chat_sql){bridge->pool, chat_base};
+    bridge->fanout = fanout_new(&bridge->loop, &bridge->chat_sql);
+    bridge->chat = bridge->fanout ? chat_new(bridge->io, &bridge->chat_sql, bridge->fanout) : NULL;
+    if (!bridge->chat)
+        return -1;
+    struct listener_handlers handlers = {bridge_on_notify, bridge_on_listening, bridge->fanout};
+    bridge->listener = listener_new(&bridge->loop, config->database_url, "chat", &handlers);
+    return bridge->listener ? 0 : -1;
 }
 
 static int bridge_start(struct bridge *bridge)
@@ -91,6 +155,11 @@ static int bridge_start(struct bridge *bridge)
         return -1;
     int health_statement = count;
     bridge->statements[count++] = (struct db_statement)HEALTH_STATEMENT;
+    int chat_base = count;
+    int chat_count = chat_sql_statements(bridge->statements + count, DB_MAX_STATEMENTS - count);
+    if (chat_count < 0)
+        return -1;
+    count += chat_count;
 
     bridge->pool = db_pool_new(&bridge->loop, "main", config->database_url, config->pool_size,
                                bridge->statements, count);
@@ -113,14 +182,17 @@ static int bridge_start(struct bridge *bridge)
     if (rest_attach(bridge->rest, bridge->server) || health_attach(bridge->health, bridge->server) ||
         static_attach(bridge->files, bridge->server))
         return -1;
+    return bridge_start_realtime(bridge, chat_base);
+}
 
+static void bridge_start_signals(struct bridge *bridge)
+{
     uv_signal_init(&bridge->loop, &bridge->sigterm);
     uv_signal_init(&bridge->loop, &bridge->sigint);
     uv_timer_init(&bridge->loop, &bridge->drain_timer);
     bridge->sigterm.data = bridge->sigint.data = bridge->drain_timer.data = bridge;
     uv_signal_start(&bridge->sigterm, bridge_on_signal, SIGTERM);
     uv_signal_start(&bridge->sigint, bridge_on_signal, SIGINT);
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -138,6 +210,11 @@ int main(int argc, char **argv)
         log_error("bridge_start_failed", "port=%d", bridge.config.port);
         status = 1;
         /* unwind what started, then let the loop close it */
+        listener_close(bridge.listener);
+        if (bridge.fanout)
+            fanout_close(bridge.fanout);
+        sio_server_free(bridge.io);
+        bridge.io = NULL;
         if (bridge.server)
             http_server_free(bridge.server);
         if (bridge.pool)
@@ -147,11 +224,18 @@ int main(int argc, char **argv)
         if (bridge.health)
             health_close(bridge.health);
     } else {
+        bridge_start_signals(&bridge);
         log_info("bridge_started", "port=%d pool_size=%d slow_pool_size=%d cors_origins=%d",
                  bridge.config.port, bridge.config.pool_size, bridge.config.slow_pool_size,
                  bridge.config.origin_count);
     }
     uv_run(&bridge.loop, UV_RUN_DEFAULT);
+    if (bridge.server) { /* lws completes a foreign loop's teardown on the second call */
+        http_server_free(bridge.server);
+        uv_run(&bridge.loop, UV_RUN_DEFAULT);
+    }
+    chat_free(bridge.chat);
+    fanout_free(bridge.fanout);
     rest_free(bridge.rest);
     static_free(bridge.files);
     if (uv_loop_close(&bridge.loop) != 0)

@@ -1,0 +1,640 @@
+/* The chat namespace (see chat.h): authentication at CONNECT, then one table mapping each client
+ * event to one SQL call (or to a small handler of its own), with the arguments it takes from the
+ * event's object. Every answer goes back through the event's ack; a socket waiting for the
+ * database is held by a reference, so a client that leaves meanwhile is harmless. */
+#include "chat.h"
+#include "log.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHAT_MAX_TOKEN 8192             /* longer tokens are refused before any call */
+#define CHAT_MAX_ARGS 4
+#define CHAT_SYNC_MAX_CONVERSATIONS 100 /* per sync */
+#define CHAT_SYNC_LIMIT "100"           /* messages per conversation per sync */
+#define CHAT_SYNC_LIMIT_COUNT 100
+#define CHAT_SYNC_BUDGET (512 * 1024)   /* bytes of messages per sync answer, roughly */
+
+struct chat {
+    const struct chat_sql *sql;
+    struct fanout *fanout;
+    sio_namespace *nsp;
+    size_t pending;
+    size_t sockets;
+    int draining;
+};
+
+enum chat_arg_type { ARG_UUID, ARG_TEXT, ARG_SEQ };
+
+struct chat_arg {
+    const char *key;
+    enum chat_arg_type type;
+    int required;
+};
+
+typedef void (*chat_handler)(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
+                             json_t *payload, int64_t ack_id);
+
+/* A client event: either one SQL call, token first, then `args` in order, or a handler. */
+struct chat_event {
+    const char *name;
+    enum chat_sql_id sql;
+    chat_handler handler;
+    struct chat_arg args[CHAT_MAX_ARGS];
+};
+
+static void chat_join(struct chat *, sio_socket *, struct fanout_socket *, json_t *, int64_t);
+static void chat_leave(struct chat *, sio_socket *, struct fanout_socket *, json_t *, int64_t);
+static void chat_typing(struct chat *, sio_socket *, struct fanout_socket *, json_t *, int64_t);
+static void chat_stop_typing(struct chat *, sio_socket *, struct fanout_socket *, json_t *,
+                             int64_t);
+static void chat_sync(struct chat *, sio_socket *, struct fanout_socket *, json_t *, int64_t);
+static void chat_online(struct chat *, sio_socket *, struct fanout_socket *, json_t *, int64_t);
+
+#define CONVERSATION {"conversationId", ARG_UUID, 1}
+#define MESSAGE {"messageId", ARG_UUID, 1}
+
+/* The socket event contract (docs/realtime.md). */
+static const struct chat_event chat_events[] = {
+    {"send_message", CHAT_SQL_SEND_MESSAGE, NULL,
+     {CONVERSATION, {"content", ARG_TEXT, 1}, {"clientId", ARG_TEXT, 0}, {"replyTo", ARG_UUID, 0}}},
+    {"edit_message", CHAT_SQL_EDIT_MESSAGE, NULL, {MESSAGE, {"content", ARG_TEXT, 1}}},
+    {"delete_message", CHAT_SQL_DELETE_MESSAGE, NULL, {MESSAGE}},
+    {"mark_read", CHAT_SQL_MARK_READ, NULL, {CONVERSATION, {"seq", ARG_SEQ, 1}}},
+    {"mark_delivered", CHAT_SQL_MARK_DELIVERED, NULL, {CONVERSATION, {"seq", ARG_SEQ, 1}}},
+    {"join_conversation", CHAT_SQL_COUNT, chat_join, {CONVERSATION}},
+    {"leave_conversation", CHAT_SQL_COUNT, chat_leave, {CONVERSATION}},
+    {"typing", CHAT_SQL_COUNT, chat_typing, {CONVERSATION}},
+    {"stop_typing", CHAT_SQL_COUNT, chat_stop_typing, {CONVERSATION}},
+    {"sync", CHAT_SQL_COUNT, chat_sync, {{NULL, ARG_TEXT, 0}}},
+    {"user_online", CHAT_SQL_COUNT, chat_online, {{NULL, ARG_TEXT, 0}}},
+};
+
+#define CHAT_EVENT_COUNT (sizeof(chat_events) / sizeof(chat_events[0]))
+
+/* ---- acks ---- */
+
+/* Answers ack_id with [value] and drops the reference to value. */
+static void chat_ack(sio_socket *socket, int64_t ack_id, json_t *value)
+{
+    if (ack_id >= 0 && value) {
+        json_t *args = json_pack("[O]", value);
+        if (args)
+            sio_socket_ack(socket, ack_id, args, NULL, 0);
+        json_decref(args);
+    }
+    json_decref(value);
+}
+
+static void chat_ack_error(sio_socket *socket, int64_t ack_id, const struct error_kind *kind,
+                           const char *message)
+{
+    chat_ack(socket, ack_id, chat_sql_error(kind, message));
+}
+
+static void chat_ack_ok(sio_socket *socket, int64_t ack_id)
+{
+    chat_ack(socket, ack_id, json_pack("{s:b}", "ok", 1));
+}
+
+/* ---- arguments ---- */
+
+/* The text of one argument into out (or NULL when absent and optional). Returns 0, or -1 with
+ * message written when it is missing or of the wrong type. */
+static int chat_arg_value(const struct chat_arg *arg, json_t *payload, const char **out,
+                          char *number, size_t number_size, char *message, size_t message_size)
+{
+    json_t *value = json_object_get(payload, arg->key);
+    *out = NULL;
+    if (!value || json_is_null(value)) {
+        if (!arg->required)
+            return 0;
+        snprintf(message, message_size, "%s is required", arg->key);
+        return -1;
+    }
+    switch (arg->type) {
+    case ARG_UUID:
+        *out = json_string_value(value);
+        if (fanout_is_uuid(*out))
+            return 0;
+        snprintf(message, message_size, "%s must be a uuid", arg->key);
+        return -1;
+    case ARG_TEXT:
+        *out = json_string_value(value);
+        if (!*out) {
+            snprintf(message, message_size, "%s must be a string", arg->key);
+            return -1;
+        }
+        if (strlen(*out) != json_string_length(value)) {
+            snprintf(message, message_size, "%s must not contain NUL characters", arg->key);
+            return -1;
+        }
+        return 0;
+    case ARG_SEQ:
+        if (json_is_integer(value) && json_integer_value(value) >= 0) {
+            snprintf(number, number_size, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+            *out = number;
+            return 0;
+        }
+        snprintf(message, message_size, "%s must be a whole number from 0", arg->key);
+        return -1;
+    }
+    return -1;
+}
+
+/* ---- one SQL call per event ---- */
+
+struct chat_call {
+    struct chat *chat;
+    sio_socket *socket; /* referenced */
+    int64_t ack_id;
+    const char *what;
+};
+
+static void chat_call_end(struct chat_call *call)
+{
+    call->chat->pending--;
+    sio_socket_unref(call->socket);
+    free(call);
+}
+
+static void chat_on_result(void *data, const struct db_result *result)
+{
+    struct chat_call *call = data;
+    if (result->status == DB_OK) {
+        json_t *value = chat_sql_result_json(result);
+        if (!value)
+            value = chat_sql_error(&ERROR_INTERNAL, NULL);
+        chat_ack(call->socket, call->ack_id, value);
+    } else {
+        chat_ack(call->socket, call->ack_id, chat_sql_result_error(result, call->what));
+    }
+    chat_call_end(call);
+}
+
+/* Queues statement with values; when the database can't take it, answers unavailable. */
+static void chat_query(struct chat *chat, sio_socket *socket, int64_t ack_id, const char *what,
+                       enum chat_sql_id statement, const char *const *values)
+{
+    struct chat_call *call = malloc(sizeof(*call));
+    if (!call) {
+        chat_ack_error(socket, ack_id, &ERROR_INTERNAL, NULL);
+        return;
+    }
+    *call = (struct chat_call){chat, socket, ack_id, what};
+    if (chat_sql_query(chat->sql, statement, values, chat_on_result, call) != 0) {
+        free(call);
+        chat_ack_error(socket, ack_id, &ERROR_UNAVAILABLE, NULL);
+        return;
+    }
+    sio_socket_ref(socket);
+    chat->pending++;
+}
+
+static void chat_plain_call(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
+                            const struct chat_event *event, json_t *payload, int64_t ack_id)
+{
+    const char *values[1 + CHAT_MAX_ARGS] = {who->token};
+    char numbers[CHAT_MAX_ARGS][24];
+    char message[128];
+    for (int i = 0; i < CHAT_MAX_ARGS && event->args[i].key; i++) {
+        if (chat_arg_value(&event->args[i], payload, &values[1 + i], numbers[i],
+                           sizeof(numbers[i]), message, sizeof(message)) != 0) {
+            chat_ack_error(socket, ack_id, &ERROR_BAD_REQUEST, message);
+            return;
+        }
+    }
+    chat_query(chat, socket, ack_id, event->name, event->sql, values);
+}
+
+/* ---- rooms and typing: a membership check, then something on this bridge ---- */
+
+struct chat_check {
+    struct chat *chat;
+    sio_socket *socket; /* referenced */
+    int64_t ack_id;
+    int action;         /* CHECK_JOIN, CHECK_TYPING, CHECK_STOP_TYPING */
+    char conversation_id[FANOUT_ID_LEN + 1];
+};
+
+enum { CHECK_JOIN, CHECK_TYPING, CHECK_STOP_TYPING };
+
+static void chat_on_checked(void *data, const struct error_kind *refusal)
+{
+    struct chat_check *check = data;
+    struct fanout_socket *who = sio_socket_data(check->socket);
+    check->chat->pending--;
+    if (!who || !sio_socket_connected(check->socket)) {
+        /* the client left meanwhile */
+    } else if (refusal) {
+        chat_ack_error(check->socket, check->ack_id, refusal,
+                       refusal == &ERROR_NOT_FOUND ? "conversation not found" : NULL);
+    } else if (check->action == CHECK_JOIN) {
+        char room[64];
+        fanout_room_name(room, sizeof(room), check->conversation_id);
+        if (sio_socket_join(check->socket, room) != 0)
+            chat_ack_error(check->socket, check->ack_id, &ERROR_BAD_REQUEST,
+                           "too many open conversations on this socket");
+        else
+            chat_ack_ok(check->socket, check->ack_id);
+    } else {
+        fanout_typing(check->chat->fanout, who, check->conversation_id,
+                      check->action == CHECK_TYPING);
+        chat_ack_ok(check->socket, check->ack_id);
+    }
+    sio_socket_unref(check->socket);
+    free(check);
+}
+
+static void chat_check_then(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
+                            json_t *payload, int64_t ack_id, int action)
+{
+    static const struct chat_arg arg = CONVERSATION;
+    const char *conversation_id;
+    char message[128];
+    if (chat_arg_value(&arg, payload, &conversation_id, NULL, 0, message, sizeof(message)) != 0) {
+        chat_ack_error(socket, ack_id, &ERROR_BAD_REQUEST, message);
+        return;
+    }
+    struct chat_check *check = malloc(sizeof(*check));
+    if (!check) {
+        chat_ack_error(socket, ack_id, &ERROR_INTERNAL, NULL);
+        return;
+    }
+    *check = (struct chat_check){chat, socket, ack_id, action, ""};
+    snprintf(check->conversation_id, sizeof(check->conversation_id), "%s", conversation_id);
+    sio_socket_ref(socket);
+    chat->pending++;
+    fanout_check_member(chat->fanout, conversation_id, who->user_id, chat_on_checked, check);
+}
+
+static void chat_join(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
+                      json_t *payload, int64_t ack_id)
+{
+    chat_check_then(chat, socket, who, payload, ack_id, CHECK_JOIN);
+}
+
+static void chat_typing(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
+                        json_t *payload, int64_t ack_id)
+{
+    chat_check_then(chat, socket, who, payload, ack_id, CHECK_TYPING);
+}
+
+static void chat_stop_typing(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
+                             json_t *payload, int64_t ack_id)
+{
+    chat_check_then(chat, socket, who, payload, ack_id, CHECK_STOP_TYPING);
+}
+
+static void chat_leave(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
+                       json_t *payload, int64_t ack_id)
+{
+    (void)chat;
+    (void)who;
+    static const struct chat_arg arg = CONVERSATION;
+    const char *conversation_id;
+    char message[128], room[64];
+    if (chat_arg_value(&arg, payload, &conversation_id, NULL, 0, message, sizeof(message)) != 0) {
+        chat_ack_error(socket, ack_id, &ERROR_BAD_REQUEST, message);
+        return;
+    }
+    fanout_room_name(room, sizeof(room), conversation_id);
+    sio_socket_leave(socket, room);
+    chat_ack_ok(socket, ack_id);
+}
+
+/* Presence is issue 8: for now the event is accepted and nothing is sent. */
+static void chat_online(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
+                        json_t *payload, int64_t ack_id)
+{
+    (void)chat;
+    (void)who;
+    (void)payload;
+    chat_ack_ok(socket, ack_id);
+}
+
+/* ---- sync: catch-up after a reconnect, several conversations in one ack ---- */
+
+struct chat_sync {
+    struct chat *chat;
+    sio_socket *socket; /* referenced */
+    int64_t ack_id;
+    size_t remaining;   /* answers still to come, plus one while queuing */
+    json_t *messages;
+    size_t bytes;
+    int more;
+    json_t *failure;    /* the first refusal that fails the whole sync */
+};
+
+static void chat_sync_finish(struct chat_sync *sync)
+{
+    if (sync->failure) {
+        chat_ack(sync->socket, sync->ack_id, sync->failure);
+        sync->failure = NULL;
+    } else {
+        chat_ack(sync->socket, sync->ack_id,
+                 json_pack("{s:O,s:b}", "messages", sync->messages, "hasMore", sync->more));
+    }
+    json_decref(sync->messages);
+    sync->chat->pending--;
+    sio_socket_unref(sync->socket);
+    free(sync);
+}
+
+/* Takes one conversation's messages, as a prefix when the answer's byte budget runs out. */
+static void chat_sync_take(struct chat_sync *sync, const struct db_result *result)
+{
+    json_t *list = chat_sql_result_json(result);
+    size_t count = json_array_size(list);
+    if (count >= CHAT_SYNC_LIMIT_COUNT)
+        sync->more = 1;
+    for (size_t i = 0; i < count; i++) {
+        json_t *message = json_array_get(list, i);
+        size_t size = 400 + json_string_length(json_object_get(message, "content")) * 2;
+        if (sync->bytes > 0 && sync->bytes + size > CHAT_SYNC_BUDGET) {
+            sync->more = 1;
+            break;
+        }
+        sync->bytes += size;
+        json_array_append(sync->messages, message);
+    }
+    json_decref(list);
+}
+
+static void chat_sync_answer(struct chat_sync *sync, const struct db_result *result)
+{
+    if (result && result->status == DB_OK) {
+        chat_sync_take(sync, result);
+    } else if (!sync->failure) {
+        const struct error_kind *kind =
+            result && result->status == DB_ERROR ? errors_from_sqlstate(result->sqlstate)
+                                                 : &ERROR_UNAVAILABLE;
+        /* a conversation the user is no longer in is skipped; an expired token or a database
+         * that is down fails the whole sync */
+        if (kind == &ERROR_UNAUTHORIZED || kind->status >= 500)
+            sync->failure = result ? chat_sql_result_error(result, "messages_after")
+                                   : chat_sql_error(&ERROR_UNAVAILABLE, NULL);
+    }
+    if (--sync->remaining == 0)
+        chat_sync_finish(sync);
+}
+
+static void chat_sync_on_result(void *data, const struct db_result *result)
+{
+    chat_sync_answer(data, result);
+}
+
+/* Checks {conversations: {uuid: seq}}; returns 0 or -1 with message written. */
+static int chat_sync_check(json_t *conversations, char *message, size_t size)
+{
+    if (!json_is_object(conversations)) {
+        snprintf(message, size, "conversations must be an object of conversationId: lastSeq");
+        return -1;
+    }
+    if (json_object_size(conversations) > CHAT_SYNC_MAX_CONVERSATIONS) {
+        snprintf(message, size, "at most %d conversations per sync", CHAT_SYNC_MAX_CONVERSATIONS);
+        return -1;
+    }
+    const char *id;
+    json_t *seq;
+    json_object_foreach(conversations, id, seq) {
+        if (!fanout_is_uuid(id) || !json_is_integer(seq) || json_integer_value(seq) < 0) {
+            snprintf(message, size, "each conversation must be a uuid with a whole number seq");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void chat_sync(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
+                      json_t *payload, int64_t ack_id)
+{
+    json_t *conversations = json_object_get(payload, "conversations");
+    char message[128];
+    if (chat_sync_check(conversations, message, sizeof(message)) != 0) {
+        chat_ack_error(socket, ack_id, &ERROR_BAD_REQUEST, message);
+        return;
+    }
+    struct chat_sync *sync = calloc(1, sizeof(*sync));
+    if (!sync || !(sync->messages = json_array())) {
+        free(sync);
+        chat_ack_error(socket, ack_id, &ERROR_INTERNAL, NULL);
+        return;
+    }
+    sync->chat = chat;
+    sync->socket = socket;
+    sync->ack_id = ack_id;
+    sync->remaining = json_object_size(conversations) + 1;
+    sio_socket_ref(socket);
+    chat->pending++;
+    const char *id;
+    json_t *seq;
+    json_object_foreach(conversations, id, seq) {
+        char after[24];
+        snprintf(after, sizeof(after), "%" JSON_INTEGER_FORMAT, json_integer_value(seq));
+        const char *values[] = {who->token, id, after, CHAT_SYNC_LIMIT};
+        if (chat_sql_query(chat->sql, CHAT_SQL_MESSAGES_AFTER, values, chat_sync_on_result,
+                           sync) != 0)
+            chat_sync_answer(sync, NULL);
+    }
+    if (--sync->remaining == 0)
+        chat_sync_finish(sync);
+}
+
+/* ---- the namespace's callbacks ---- */
+
+static void chat_on_event(sio_socket *socket, const char *name, json_t *args,
+                          const sio_binary *bins, size_t bin_count, int64_t ack_id, void *data)
+{
+    (void)bins;
+    struct chat *chat = data;
+    struct fanout_socket *who = sio_socket_data(socket);
+    if (!who)
+        return;
+    if (bin_count > 0) {
+        chat_ack_error(socket, ack_id, &ERROR_BAD_REQUEST, "binary payloads are not accepted");
+        return;
+    }
+    const struct chat_event *event = NULL;
+    for (size_t i = 0; i < CHAT_EVENT_COUNT && !event; i++)
+        if (strcmp(chat_events[i].name, name) == 0)
+            event = &chat_events[i];
+    if (!event) {
+        chat_ack_error(socket, ack_id, &ERROR_BAD_REQUEST, "unknown event");
+        return;
+    }
+    if (chat->draining) {
+        chat_ack_error(socket, ack_id, &ERROR_UNAVAILABLE, NULL);
+        return;
+    }
+    json_t *payload = json_array_get(args, 0);
+    if (!json_is_object(payload) && event->handler != chat_online) {
+        chat_ack_error(socket, ack_id, &ERROR_BAD_REQUEST, "the event takes one object");
+        return;
+    }
+    log_debug("chat_event", "event=%s user=%s", event->name, who->user_id);
+    if (event->handler)
+        event->handler(chat, socket, who, payload, ack_id);
+    else
+        chat_plain_call(chat, socket, who, event, payload, ack_id);
+}
+
+struct chat_connect {
+    struct chat *chat;
+    sio_socket *socket; /* referenced */
+    char *token;
+};
+
+static void chat_refuse(sio_socket *socket, const struct error_kind *kind, const char *message)
+{
+    json_t *data = json_pack("{s:s}", "code", kind->code);
+    sio_socket_refuse(socket, message, data);
+    json_decref(data);
+}
+
+static void fanout_socket_free(struct fanout_socket *who)
+{
+    free(who->username);
+    free(who->token);
+    free(who);
+}
+
+/* The authenticated user: a fanout_socket for it, the CONNECT accepted, the socket registered. */
+static void chat_welcome(struct chat_connect *connect, json_t *user)
+{
+    const char *id = json_string_value(json_object_get(user, "id"));
+    const char *username = json_string_value(json_object_get(user, "username"));
+    struct fanout_socket *who = calloc(1, sizeof(*who));
+    if (!who || !fanout_is_uuid(id) || !username || !(who->username = strdup(username))) {
+        if (who)
+            fanout_socket_free(who);
+        chat_refuse(connect->socket, &ERROR_INTERNAL, "internal error");
+        return;
+    }
+    who->socket = connect->socket;
+    who->token = connect->token;
+    connect->token = NULL;
+    snprintf(who->user_id, sizeof(who->user_id), "%s", id);
+    if (fanout_add(connect->chat->fanout, who) != 0) {
+        fanout_socket_free(who);
+        chat_refuse(connect->socket, &ERROR_INTERNAL, "internal error");
+        return;
+    }
+    sio_socket_set_data(connect->socket, who);
+    if (sio_socket_accept(connect->socket) != 0) { /* the client left meanwhile */
+        sio_socket_set_data(connect->socket, NULL);
+        fanout_remove(connect->chat->fanout, who);
+        fanout_socket_free(who);
+        return;
+    }
+    connect->chat->sockets++;
+    log_info("chat_connected", "user=%s socket=%s", who->user_id, sio_socket_id(connect->socket));
+}
+
+static void chat_on_authenticated(void *data, const struct db_result *result)
+{
+    struct chat_connect *connect = data;
+    connect->chat->pending--;
+    if (result->status == DB_OK) {
+        json_t *user = chat_sql_result_json(result);
+        chat_welcome(connect, user);
+        json_decref(user);
+    } else {
+        json_t *error = chat_sql_result_error(result, "authenticate");
+        const struct error_kind *kind = result->status == DB_ERROR
+                                            ? errors_from_sqlstate(result->sqlstate)
+                                            : &ERROR_UNAVAILABLE;
+        chat_refuse(connect->socket, kind,
+                    kind == &ERROR_UNAUTHORIZED ? "authentication failed: invalid or expired token"
+                    : kind == &ERROR_UNAVAILABLE ? "service unavailable, retry shortly"
+                                                 : "authentication failed: bad token");
+        json_decref(error);
+    }
+    sio_socket_unref(connect->socket);
+    free(connect->token);
+    free(connect);
+}
+
+static void chat_on_connect(sio_socket *socket, json_t *auth, void *data)
+{
+    struct chat *chat = data;
+    const char *token = json_string_value(json_object_get(auth, "token"));
+    if (chat->draining) {
+        chat_refuse(socket, &ERROR_UNAVAILABLE, "service unavailable, retry shortly");
+        return;
+    }
+    if (!token || !token[0]) {
+        chat_refuse(socket, &ERROR_UNAUTHORIZED, "authentication failed: missing token");
+        return;
+    }
+    if (strlen(token) > CHAT_MAX_TOKEN) {
+        chat_refuse(socket, &ERROR_UNAUTHORIZED, "authentication failed: invalid token");
+        return;
+    }
+    struct chat_connect *connect = calloc(1, sizeof(*connect));
+    if (!connect || !(connect->token = strdup(token))) {
+        free(connect);
+        chat_refuse(socket, &ERROR_INTERNAL, "internal error");
+        return;
+    }
+    connect->chat = chat;
+    connect->socket = socket;
+    const char *values[] = {token};
+    if (chat_sql_query(chat->sql, CHAT_SQL_AUTHENTICATE, values, chat_on_authenticated,
+                       connect) != 0) {
+        free(connect->token);
+        free(connect);
+        chat_refuse(socket, &ERROR_UNAVAILABLE, "service unavailable, retry shortly");
+        return;
+    }
+    sio_socket_ref(socket);
+    chat->pending++;
+}
+
+static void chat_on_disconnect(sio_socket *socket, const char *reason, void *data)
+{
+    struct chat *chat = data;
+    struct fanout_socket *who = sio_socket_data(socket);
+    if (!who)
+        return;
+    char text[80];
+    log_info("chat_disconnected", "user=%s socket=%s reason=%s", who->user_id,
+             sio_socket_id(socket), log_quote(text, sizeof(text), reason));
+    sio_socket_set_data(socket, NULL);
+    fanout_remove(chat->fanout, who);
+    fanout_socket_free(who);
+    chat->sockets--;
+}
+
+/* ---- lifetime ---- */
+
+struct chat *chat_new(sio_server *io, const struct chat_sql *sql, struct fanout *fanout)
+{
+    struct chat *chat = calloc(1, sizeof(*chat));
+    if (!chat)
+        return NULL;
+    chat->sql = sql;
+    chat->fanout = fanout;
+    sio_handlers handlers = {
+        .on_connect = chat_on_connect,
+        .on_event = chat_on_event,
+        .on_disconnect = chat_on_disconnect,
+        .data = chat,
+    };
+    chat->nsp = sio_server_namespace(io, "/", &handlers);
+    if (!chat->nsp) {
+        free(chat);
+        return NULL;
+    }
+    return chat;
+}
+
+void chat_free(struct chat *chat) { free(chat); }
+
+void chat_drain(struct chat *chat) { chat->draining = 1; }
+
+size_t chat_pending(const struct chat *chat) { return chat->pending; }
+
+size_t chat_sockets(const struct chat *chat) { return chat->sockets; }

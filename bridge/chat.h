@@ -1,0 +1,28 @@
+/* chat: the Socket.IO namespace "/" of the bridge. CONNECT carries {token}, checked with
+ * chat.authenticate (refused with CONNECT_ERROR otherwise); each client event is one call of the
+ * SQL API on the user's behalf, answered through its ack with the result or {error: {code,
+ * message}} (the REST error table); fan-out of what others do is fanout's business. */
+#ifndef BRIDGE_CHAT_H
+#define BRIDGE_CHAT_H
+
+#include <stddef.h>
+
+#include "chat_sql.h"
+#include "fanout.h"
+#include "sio_server.h"
+
+struct chat;
+
+/* The namespace "/" on io, calling the database through sql (pool and statement table), with
+ * fanout for sockets by user. All must outlive it. NULL when out of memory or "/" is taken. */
+struct chat *chat_new(sio_server *io, const struct chat_sql *sql, struct fanout *fanout);
+void chat_free(struct chat *chat);
+
+/* From now on events are refused with unavailable (the process is stopping). */
+void chat_drain(struct chat *chat);
+/* How many events wait for the database. */
+size_t chat_pending(const struct chat *chat);
+/* Authenticated sockets now. */
+size_t chat_sockets(const struct chat *chat);
+
+#endif

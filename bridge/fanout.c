@@ -1,0 +1,924 @@
+/* Fan-out (see fanout.h). Each conversation the bridge has heard of is an entry with its cached
+ * members and its event stream. The stream is pumped by one function, conversation_pump, which
+ * takes the head event and either sends it, drops it (a seq already sent), or waits for one
+ * database call (members, or a message from the table) whose answer pumps again. So a
+ * conversation's events go out one at a time, in order, and a stalled one (database down) is
+ * retried by a timer. */
+#include "fanout.h"
+#include "eio_map.h"
+#include "log.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FANOUT_MAX_CONVERSATIONS 50000 /* cached entries; the least recently used idle go first */
+#define FANOUT_MAX_QUEUED 4096         /* events waiting per conversation; beyond, dropped */
+#define FANOUT_MAX_MEMBERS 10000       /* a members answer longer than this is refused */
+#define FANOUT_RETRY_MS 1000           /* a stalled conversation is pumped again after this */
+#define FANOUT_TARGETS_ON_STACK 64
+
+typedef char fanout_id[FANOUT_ID_LEN + 1];
+
+struct fanout_user {
+    fanout_id id; /* the map's key */
+    struct fanout_socket *sockets;
+};
+
+enum event_kind { EVENT_CREATED, EVENT_UPDATED, EVENT_DELETED, EVENT_RECEIPT, EVENT_MEMBERSHIP };
+
+struct fanout_event {
+    struct fanout_event *next;
+    enum event_kind kind;
+    int64_t seq;
+    json_t *body;          /* message, receipt or membership payload; NULL: a message by reference */
+    int reloaded;          /* membership: members were reloaded for it */
+    fanout_id *before;     /* membership: the members before it */
+    size_t before_count;
+};
+
+enum members_state { MEMBERS_NONE, MEMBERS_LOADING, MEMBERS_LOADED };
+
+struct fanout_waiter {
+    struct fanout_waiter *next;
+    fanout_id user_id;
+    fanout_check_fn done;
+    void *data;
+};
+
+struct conversation {
+    fanout_id id; /* the map's key */
+    enum members_state members_state;
+    int members_stale;     /* a reload was asked for while one was in flight */
+    fanout_id *members;
+    size_t member_count;
+    struct fanout_waiter *waiters;
+    int64_t last_seq;      /* the last message_created sent out; -1 while unknown */
+    int fetching;          /* an event_message call is in flight */
+    int catching_up;       /* after a listener reconnect: fetch last_seq + 1 until none */
+    int stalled;           /* the database was unavailable: the retry timer pumps again */
+    int pumping;
+    struct fanout_event *head, *tail;
+    size_t queued;
+    struct conversation *newer, *older;
+};
+
+struct fanout {
+    uv_loop_t *loop;
+    const struct chat_sql *sql;
+    eio_map *users;
+    eio_map *conversations;
+    struct conversation *newest, *oldest;
+    size_t stalled;
+    uv_timer_t retry_timer;
+    int closing;
+};
+
+static void conversation_pump(struct fanout *fanout, struct conversation *conv);
+static void fanout_on_retry(uv_timer_t *timer);
+
+/* ---- small helpers ---- */
+
+int fanout_is_uuid(const char *text)
+{
+    if (!text || strlen(text) != FANOUT_ID_LEN)
+        return 0;
+    for (int i = 0; i < FANOUT_ID_LEN; i++) {
+        char c = text[i];
+        int hyphen = i == 8 || i == 13 || i == 18 || i == 23;
+        if (hyphen ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+                                  (c >= 'A' && c <= 'F')))
+            return 0;
+    }
+    return 1;
+}
+
+void fanout_room_name(char *out, size_t size, const char *conversation_id)
+{
+    snprintf(out, size, "conversation:%s", conversation_id);
+}
+
+static int ids_contain(const fanout_id *ids, size_t count, const char *id)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(ids[i], id) == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- users ---- */
+
+int fanout_add(struct fanout *fanout, struct fanout_socket *socket)
+{
+    struct fanout_user *user = eio_map_get(fanout->users, socket->user_id);
+    if (!user) {
+        user = calloc(1, sizeof(*user));
+        if (!user)
+            return -1;
+        memcpy(user->id, socket->user_id, sizeof(user->id));
+        if (eio_map_put(fanout->users, user->id, user) != 0) {
+            free(user);
+            return -1;
+        }
+    }
+    socket->prev = NULL;
+    socket->next = user->sockets;
+    if (user->sockets)
+        user->sockets->prev = socket;
+    user->sockets = socket;
+    return 0;
+}
+
+void fanout_remove(struct fanout *fanout, struct fanout_socket *socket)
+{
+    struct fanout_user *user = eio_map_get(fanout->users, socket->user_id);
+    if (!user)
+        return;
+    if (socket->prev)
+        socket->prev->next = socket->next;
+    else if (user->sockets == socket)
+        user->sockets = socket->next;
+    if (socket->next)
+        socket->next->prev = socket->prev;
+    socket->prev = socket->next = NULL;
+    if (!user->sockets) {
+        eio_map_remove(fanout->users, user->id);
+        free(user);
+    }
+}
+
+size_t fanout_user_count(const struct fanout *fanout) { return eio_map_count(fanout->users); }
+
+/* ---- sending ---- */
+
+/* Adds the sockets of user_id to targets (each referenced), growing a heap array when the stack
+ * one is full. Returns the new count; on allocation failure the user is skipped. */
+static size_t targets_add(struct fanout *fanout, const char *user_id, sio_socket ***targets,
+                          size_t count, size_t *room, sio_socket **stack)
+{
+    struct fanout_user *user = eio_map_get(fanout->users, user_id);
+    for (struct fanout_socket *s = user ? user->sockets : NULL; s; s = s->next) {
+        if (count == *room) {
+            size_t bigger = *room * 2;
+            sio_socket **grown = *targets == stack ? malloc(bigger * sizeof(*grown))
+                                                   : realloc(*targets, bigger * sizeof(*grown));
+            if (!grown)
+                return count;
+            if (*targets == stack)
+                memcpy(grown, stack, count * sizeof(*grown));
+            *targets = grown;
+            *room = bigger;
+        }
+        sio_socket_ref(s->socket);
+        (*targets)[count++] = s->socket;
+    }
+    return count;
+}
+
+/* Emits event [body] to every socket of the given users but `except`. The sockets are gathered
+ * (referenced) first, since an emit may disconnect a slow reader and so change the lists. */
+static void emit_to_users(struct fanout *fanout, const fanout_id *users, size_t user_count,
+                          const char *except, const char *event, json_t *body)
+{
+    sio_socket *stack[FANOUT_TARGETS_ON_STACK];
+    sio_socket **targets = stack;
+    size_t room = FANOUT_TARGETS_ON_STACK, count = 0;
+    for (size_t i = 0; i < user_count; i++)
+        if (!except || strcmp(users[i], except) != 0)
+            count = targets_add(fanout, users[i], &targets, count, &room, stack);
+    if (count == 0)
+        return;
+    json_t *args = json_pack("[O]", body);
+    for (size_t i = 0; i < count; i++) {
+        if (args)
+            sio_socket_emit(targets[i], event, args, NULL, 0);
+        sio_socket_unref(targets[i]);
+    }
+    json_decref(args);
+    if (targets != stack)
+        free(targets);
+}
+
+void fanout_emit_user(struct fanout *fanout, const char *user_id, const char *event, json_t *body)
+{
+    fanout_id one;
+    snprintf(one, sizeof(one), "%s", user_id);
+    emit_to_users(fanout, &one, 1, NULL, event, body);
+}
+
+void fanout_typing(struct fanout *fanout, const struct fanout_socket *who,
+                   const char *conversation_id, int typing)
+{
+    struct conversation *conv = eio_map_get(fanout->conversations, conversation_id);
+    if (!conv || conv->members_state != MEMBERS_LOADED)
+        return;
+    json_t *body = typing ? json_pack("{s:s,s:s,s:s}", "userId", who->user_id, "username",
+                                      who->username, "conversationId", conversation_id)
+                          : json_pack("{s:s,s:s}", "userId", who->user_id, "conversationId",
+                                      conversation_id);
+    if (!body)
+        return;
+    emit_to_users(fanout, conv->members, conv->member_count, who->user_id,
+                  typing ? "user_typing" : "user_stop_typing", body);
+    json_decref(body);
+}
+
+/* ---- the conversation cache ---- */
+
+static void lru_unlink(struct fanout *fanout, struct conversation *conv)
+{
+    if (conv->newer)
+        conv->newer->older = conv->older;
+    else
+        fanout->newest = conv->older;
+    if (conv->older)
+        conv->older->newer = conv->newer;
+    else
+        fanout->oldest = conv->newer;
+    conv->newer = conv->older = NULL;
+}
+
+static void lru_push(struct fanout *fanout, struct conversation *conv)
+{
+    conv->older = fanout->newest;
+    conv->newer = NULL;
+    if (fanout->newest)
+        fanout->newest->newer = conv;
+    fanout->newest = conv;
+    if (!fanout->oldest)
+        fanout->oldest = conv;
+}
+
+static void event_free(struct fanout_event *event)
+{
+    json_decref(event->body);
+    free(event->before);
+    free(event);
+}
+
+static void conversation_free(struct conversation *conv)
+{
+    while (conv->head) {
+        struct fanout_event *next = conv->head->next;
+        event_free(conv->head);
+        conv->head = next;
+    }
+    free(conv->members);
+    free(conv);
+}
+
+static int conversation_idle(const struct conversation *conv)
+{
+    return conv->members_state != MEMBERS_LOADING && !conv->fetching && !conv->head &&
+           !conv->waiters && !conv->pumping && !conv->catching_up && !conv->stalled;
+}
+
+/* Makes room by dropping the least recently used idle entries. */
+static void conversations_trim(struct fanout *fanout)
+{
+    struct conversation *conv = fanout->oldest;
+    while (conv && eio_map_count(fanout->conversations) >= FANOUT_MAX_CONVERSATIONS) {
+        struct conversation *newer = conv->newer;
+        if (conversation_idle(conv)) {
+            lru_unlink(fanout, conv);
+            eio_map_remove(fanout->conversations, conv->id);
+            conversation_free(conv);
+        }
+        conv = newer;
+    }
+}
+
+/* The entry of a conversation (made when new), now the most recently used. NULL when out of
+ * memory or the id is not a uuid. */
+static struct conversation *conversation_get(struct fanout *fanout, const char *id)
+{
+    struct conversation *conv = eio_map_get(fanout->conversations, id);
+    if (conv) {
+        lru_unlink(fanout, conv);
+        lru_push(fanout, conv);
+        return conv;
+    }
+    if (!fanout_is_uuid(id))
+        return NULL;
+    conversations_trim(fanout);
+    conv = calloc(1, sizeof(*conv));
+    if (!conv)
+        return NULL;
+    snprintf(conv->id, sizeof(conv->id), "%s", id);
+    conv->last_seq = -1;
+    if (eio_map_put(fanout->conversations, conv->id, conv) != 0) {
+        free(conv);
+        return NULL;
+    }
+    lru_push(fanout, conv);
+    return conv;
+}
+
+static void conversation_stall(struct fanout *fanout, struct conversation *conv)
+{
+    if (conv->stalled || fanout->closing)
+        return;
+    conv->stalled = 1;
+    if (fanout->stalled++ == 0)
+        uv_timer_start(&fanout->retry_timer, fanout_on_retry, FANOUT_RETRY_MS, 0);
+}
+
+/* ---- members ---- */
+
+static int members_parse(const struct db_result *result, fanout_id **out, size_t *count)
+{
+    json_t *list = chat_sql_result_json(result);
+    *out = NULL;
+    *count = 0;
+    if (json_is_null(list)) { /* no such conversation: no members */
+        json_decref(list);
+        return 0;
+    }
+    size_t n = json_array_size(list);
+    if (!json_is_array(list) || n > FANOUT_MAX_MEMBERS) {
+        json_decref(list);
+        return -1;
+    }
+    fanout_id *ids = n ? calloc(n, sizeof(*ids)) : NULL;
+    if (n && !ids) {
+        json_decref(list);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *id = json_string_value(json_array_get(list, i));
+        if (!fanout_is_uuid(id)) {
+            free(ids);
+            json_decref(list);
+            return -1;
+        }
+        snprintf(ids[i], sizeof(ids[i]), "%s", id);
+    }
+    json_decref(list);
+    *out = ids;
+    *count = n;
+    return 0;
+}
+
+struct members_call {
+    struct fanout *fanout;
+    struct conversation *conv;
+};
+
+static void members_load(struct fanout *fanout, struct conversation *conv);
+
+/* Answers the waiters from the loaded list (or with why it could not be loaded). */
+static void waiters_answer(struct conversation *conv, const struct error_kind *failure)
+{
+    struct fanout_waiter *list = conv->waiters;
+    conv->waiters = NULL;
+    while (list) {
+        struct fanout_waiter *next = list->next;
+        const struct error_kind *refusal = failure;
+        if (!refusal && !ids_contain(conv->members, conv->member_count, list->user_id))
+            refusal = &ERROR_NOT_FOUND;
+        list->done(list->data, refusal);
+        free(list);
+        list = next;
+    }
+}
+
+static void members_on_result(void *data, const struct db_result *result)
+{
+    struct members_call *call = data;
+    struct fanout *fanout = call->fanout;
+    struct conversation *conv = call->conv;
+    free(call);
+    fanout_id *ids = NULL;
+    size_t count = 0;
+    int parsed = result->status == DB_OK ? members_parse(result, &ids, &count) : -1;
+    if (parsed != 0) {
+        if (result->status == DB_OK)
+            log_error("fanout_bad_members", "conversation=%s", conv->id);
+        else if (result->status == DB_ERROR)
+            json_decref(chat_sql_result_error(result, "members")); /* logs a server error */
+        conv->members_state = MEMBERS_NONE;
+        conv->members_stale = 0;
+        waiters_answer(conv, &ERROR_UNAVAILABLE);
+        if (conv->head || conv->catching_up)
+            conversation_stall(fanout, conv);
+        return;
+    }
+    free(conv->members);
+    conv->members = ids;
+    conv->member_count = count;
+    conv->members_state = MEMBERS_LOADED;
+    if (conv->members_stale) { /* asked to reload meanwhile: this answer may predate a change */
+        conv->members_stale = 0;
+        members_load(fanout, conv);
+        return;
+    }
+    conv->pumping++;
+    waiters_answer(conv, NULL);
+    conv->pumping--;
+    conversation_pump(fanout, conv);
+}
+
+static void members_load(struct fanout *fanout, struct conversation *conv)
+{
+    struct members_call *call = malloc(sizeof(*call));
+    const char *values[] = {conv->id};
+    if (call) {
+        *call = (struct members_call){fanout, conv};
+        if (chat_sql_query(fanout->sql, CHAT_SQL_MEMBERS, values, members_on_result, call) == 0) {
+            conv->members_state = MEMBERS_LOADING;
+            return;
+        }
+        free(call);
+    }
+    conv->members_state = MEMBERS_NONE;
+    waiters_answer(conv, &ERROR_UNAVAILABLE);
+    if (conv->head || conv->catching_up)
+        conversation_stall(fanout, conv);
+}
+
+void fanout_check_member(struct fanout *fanout, const char *conversation_id, const char *user_id,
+                         fanout_check_fn done, void *data)
+{
+    struct conversation *conv = conversation_get(fanout, conversation_id);
+    if (!conv) {
+        done(data, fanout_is_uuid(conversation_id) ? &ERROR_INTERNAL : &ERROR_NOT_FOUND);
+        return;
+    }
+    if (conv->members_state == MEMBERS_LOADED &&
+        ids_contain(conv->members, conv->member_count, user_id)) {
+        done(data, NULL);
+        return;
+    }
+    struct fanout_waiter *waiter = malloc(sizeof(*waiter));
+    if (!waiter) {
+        done(data, &ERROR_INTERNAL);
+        return;
+    }
+    *waiter = (struct fanout_waiter){conv->waiters, "", done, data};
+    snprintf(waiter->user_id, sizeof(waiter->user_id), "%s", user_id);
+    conv->waiters = waiter;
+    /* a cached "no" is asked again: the member may have been added a moment ago */
+    if (conv->members_state == MEMBERS_LOADING)
+        return;
+    members_load(fanout, conv);
+}
+
+/* ---- membership events ---- */
+
+struct conversation_call {
+    struct fanout *fanout;
+    fanout_id user_id;
+    fanout_id conversation_id;
+};
+
+/* What a user who is no longer a member is told: the conversation without them. */
+static void announce_removed(struct fanout *fanout, const char *user_id,
+                             const char *conversation_id)
+{
+    json_t *body = json_pack("{s:s,s:s,s:[],s:b}", "id", conversation_id, "conversationId",
+                             conversation_id, "participants", "removed", 1);
+    if (body)
+        fanout_emit_user(fanout, user_id, "conversation_updated", body);
+    json_decref(body);
+    char room[64];
+    fanout_room_name(room, sizeof(room), conversation_id);
+    struct fanout_user *user = eio_map_get(fanout->users, user_id);
+    for (struct fanout_socket *s = user ? user->sockets : NULL; s; s = s->next)
+        sio_socket_leave(s->socket, room);
+}
+
+static void conversation_on_result(void *data, const struct db_result *result)
+{
+    struct conversation_call *call = data;
+    if (result->status == DB_OK) {
+        json_t *body = chat_sql_result_json(result);
+        if (json_is_object(body))
+            fanout_emit_user(call->fanout, call->user_id, "conversation_updated", body);
+        json_decref(body);
+    } else if (result->status == DB_ERROR && result->sqlstate &&
+               strcmp(result->sqlstate, "P0002") == 0) {
+        announce_removed(call->fanout, call->user_id, call->conversation_id); /* left meanwhile */
+    } else {
+        json_decref(chat_sql_result_error(result, "conversation"));
+        log_warn("fanout_conversation_failed", "conversation=%s user=%s", call->conversation_id,
+                 call->user_id);
+    }
+    free(call);
+}
+
+/* conversation_updated for a member: the conversation as that user sees it (their role, unread
+ * count), fetched with the token of one of their sockets. */
+static void announce_to_member(struct fanout *fanout, const char *user_id,
+                               const char *conversation_id)
+{
+    struct fanout_user *user = eio_map_get(fanout->users, user_id);
+    if (!user)
+        return;
+    struct conversation_call *call = malloc(sizeof(*call));
+    if (!call)
+        return;
+    call->fanout = fanout;
+    snprintf(call->user_id, sizeof(call->user_id), "%s", user_id);
+    snprintf(call->conversation_id, sizeof(call->conversation_id), "%s", conversation_id);
+    const char *values[] = {user->sockets->token, conversation_id};
+    if (chat_sql_query(fanout->sql, CHAT_SQL_CONVERSATION, values, conversation_on_result, call)) {
+        log_warn("fanout_conversation_failed", "conversation=%s user=%s reason=unavailable",
+                 conversation_id, user_id);
+        free(call);
+    }
+}
+
+/* After a membership event, with members reloaded: members (old and new) get the conversation,
+ * users who left it are told they are out. */
+static void membership_announce(struct fanout *fanout, struct conversation *conv,
+                                struct fanout_event *event)
+{
+    for (size_t i = 0; i < conv->member_count; i++)
+        announce_to_member(fanout, conv->members[i], conv->id);
+    for (size_t i = 0; i < event->before_count; i++)
+        if (!ids_contain(conv->members, conv->member_count, event->before[i]))
+            announce_removed(fanout, event->before[i], conv->id);
+    json_t *removed = json_object_get(event->body, "removed");
+    for (size_t i = 0; i < json_array_size(removed); i++) {
+        const char *id = json_string_value(json_array_get(removed, i));
+        if (fanout_is_uuid(id) && !ids_contain(conv->members, conv->member_count, id) &&
+            !ids_contain(event->before, event->before_count, id))
+            announce_removed(fanout, id, conv->id);
+    }
+}
+
+/* ---- the event stream ---- */
+
+struct fetch_call {
+    struct fanout *fanout;
+    struct conversation *conv;
+    int64_t seq;
+};
+
+static void queue_pop(struct conversation *conv)
+{
+    struct fanout_event *event = conv->head;
+    conv->head = event->next;
+    if (!conv->head)
+        conv->tail = NULL;
+    conv->queued--;
+    event_free(event);
+}
+
+static void queue_push_front(struct conversation *conv, struct fanout_event *event)
+{
+    event->next = conv->head;
+    conv->head = event;
+    if (!conv->tail)
+        conv->tail = event;
+    conv->queued++;
+}
+
+/* The table's answer for seq: fills a by-reference head, or puts a missed message first. */
+static void fetch_found(struct conversation *conv, int64_t seq, json_t *message)
+{
+    struct fanout_event *head = conv->head;
+    if (head && !head->body && head->seq == seq && head->kind != EVENT_RECEIPT &&
+        head->kind != EVENT_MEMBERSHIP) {
+        head->body = message;
+        return;
+    }
+    struct fanout_event *event = calloc(1, sizeof(*event));
+    if (!event) {
+        json_decref(message);
+        conv->catching_up = 0;
+        return;
+    }
+    event->kind = EVENT_CREATED;
+    event->seq = seq;
+    event->body = message;
+    queue_push_front(conv, event);
+}
+
+/* The table has no message at seq: the end of a catch-up, or a head that can't be had. */
+static void fetch_missing(struct conversation *conv, int64_t seq)
+{
+    struct fanout_event *head = conv->head;
+    if (head && !head->body && head->seq == seq) {
+        log_warn("fanout_event_dropped", "conversation=%s seq=%" PRId64 " reason=not_found",
+                 conv->id, seq);
+        queue_pop(conv);
+    } else if (head && head->kind == EVENT_CREATED && head->seq > seq) {
+        conv->last_seq = seq; /* a hole the table doesn't fill: go on past it */
+    } else {
+        conv->catching_up = 0;
+    }
+}
+
+static void fetch_on_result(void *data, const struct db_result *result)
+{
+    struct fetch_call *call = data;
+    struct fanout *fanout = call->fanout;
+    struct conversation *conv = call->conv;
+    int64_t seq = call->seq;
+    free(call);
+    conv->fetching = 0;
+    if (result->status == DB_OK) {
+        json_t *message = chat_sql_result_json(result);
+        if (json_is_object(message)) {
+            fetch_found(conv, seq, message);
+        } else {
+            json_decref(message);
+            fetch_missing(conv, seq);
+        }
+    } else if (result->status == DB_ERROR && result->sqlstate &&
+               strcmp(result->sqlstate, "P0002") == 0) {
+        fetch_missing(conv, seq);
+    } else if (result->status == DB_UNAVAILABLE) {
+        conversation_stall(fanout, conv);
+        return;
+    } else {
+        json_decref(chat_sql_result_error(result, "event_message"));
+        fetch_missing(conv, seq);
+    }
+    conversation_pump(fanout, conv);
+}
+
+static void fetch(struct fanout *fanout, struct conversation *conv, int64_t seq)
+{
+    struct fetch_call *call = malloc(sizeof(*call));
+    char seq_text[24];
+    snprintf(seq_text, sizeof(seq_text), "%" PRId64, seq);
+    const char *values[] = {conv->id, seq_text};
+    if (call) {
+        *call = (struct fetch_call){fanout, conv, seq};
+        if (chat_sql_query(fanout->sql, CHAT_SQL_EVENT_MESSAGE, values, fetch_on_result, call) ==
+            0) {
+            conv->fetching = 1;
+            return;
+        }
+        free(call);
+    }
+    conversation_stall(fanout, conv);
+}
+
+static const char *event_name(enum event_kind kind)
+{
+    switch (kind) {
+    case EVENT_CREATED: return "message_received";
+    case EVENT_UPDATED: return "message_updated";
+    case EVENT_DELETED: return "message_deleted";
+    case EVENT_RECEIPT: return "receipt";
+    case EVENT_MEMBERSHIP: return "conversation_updated";
+    }
+    return "";
+}
+
+/* One step on the head event. Returns 1 to go on, 0 when waiting for the database. */
+static int conversation_step(struct fanout *fanout, struct conversation *conv)
+{
+    struct fanout_event *event = conv->head;
+    switch (event->kind) {
+    case EVENT_CREATED:
+        if (conv->last_seq >= 0 && event->seq <= conv->last_seq) {
+            queue_pop(conv); /* sent already: a duplicate */
+            return 1;
+        }
+        if (conv->last_seq >= 0 && event->seq > conv->last_seq + 1) {
+            fetch(fanout, conv, conv->last_seq + 1); /* a gap: the missed ones come first */
+            return 0;
+        }
+        if (!event->body) {
+            fetch(fanout, conv, event->seq);
+            return 0;
+        }
+        conv->last_seq = event->seq;
+        break;
+    case EVENT_UPDATED:
+    case EVENT_DELETED:
+        if (!event->body) {
+            fetch(fanout, conv, event->seq);
+            return 0;
+        }
+        break;
+    case EVENT_RECEIPT:
+        break;
+    case EVENT_MEMBERSHIP:
+        if (!event->reloaded) {
+            event->reloaded = 1;
+            event->before = conv->members;
+            event->before_count = conv->member_count;
+            conv->members = NULL;
+            conv->member_count = 0;
+            members_load(fanout, conv);
+            return 0;
+        }
+        membership_announce(fanout, conv, event);
+        queue_pop(conv);
+        return 1;
+    }
+    emit_to_users(fanout, conv->members, conv->member_count, NULL, event_name(event->kind),
+                  event->body);
+    queue_pop(conv);
+    return 1;
+}
+
+static void conversation_pump(struct fanout *fanout, struct conversation *conv)
+{
+    if (conv->pumping)
+        return;
+    conv->pumping = 1;
+    for (;;) {
+        if (conv->members_state == MEMBERS_LOADING || conv->fetching || conv->stalled)
+            break;
+        if (conv->members_state == MEMBERS_NONE) {
+            if (conv->head || conv->catching_up)
+                members_load(fanout, conv);
+            break;
+        }
+        if (!conv->head) {
+            if (conv->catching_up && conv->last_seq >= 0)
+                fetch(fanout, conv, conv->last_seq + 1);
+            else
+                conv->catching_up = 0;
+            break;
+        }
+        if (!conversation_step(fanout, conv))
+            break;
+    }
+    conv->pumping = 0;
+}
+
+static void fanout_on_retry(uv_timer_t *timer)
+{
+    struct fanout *fanout = timer->data;
+    fanout->stalled = 0;
+    for (struct conversation *conv = fanout->newest; conv;) {
+        struct conversation *older = conv->older;
+        if (conv->stalled) {
+            conv->stalled = 0;
+            conversation_pump(fanout, conv);
+        }
+        conv = older;
+    }
+}
+
+/* ---- events from the listener ---- */
+
+static int event_kind_of(const char *type, enum event_kind *kind)
+{
+    static const struct {
+        const char *type;
+        enum event_kind kind;
+    } kinds[] = {
+        {"message_created", EVENT_CREATED},         {"message_updated", EVENT_UPDATED},
+        {"message_deleted", EVENT_DELETED},         {"receipt", EVENT_RECEIPT},
+        {"conversation_created", EVENT_MEMBERSHIP}, {"membership_changed", EVENT_MEMBERSHIP},
+    };
+    for (size_t i = 0; type && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        if (strcmp(type, kinds[i].type) == 0) {
+            *kind = kinds[i].kind;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Turns a payload into an event and the id of its conversation; NULL when malformed. */
+static struct fanout_event *event_parse(json_t *root, const char **conversation_id)
+{
+    enum event_kind kind;
+    if (event_kind_of(json_string_value(json_object_get(root, "type")), &kind) != 0)
+        return NULL;
+    json_t *body = root;
+    json_t *holder = root;
+    if (kind == EVENT_RECEIPT) {
+        body = holder = json_object_get(root, "receipt");
+    } else if (kind != EVENT_MEMBERSHIP) {
+        body = json_object_get(root, "message");
+        if (!json_is_object(body) && !json_is_true(json_object_get(root, "ref")))
+            return NULL;
+    }
+    *conversation_id = json_string_value(json_object_get(holder, "conversationId"));
+    json_t *seq = json_object_get(root, "seq");
+    if (!fanout_is_uuid(*conversation_id) ||
+        (kind <= EVENT_DELETED && (!json_is_integer(seq) || json_integer_value(seq) < 1)))
+        return NULL;
+    struct fanout_event *event = calloc(1, sizeof(*event));
+    if (!event)
+        return NULL;
+    event->kind = kind;
+    event->seq = kind <= EVENT_DELETED ? json_integer_value(seq) : 0;
+    event->body = json_is_object(body) ? json_incref(body) : NULL;
+    return event;
+}
+
+void fanout_event(struct fanout *fanout, const char *payload, size_t length)
+{
+    json_t *root = json_loadb(payload, length, 0, NULL);
+    const char *conversation_id = NULL;
+    struct fanout_event *event = json_is_object(root) ? event_parse(root, &conversation_id) : NULL;
+    struct conversation *conv = event ? conversation_get(fanout, conversation_id) : NULL;
+    if (!conv) {
+        char text[200];
+        log_warn("fanout_bad_event", "payload=%s",
+                 log_quote(text, sizeof(text), root ? "(unusable)" : "(not json)"));
+        if (event)
+            event_free(event);
+        json_decref(root);
+        return;
+    }
+    json_decref(root);
+    if (conv->queued >= FANOUT_MAX_QUEUED) {
+        /* a dropped message is fetched again as a gap before the next one goes out */
+        log_warn("fanout_event_dropped", "conversation=%s reason=queue_full", conv->id);
+        event_free(event);
+        return;
+    }
+    if (conv->tail)
+        conv->tail->next = event;
+    else
+        conv->head = event;
+    conv->tail = event;
+    conv->queued++;
+    conversation_pump(fanout, conv);
+}
+
+static int has_members_here(const struct fanout *fanout, const struct conversation *conv)
+{
+    if (conv->members_state != MEMBERS_LOADED)
+        return 0;
+    for (size_t i = 0; i < conv->member_count; i++)
+        if (eio_map_get(fanout->users, conv->members[i]))
+            return 1;
+    return 0;
+}
+
+void fanout_resync(struct fanout *fanout)
+{
+    size_t catching_up = 0;
+    for (struct conversation *conv = fanout->newest; conv;) {
+        struct conversation *older = conv->older;
+        if (has_members_here(fanout, conv) && conv->last_seq >= 0) {
+            conv->catching_up = 1;
+            catching_up++;
+        }
+        if (conv->members_state == MEMBERS_LOADED) {
+            free(conv->members);
+            conv->members = NULL;
+            conv->member_count = 0;
+            conv->members_state = MEMBERS_NONE;
+        } else if (conv->members_state == MEMBERS_LOADING) {
+            conv->members_stale = 1;
+        }
+        conversation_pump(fanout, conv);
+        conv = older;
+    }
+    log_info("fanout_resync", "conversations=%zu catching_up=%zu",
+             eio_map_count(fanout->conversations), catching_up);
+}
+
+/* ---- lifetime ---- */
+
+struct fanout *fanout_new(uv_loop_t *loop, const struct chat_sql *sql)
+{
+    struct fanout *fanout = calloc(1, sizeof(*fanout));
+    if (!fanout)
+        return NULL;
+    fanout->loop = loop;
+    fanout->sql = sql;
+    fanout->users = eio_map_new();
+    fanout->conversations = eio_map_new();
+    if (!fanout->users || !fanout->conversations) {
+        eio_map_free(fanout->users);
+        eio_map_free(fanout->conversations);
+        free(fanout);
+        return NULL;
+    }
+    uv_timer_init(loop, &fanout->retry_timer);
+    fanout->retry_timer.data = fanout;
+    return fanout;
+}
+
+void fanout_close(struct fanout *fanout)
+{
+    fanout->closing = 1;
+    uv_timer_stop(&fanout->retry_timer);
+    uv_close((uv_handle_t *)&fanout->retry_timer, NULL);
+}
+
+void fanout_free(struct fanout *fanout)
+{
+    if (!fanout)
+        return;
+    struct conversation *conv;
+    while ((conv = fanout->newest)) {
+        lru_unlink(fanout, conv);
+        waiters_answer(conv, &ERROR_UNAVAILABLE); /* none are left in practice */
+        conversation_free(conv);
+    }
+    struct fanout_user *user;
+    while ((user = eio_map_any(fanout->users))) {
+        eio_map_remove(fanout->users, user->id);
+        free(user);
+    }
+    eio_map_free(fanout->users);
+    eio_map_free(fanout->conversations);
+    free(fanout);
+}
