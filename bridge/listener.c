@@ -184,7 +184,10 @@ static void listener_continue_connect(struct listener *listener)
 
 static void listener_start(struct listener *listener)
 {
-    listener->pg = PQconnectStart(listener->conninfo);
+    /* the conninfo (or URL) expanded, with a name DBAs see in pg_stat_activity */
+    const char *keys[] = {"dbname", "application_name", NULL};
+    const char *values[] = {listener->conninfo, "pgchat-listener", NULL};
+    listener->pg = PQconnectStartParams(keys, values, 1);
     if (!listener->pg || PQstatus(listener->pg) == CONNECTION_BAD) {
         listener_retry(listener, "listener_connect_failed",
                        listener->pg ? PQerrorMessage(listener->pg) : "out of memory");

@@ -327,3 +327,23 @@ test('a token that expires during the session makes calls fail with unauthorized
   assert.equal(late.error?.code, 'unauthorized');
   assert.equal(psql(`SELECT count(*) FROM chat.messages WHERE conversation_id = '${chat.id}'`), '1');
 });
+
+test('the LISTEN connection is lost: what was committed meanwhile is caught up by seq, in order', async () => {
+  const a = await newUser('rt');
+  const b = await newUser('rt');
+  const chat = await directChat(a, b);
+  const sb = await device(b);
+  const got = collect(sb, 'message_received');
+  const send = (n) => api('POST', `/api/conversations/${chat.id}/messages`, { token: a.token, body: { content: `m${n}`, clientId: `l${n}` } });
+  assert.equal((await send(1)).status, 201);
+  await got.wait(1); // the bridge now knows the conversation's last seq
+  const killed = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pgchat-listener' AND datname = current_database()");
+  assert.ok(Number(killed) >= 1, 'the listener was found');
+  // sent while nobody listens (the pool is still up): no NOTIFY reaches the bridge
+  for (let n = 2; n <= 6; n++) assert.equal((await send(n)).status, 201);
+  await got.wait(6, 15000);
+  assert.deepEqual(got.map((m) => m.content), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+  assert.equal((await send(7)).status, 201);
+  await got.wait(7);
+  await nothingMore(got, 7);
+});

@@ -28,6 +28,12 @@ elif [ "${BRIDGE_VALGRIND:-0}" = 1 ]; then
            --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
 fi
 [ -x "$binary" ] || { echo "bridge suite: $binary is not built (make bridge/pgchat-bridge)"; exit 1; }
+# The realtime tests start a bridge of their own too (restarts): the same binary, the same way.
+export PGCHAT_TEST_BRIDGE="${wrapper[*]} $binary"
+export PGCHAT_ARTIFACTS
+if [ ! -d test/bridge/node_modules/socket.io-client ]; then
+  (cd test/bridge && npm ci --no-audit --no-fund --silent) || { echo "bridge suite: npm ci failed"; exit 1; }
+fi
 
 # A tiny web build, so static serving is tested whatever state web/ is in.
 WEB_ROOT=$(mktemp -d)
@@ -61,6 +67,7 @@ done
 export PGCHAT_URL="http://127.0.0.1:$PGCHAT_PORT"
 node --test --test-concurrency=1 test/bridge/accounts.test.mjs test/bridge/http.test.mjs \
   test/bridge/static.test.mjs test/bridge/messaging.test.mjs test/bridge/concurrency.test.mjs \
+  test/bridge/realtime.test.mjs test/bridge/zy_realtime_restart.test.mjs \
   test/bridge/zz_restart.test.mjs
 tests=$?
 
