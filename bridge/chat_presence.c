@@ -62,6 +62,13 @@ static void chat_presence_on_change(void *data, const struct presence_change *ch
     json_decref(body);
 }
 
+/* After an outage: what each user held here may have missed, as `users_online`. */
+static void chat_presence_on_refresh(void *data, const char *user_id, json_t *online_ids)
+{
+    struct chat_presence *chat_presence = data;
+    fanout_emit_user(chat_presence->fanout, user_id, "users_online", online_ids);
+}
+
 /* ---- typing from any bridge -> the conversation's members held here ---- */
 
 static void chat_presence_on_member(void *data, const struct error_kind *refusal)
@@ -181,6 +188,8 @@ struct chat_presence *chat_presence_new(uv_loop_t *loop, const char *redis_url,
                                                 bridge_id, chat_presence_on_change, chat_presence)
                                  : NULL;
     }
+    if (chat_presence->presence)
+        presence_on_refresh(chat_presence->presence, chat_presence_on_refresh, chat_presence);
     chat_presence->typing = typing_new(loop, chat_presence->redis, bridge_id,
                                        chat_presence_on_typing, chat_presence);
     if ((redis_url && !chat_presence->presence) || !chat_presence->typing) {

@@ -150,6 +150,12 @@ struct presence {
     int restoring;
     presence_change_fn on_change;
     void *data;
+    presence_refresh_fn on_refresh;
+    void *refresh_data;
+    int ever_registered;
+    char (*refresh_ids)[37]; /* after an outage: users held here to tell who is online */
+    size_t refresh_count, refresh_next;
+    int refresh_in_flight;
     uv_timer_t heartbeat;
     size_t pending;       /* calls in flight that point back here */
     int closing;
@@ -302,16 +308,84 @@ static void presence_write_gone(struct presence *presence, const redisReply *rep
 
 /* ---- restore, heartbeat, reap ---- */
 
+/* ---- refreshing this bridge's users after an outage ---- */
+
+static void presence_refresh_pump(struct presence *presence);
+
+struct presence_refresh {
+    struct presence *presence;
+    char user[37];
+};
+
+static void presence_on_refreshed(void *data, enum presence_status status, json_t *user_ids)
+{
+    struct presence_refresh *refresh = data;
+    struct presence *presence = refresh->presence;
+    presence->refresh_in_flight--;
+    if (status == PRESENCE_OK && !presence->closing && eio_map_get(presence->users, refresh->user))
+        presence->on_refresh(presence->refresh_data, refresh->user, user_ids);
+    free(refresh);
+    presence_refresh_pump(presence);
+}
+
+/* A few users_online look-ups at a time, like the audience look-ups. */
+static void presence_refresh_pump(struct presence *presence)
+{
+    while (!presence->closing && presence->refresh_ids &&
+           presence->refresh_in_flight < PRESENCE_AUDIENCE_IN_FLIGHT &&
+           presence->refresh_next < presence->refresh_count) {
+        struct presence_refresh *refresh = malloc(sizeof(*refresh));
+        if (!refresh)
+            break;
+        refresh->presence = presence;
+        memcpy(refresh->user, presence->refresh_ids[presence->refresh_next++], 37);
+        if (presence_users_online(presence, refresh->user, presence_on_refreshed, refresh) != 0) {
+            free(refresh);
+            break; /* unavailable again: the next registration starts over */
+        }
+        presence->refresh_in_flight++;
+    }
+    if (presence->refresh_ids && presence->refresh_next >= presence->refresh_count &&
+        presence->refresh_in_flight == 0) {
+        free(presence->refresh_ids);
+        presence->refresh_ids = NULL;
+    }
+}
+
+/* Changes published while this bridge was cut off from Redis never reached it: tell each user
+ * held here who is online now. */
+static void presence_refresh_all(struct presence *presence)
+{
+    if (!presence->on_refresh || presence->refresh_in_flight > 0)
+        return;
+    free(presence->refresh_ids);
+    presence->refresh_ids = NULL;
+    size_t users = eio_map_count(presence->users);
+    if (users == 0 || !(presence->refresh_ids = calloc(users, sizeof(*presence->refresh_ids))))
+        return;
+    size_t n = 0;
+    for (struct presence_user *user = presence->first; user && n < users; user = user->next)
+        memcpy(presence->refresh_ids[n++], user->id, 37);
+    presence->refresh_count = n;
+    presence->refresh_next = 0;
+    log_info("presence_refreshing", "bridge=%s users=%zu", presence->bridge_id, n);
+    presence_refresh_pump(presence);
+}
+
 static void presence_on_restored(void *data, redisReply *reply)
 {
     struct presence *presence = data;
     presence->restoring = 0;
     if (!presence->closing && reply && reply->type == REDIS_REPLY_ARRAY) {
-        if (!presence->registered)
+        int was_registered = presence->registered;
+        if (!was_registered)
             log_info("presence_registered", "bridge=%s users=%zu devices=%zu", presence->bridge_id,
                      eio_map_count(presence->users), presence->devices);
         presence->registered = 1;
         presence_write_gone(presence, reply);
+        if (!was_registered && presence->ever_registered)
+            presence_refresh_all(presence);
+        presence->ever_registered = 1;
     } else if (reply && reply->type == REDIS_REPLY_ERROR) {
         char reason[160];
         log_error("presence_restore_failed", "bridge=%s reason=%s", presence->bridge_id,
@@ -796,6 +870,12 @@ struct presence *presence_new(uv_loop_t *loop, struct redis *redis, struct db_po
     return presence;
 }
 
+void presence_on_refresh(struct presence *presence, presence_refresh_fn on_refresh, void *data)
+{
+    presence->on_refresh = on_refresh;
+    presence->refresh_data = data;
+}
+
 int presence_available(const struct presence *presence)
 {
     return !presence->closing && presence->registered && redis_is_up(presence->redis);
@@ -824,6 +904,8 @@ void presence_close(struct presence *presence)
     if (!presence || presence->closing)
         return;
     presence->closing = 1;
+    free(presence->refresh_ids);
+    presence->refresh_ids = NULL;
     while (presence->first)
         presence_forget(presence, presence->first);
     while (presence->queue_head) {

@@ -81,6 +81,13 @@ int presence_disconnected(struct presence *presence, const char *user_id);
 int presence_users_online(struct presence *presence, const char *user_id,
                           presence_online_fn callback, void *data);
 
+/* Changes published while this bridge was cut off from Redis never reached it. So after it
+ * registers again (not the first time), on_refresh is called for each user it holds with the
+ * ids (JSON array, borrowed) of that user's audience online now: the chat layer sends them as
+ * `users_online`. A few look-ups at a time. */
+typedef void (*presence_refresh_fn)(void *data, const char *user_id, json_t *online_ids);
+void presence_on_refresh(struct presence *presence, presence_refresh_fn on_refresh, void *data);
+
 /* Whether Redis is up and this bridge is registered in it. */
 int presence_available(const struct presence *presence);
 /* How many devices this bridge holds (for logs and tests). */

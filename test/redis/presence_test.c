@@ -44,6 +44,8 @@ struct node {
     int presence_count;
     struct seen_typing typings[MAX_SEEN];
     int typing_count;
+    int refreshes;          /* on_refresh calls */
+    int refresh_u2_sees_u1; /* one was for u2 and listed u1 */
 };
 
 static uv_loop_t loop;
@@ -107,6 +109,18 @@ static void on_change(void *data, const struct presence_change *change, json_t *
             seen->audience_has_u2 = 1;
 }
 
+static void on_refresh(void *data, const char *user_id, json_t *online_ids)
+{
+    struct node *node = data;
+    node->refreshes++;
+    size_t i;
+    json_t *id;
+    if (strcmp(user_id, u2) == 0)
+        json_array_foreach(online_ids, i, id)
+            if (strcmp(json_string_value(id), u1) == 0)
+                node->refresh_u2_sees_u1 = 1;
+}
+
 static void on_typing(void *data, const struct typing_event *event)
 {
     struct node *node = data;
@@ -127,6 +141,7 @@ static void node_start(struct node *node, const char *name)
     snprintf(node->id, sizeof(node->id), "test-%s-%d", name, (int)getpid());
     node->redis = redis_new(&loop, redis_url, name);
     node->presence = presence_new(&loop, node->redis, pool, 0, node->id, on_change, node);
+    presence_on_refresh(node->presence, on_refresh, node);
     node->typing = typing_new(&loop, node->redis, node->id, on_typing, node);
     redis_start(node->redis);
 }
@@ -139,6 +154,8 @@ static void node_crash(struct node *node)
     typing_close(node->typing);
     node->redis = NULL;
 }
+
+static int refreshed(void *arg) { return ((struct node *)arg)->refreshes > 0; }
 
 static int node_available(void *arg) { return presence_available(((struct node *)arg)->presence); }
 static int node_unavailable(void *arg) { return !presence_available(((struct node *)arg)->presence); }
@@ -393,6 +410,7 @@ static void test_redis_outage(struct node *b, struct node *d)
        "and comes back when it thaws");
     settle(500);
 
+    b->refreshes = b->refresh_u2_sees_u1 = 0;
     redis_admin("shutdown nosave");
     ok(wait_until(node_unavailable, b, 3000), "redis-server stops: presence says it is unavailable");
     struct online_answer answer;
@@ -413,7 +431,9 @@ static void test_redis_outage(struct node *b, struct node *d)
     ok(system(line) == 0, "redis-server restarts (empty)");
     ok(wait_until(node_available, b, 40000) && wait_until(node_available, d, 40000),
        "both bridges reconnect and register again");
-    ok(expect_presence(b, u1, 1, before, 3000), "presence rebuilds: u1 (on d) is re-published online");
+    ok(wait_until(refreshed, b, 3000), "bridge b refreshes the users it holds (users_online for u2)");
+    ok(expect_presence(b, u1, 1, before, 3000) || b->refresh_u2_sees_u1,
+       "presence rebuilds: u1 (on d) is online again for u2, by event or by the refresh");
     ok(ask_online(b, u2, &answer) == 0 && answer.status == PRESENCE_OK && answer_has(&answer, u1),
        "users_online lists u1 again");
     before = b->presence_count;
