@@ -1,5 +1,6 @@
 // The right pane: header, messages and composer of the open conversation.
 import { useCallback, useState } from 'react';
+import { conversationTitle } from '../stores/chatLogic.js';
 import ChatHeader from './ChatHeader.jsx';
 import MessageContainer from './MessageContainer.jsx';
 import MessageInput from './MessageInput.jsx';
@@ -24,7 +25,7 @@ export default function ChatWindow({ conversation, meId, onBack, onInfo }) {
   const done = useCallback(() => { setReplyTo(null); setEditing(null); }, []);
 
   return (
-    <section className="chat-window" aria-label={`Chat`}>
+    <section className="chat-window" aria-label={`Chat with ${conversationTitle(conversation, meId)}`}>
       <ChatHeader conversation={conversation} meId={meId} onBack={onBack} onInfo={onInfo} />
       <MessageContainer conversation={conversation} meId={meId} onReply={reply} onEdit={edit} />
       <MessageInput conversationId={conversation.id} replyTo={replyTo} editing={editing} nameOf={nameOf} onDone={done} />
