@@ -5,6 +5,7 @@
 # Build from the repository root:  docker build -f docker/bridge.Dockerfile .
 
 # ---- the web client (Vite), on node 20 ----
+# No pg_config here: the Makefile says so once and goes on to the web target.
 FROM node:20-bookworm-slim AS web
 RUN apt-get update \
  && apt-get install -y --no-install-recommends make \
@@ -15,6 +16,7 @@ COPY web/ web/
 RUN make web
 
 # ---- the bridge (C), on the same Debian as the runtime ----
+# postgresql-server-dev-15: the Makefile includes PGXS, whatever the target.
 FROM debian:bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential postgresql-server-dev-15 libpq-dev \
