@@ -41,9 +41,12 @@ export function findObject(objects, kind, name) {
   return found;
 }
 
-// The PGCHAT_* variables the bridge reads: every one bridge/config.c names.
+// The PGCHAT_* variables the bridge reads: every one its C sources name in a string (config.c
+// holds most; a module may read its own, as presence does PGCHAT_BRIDGE_ID).
 export function bridgeEnvNames() {
-  return new Set(readText('bridge/config.c').match(/"PGCHAT_[A-Z0-9_]+"/g).map((s) => s.slice(1, -1)));
+  const sources = fs.readdirSync(path.join(ROOT, 'bridge')).filter((f) => f.endsWith('.c'));
+  return new Set(sources.flatMap((f) => readText(`bridge/${f}`).match(/"PGCHAT_[A-Z0-9_]+"/g) ?? [])
+    .map((s) => s.slice(1, -1)));
 }
 
 // The PGCHAT_* variables the database image's first-start script reads.
