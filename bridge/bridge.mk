@@ -12,11 +12,12 @@ BRIDGE_SRCS = bridge/main.c bridge/config.c bridge/log.c bridge/db.c bridge/erro
 	bridge/rest.c bridge/rest_params.c bridge/health.c bridge/static.c bridge/http_server.c \
 	bridge/eio_base64.c bridge/eio_packet.c bridge/eio_map.c bridge/eio_server.c \
 	bridge/sio_packet.c bridge/sio_server.c \
-	bridge/chat.c bridge/chat_sql.c bridge/fanout.c bridge/listener.c
+	bridge/chat.c bridge/chat_sql.c bridge/fanout.c bridge/listener.c \
+	bridge/redis.c bridge/presence.c bridge/typing.c bridge/chat_presence.c
 BRIDGE_HEADERS = bridge/config.h bridge/log.h bridge/db.h bridge/errors.h bridge/rest.h \
 	bridge/rest_routes.h bridge/rest_params.h bridge/health.h bridge/static.h bridge/http_server.h \
 	$(wildcard bridge/eio_*.h bridge/sio_*.h) bridge/chat.h bridge/chat_sql.h bridge/fanout.h \
-	bridge/listener.h
+	bridge/listener.h bridge/redis.h bridge/presence.h bridge/typing.h bridge/chat_presence.h
 BRIDGE_OBJS = $(BRIDGE_SRCS:bridge/%.c=bridge/build/bridge/%.o)
 BRIDGE_ASAN_OBJS = $(BRIDGE_SRCS:bridge/%.c=bridge/build/bridge-asan/%.o)
 
@@ -41,3 +42,16 @@ bridge/pgchat-bridge-asan: $(BRIDGE_ASAN_OBJS)
 .PHONY: bridge-clean
 bridge-clean:
 	rm -rf bridge/build/bridge bridge/build/bridge-asan bridge/pgchat-bridge bridge/pgchat-bridge-asan
+
+# The realtime load generator (a libwebsockets client; not part of `all`) and its report.
+#   make bench-load        build test/bench/bin/load
+#   make bench-realtime    run test/bench/realtime_bench.sh (its own instance; a few minutes)
+test/bench/bin/load: test/bench/load.c
+	@mkdir -p $(dir $@)
+	$(BRIDGE_CC) $(BRIDGE_CFLAGS) -o $@ $< -lwebsockets -ljansson
+
+.PHONY: bench-load bench-realtime
+bench-load: test/bench/bin/load
+
+bench-realtime: deps install-extension bridge/pgchat-bridge test/bench/bin/load
+	@test/bench/realtime_bench.sh
