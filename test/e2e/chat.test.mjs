@@ -275,6 +275,22 @@ describe(`pgchat web client at ${BASE_URL}`, () => {
     await page.getByRole('dialog').waitFor({ state: 'detached' });
   });
 
+  it('works from the keyboard alone', async () => {
+    const { page } = bob;
+    await page.goto('/');
+    await page.getByLabel('Search chats or people').focus();
+    await page.keyboard.type(alice.displayName);
+    await chatRow(page, alice.displayName).waitFor();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.locator('.chat-title', { hasText: alice.displayName }).waitFor();
+    await page.waitForFunction(() => document.activeElement && document.activeElement.getAttribute('aria-label') === 'Message');
+    await page.keyboard.type('sent from the keyboard');
+    await page.keyboard.press('Enter');
+    await bubble(page, 'sent from the keyboard').locator('.ticks:not([data-status="pending"])').waitFor();
+    await expectText(chatRow(alice.page, bob.displayName).locator('.conversation-preview'), 'sent from the keyboard');
+  });
+
   it('collapses to one pane on a phone-width screen', async () => {
     const phone = await browser.newContext({ baseURL: BASE_URL, viewport: { width: 390, height: 800 } });
     const page = await phone.newPage();
