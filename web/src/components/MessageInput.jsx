@@ -14,11 +14,16 @@ export default function MessageInput({ conversationId, replyTo, editing, nameOf,
   const box = useRef(null);
   const typing = useRef({ sentAt: 0, idle: null });
 
+  // Editing fills the box (and leaving an edit empties it); a reply keeps the draft.
   useEffect(() => {
     setText(editing ? editing.content : '');
     setError('');
     box.current?.focus();
-  }, [editing, replyTo, conversationId]);
+  }, [editing, conversationId]);
+
+  useEffect(() => {
+    if (replyTo) box.current?.focus();
+  }, [replyTo]);
 
   // Leaving the chat stops our typing note there.
   useEffect(() => () => {
