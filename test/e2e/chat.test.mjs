@@ -256,6 +256,20 @@ describe(`pgchat web client at ${BASE_URL}`, () => {
     await alice.page.getByTestId('chat-subtitle').filter({ hasNotText: carol.displayName }).waitFor();
   });
 
+  it('alice adds carol back from group info; the group reappears for carol live', async () => {
+    const groupTitle = await alice.page.locator('.chat-title').innerText();
+    await alice.page.locator('.chat-header-main').click();
+    const dialog = alice.page.getByRole('dialog');
+    await dialog.getByLabel('Search people to add').fill(carol.username);
+    await dialog.locator('.picker-row', { hasText: carol.username }).locator('input[type=checkbox]').check();
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await dialog.locator('.member-row', { hasText: carol.username }).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await chatRow(carol.page, groupTitle).waitFor();
+    await send(alice.page, 'Welcome back, Carol');
+    await expectText(chatRow(carol.page, groupTitle).locator('.conversation-preview'), 'Welcome back, Carol');
+  });
+
   it('bob edits his profile and it survives a reload', async () => {
     const { page } = bob;
     await page.getByRole('button', { name: /^Your profile/ }).click();
