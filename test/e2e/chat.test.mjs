@@ -163,10 +163,19 @@ describe(`pgchat web client at ${BASE_URL}`, () => {
     }
     await send(bob.page, 'sent while offline');
     await bubble(bob.page, 'sent while offline').locator('.ticks[data-status="pending"]').waitFor();
+    // An edit is not in the seq stream: bob must still see it after the catch-up.
+    const earlier = bubble(alice.page, 'line two');
+    await earlier.hover();
+    await earlier.getByRole('button', { name: 'Edit' }).click();
+    const box = alice.page.getByLabel('Message', { exact: true });
+    await box.fill('line one\nline two, edited while bob was away');
+    await box.press('Enter');
+    await bubble(alice.page, 'edited while bob was away').locator('.edited-mark').waitFor();
 
     await bob.context.setOffline(false);
     await bob.page.getByTestId('connection-banner').waitFor({ state: 'detached', timeout: 30000 });
     for (const text of missed) await bubble(bob.page, text).waitFor();
+    await bubble(bob.page, 'edited while bob was away').locator('.edited-mark').waitFor();
     await bubble(bob.page, 'sent while offline').locator('.ticks:not([data-status="pending"])').waitFor();
     await bubble(alice.page, 'sent while offline').waitFor();
 
