@@ -396,7 +396,7 @@ export const useChatStore = create((set, get) => ({
         const missed = await fetchAllAfter((after, limit) => api.messagesAfter(conversationId, after, limit), from, 100);
         get().mergeInto(conversationId, missed);
         // Edits and deletions are not in the seq stream: the newest page again brings those of
-        // recent messages (older ones are fixed on the next load).
+        // recent messages (older ones show after a reload).
         get().mergeInto(conversationId, await api.messagesBefore(conversationId, null, PAGE_SIZE));
       } catch {
         /* the next reconnect tries again */
