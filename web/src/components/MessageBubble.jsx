@@ -18,6 +18,12 @@ function Quote({ quoted, nameOf }) {
 
 function MessageBubble({ message, mine, status, senderName, showSender, quoted, nameOf, onReply, onEdit, onDelete, onRetry, onDiscard }) {
   const [confirming, setConfirming] = useState(false);
+  const [actionError, setActionError] = useState('');
+  const remove = () => {
+    setConfirming(false);
+    setActionError('');
+    Promise.resolve(onDelete(message)).catch((e) => setActionError(`Not deleted: ${e.message}`));
+  };
   const stored = message.seq != null;
   const canAct = stored && !message.isDeleted;
   return (
@@ -36,6 +42,7 @@ function MessageBubble({ message, mine, status, senderName, showSender, quoted, 
           <time dateTime={message.created_at}>{clockTime(message.created_at)}</time>
           {mine && <Ticks status={status} />}
         </span>
+        {actionError && <span className="bubble-failed" role="alert">{actionError}</span>}
         {message.failed && (
           <span className="bubble-failed" role="alert">
             {message.error || 'Not sent.'}{' '}
@@ -49,7 +56,7 @@ function MessageBubble({ message, mine, status, senderName, showSender, quoted, 
           {confirming ? (
             <>
               <span className="confirm-text">Delete for everyone?</span>
-              <button type="button" className="link-button danger" onClick={() => { setConfirming(false); onDelete(message); }}>Delete</button>
+              <button type="button" className="link-button danger" onClick={remove}>Delete</button>
               <button type="button" className="link-button" onClick={() => setConfirming(false)}>Cancel</button>
             </>
           ) : (

@@ -26,7 +26,7 @@ export default function MessageContainer({ conversation, meId, onReply, onEdit }
   }, [people, meId]);
 
   const loadOlder = useCallback(() => useChatStore.getState().loadOlder(conversation.id), [conversation.id]);
-  const onDelete = useCallback((m) => useChatStore.getState().deleteMessage(m).catch(() => {}), []);
+  const onDelete = useCallback((m) => useChatStore.getState().deleteMessage(m), []);
 
   // Older messages were put on top: keep the same message under the reader's eyes. A new one at
   // the bottom: follow it if the reader was at the bottom or sent it.

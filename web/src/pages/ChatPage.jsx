@@ -18,6 +18,12 @@ export default function ChatPage() {
   const activeId = useChatStore((s) => s.activeId);
   const listLoaded = useChatStore((s) => s.listLoaded);
   const [dialog, setDialog] = useState(null);
+  const unread = useChatStore((s) => Object.values(s.conversations).reduce((n, c) => n + (c.unreadCount || 0), 0));
+
+  useEffect(() => {
+    document.title = unread ? `(${unread}) pgchat` : 'pgchat';
+    return () => { document.title = 'pgchat'; };
+  }, [unread]);
 
   useEffect(() => {
     useChatStore.getState().loadConversations().catch(() => {});
