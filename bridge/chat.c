@@ -3,6 +3,7 @@
  * event's object. Every answer goes back through the event's ack; a socket waiting for the
  * database is held by a reference, so a client that leaves meanwhile is harmless. */
 #include "chat.h"
+#include "chat_presence.h"
 #include "log.h"
 
 #include <inttypes.h>
@@ -20,6 +21,7 @@
 struct chat {
     const struct chat_sql *sql;
     struct fanout *fanout;
+    struct chat_presence *presence; /* NULL: typing local, no presence */
     sio_namespace *nsp;
     size_t pending;
     size_t sockets;
@@ -240,8 +242,12 @@ static void chat_on_checked(void *data, const struct error_kind *refusal)
         else
             chat_ack_ok(check->socket, check->ack_id);
     } else {
-        fanout_typing(check->chat->fanout, who, check->conversation_id,
-                      check->action == CHECK_TYPING);
+        if (check->chat->presence) /* through Redis, to every bridge */
+            chat_presence_typing(check->chat->presence, who, check->conversation_id,
+                                 check->action == CHECK_TYPING);
+        else
+            fanout_typing(check->chat->fanout, who, check->conversation_id,
+                          check->action == CHECK_TYPING);
         chat_ack_ok(check->socket, check->ack_id);
     }
     sio_socket_unref(check->socket);
@@ -305,14 +311,15 @@ static void chat_leave(struct chat *chat, sio_socket *socket, struct fanout_sock
     chat_ack_ok(socket, ack_id);
 }
 
-/* Presence is issue 8: for now the event is accepted and nothing is sent. */
+/* users_online [ids] of the caller's audience, or unavailable without Redis. */
 static void chat_online(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
                         json_t *payload, int64_t ack_id)
 {
-    (void)chat;
-    (void)who;
     (void)payload;
-    chat_ack_ok(socket, ack_id);
+    if (chat->presence)
+        chat_presence_online(chat->presence, socket, who, ack_id);
+    else
+        chat_ack_error(socket, ack_id, &ERROR_UNAVAILABLE, "presence is unavailable");
 }
 
 /* ---- sync: catch-up after a reconnect, several conversations in one ack ---- */
@@ -530,6 +537,8 @@ static void chat_welcome(struct chat_connect *connect, json_t *user)
         return;
     }
     connect->chat->sockets++;
+    if (connect->chat->presence)
+        chat_presence_connected(connect->chat->presence, who);
     log_info("chat_connected", "user=%s socket=%s", who->user_id, sio_socket_id(connect->socket));
 }
 
@@ -603,6 +612,8 @@ static void chat_on_disconnect(sio_socket *socket, const char *reason, void *dat
     log_info("chat_disconnected", "user=%s socket=%s reason=%s", who->user_id,
              sio_socket_id(socket), log_quote(text, sizeof(text), reason));
     sio_socket_set_data(socket, NULL);
+    if (chat->presence)
+        chat_presence_disconnected(chat->presence, who);
     fanout_remove(chat->fanout, who);
     fanout_socket_free(who);
     chat->sockets--;
@@ -632,6 +643,11 @@ struct chat *chat_new(sio_server *io, const struct chat_sql *sql, struct fanout 
 }
 
 void chat_free(struct chat *chat) { free(chat); }
+
+void chat_set_presence(struct chat *chat, struct chat_presence *presence)
+{
+    chat->presence = presence;
+}
 
 void chat_drain(struct chat *chat) { chat->draining = 1; }
 

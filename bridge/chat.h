@@ -17,6 +17,10 @@ struct chat;
  * fanout for sockets by user. All must outlive it. NULL when out of memory or "/" is taken. */
 struct chat *chat_new(sio_server *io, const struct chat_sql *sql, struct fanout *fanout);
 void chat_free(struct chat *chat);
+/* Presence and typing through Redis (chat_presence.h); until set, typing stays on this bridge
+ * and user_online answers unavailable. */
+struct chat_presence;
+void chat_set_presence(struct chat *chat, struct chat_presence *presence);
 
 /* From now on events are refused with unavailable (the process is stopping). */
 void chat_drain(struct chat *chat);

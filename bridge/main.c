@@ -4,6 +4,7 @@
  * get 503 / unavailable, the ones in flight finish, then everything is closed and the process
  * exits 0. */
 #include "chat.h"
+#include "chat_presence.h"
 #include "chat_sql.h"
 #include "config.h"
 #include "db.h"
@@ -36,6 +37,8 @@ struct bridge {
     struct chat_sql chat_sql;
     struct fanout *fanout;
     struct chat *chat;
+    struct chat_presence *presence; /* presence and typing through Redis */
+    int presence_base;              /* its statements in the pool's array */
     struct listener *listener;
     struct rest *rest;
     struct health *health;
@@ -64,6 +67,8 @@ static void bridge_close_everything(struct bridge *bridge)
     fanout_close(bridge->fanout);
     sio_server_free(bridge->io); /* every socket is told, before the connections close */
     bridge->io = NULL;
+    chat_presence_close(bridge->presence);
+    bridge->presence = NULL;
     http_server_free(bridge->server);
     db_pool_close(bridge->pool);
     db_pool_close(bridge->slow_pool);
@@ -96,6 +101,7 @@ static void bridge_on_signal(uv_signal_t *signal, int signum)
     log_info("bridge_draining", "signal=%d pending=%zu", signum, bridge_pending(bridge));
     rest_drain(bridge->rest);
     chat_drain(bridge->chat);
+    chat_presence_drain(bridge->presence);
     bridge->drain_deadline = uv_now(&bridge->loop) + (uint64_t)bridge->config.drain_seconds * 1000;
     uv_timer_start(&bridge->drain_timer, bridge_on_drain_tick, 0, MAIN_DRAIN_TICK_MS);
 }
@@ -142,6 +148,12 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
     bridge->chat = bridge->fanout ? chat_new(bridge->io, &bridge->chat_sql, bridge->fanout) : NULL;
     if (!bridge->chat)
         return -1;
+    bridge->presence = chat_presence_new(&bridge->loop, config->redis_url,
+                                         getenv("PGCHAT_BRIDGE_ID"), bridge->pool,
+                                         bridge->presence_base, bridge->fanout);
+    if (!bridge->presence)
+        return -1;
+    chat_set_presence(bridge->chat, bridge->presence);
     struct listener_handlers handlers = {bridge_on_notify, bridge_on_listening, bridge->fanout};
     bridge->listener = listener_new(&bridge->loop, config->database_url, "chat", &handlers);
     return bridge->listener ? 0 : -1;
@@ -160,6 +172,12 @@ static int bridge_start(struct bridge *bridge)
     if (chat_count < 0)
         return -1;
     count += chat_count;
+    bridge->presence_base = count;
+    int presence_count = chat_presence_statements(bridge->statements + count,
+                                                  DB_MAX_STATEMENTS - count);
+    if (presence_count < 0)
+        return -1;
+    count += presence_count;
 
     bridge->pool = db_pool_new(&bridge->loop, "main", config->database_url, config->pool_size,
                                bridge->statements, count);
@@ -215,6 +233,7 @@ int main(int argc, char **argv)
             fanout_close(bridge.fanout);
         sio_server_free(bridge.io);
         bridge.io = NULL;
+        chat_presence_close(bridge.presence);
         if (bridge.server)
             http_server_free(bridge.server);
         if (bridge.pool)

@@ -2,7 +2,7 @@
 // (CLUSTER_REDIS_PORT, CLUSTER_PORT_A, CLUSTER_PORT_B; by default the instance's Redis port + 7
 // and HTTP port + 3, + 4), sharing the instance's database; Socket.IO clients; small waits.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, openSync, closeSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, openSync, closeSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -39,19 +39,32 @@ export class Cluster {
     await Promise.all([this.startBridge('a'), this.startBridge('b')]);
   }
 
+  // In the foreground, as a child of this process, so its exit is seen and nothing outlives us.
   async startRedis() {
-    execFileSync('redis-server', ['--port', String(this.redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--daemonize', 'yes', '--pidfile', join(this.dir, 'redis.pid'), '--logfile', join(this.dir, 'redis.log')]);
-    for (let i = 0; i < 50; i++) {
+    const log = openSync(join(this.dir, 'redis.log'), 'a');
+    this.redis = spawn('redis-server', ['--port', String(this.redisPort), '--bind', '127.0.0.1', '--save', '',
+      '--appendonly', 'no', '--dir', this.dir], { stdio: ['ignore', log, log] });
+    closeSync(log);
+    const redis = this.redis;
+    redis.exited = new Promise((resolve) => redis.on('exit', (code, signal) => resolve({ code, signal })));
+    for (let i = 0; i < 100; i++) {
       if (redisCli(this.redisPort, 'ping') === 'PONG') return;
+      if (redis.exitCode !== null || redis.signalCode !== null) break;
       await sleep(100);
     }
-    throw new Error('the cluster redis-server did not start');
+    const text = readFileSync(join(this.dir, 'redis.log'), 'utf8');
+    throw new Error(`the cluster redis-server did not start on port ${this.redisPort}:\n${text.slice(-1500)}`);
   }
 
   async stopRedis() {
+    const redis = this.redis;
+    if (!redis || redis.exitCode !== null || redis.signalCode !== null) return;
     redisCli(this.redisPort, 'shutdown', 'nosave');
-    for (let i = 0; i < 50 && redisCli(this.redisPort, 'ping') === 'PONG'; i++) await sleep(100);
+    const stopped = await Promise.race([redis.exited, sleep(5000).then(() => null)]);
+    if (!stopped) {
+      redis.kill('SIGKILL');
+      await redis.exited;
+    }
   }
 
   async startBridge(name) {
@@ -131,10 +144,6 @@ export class Cluster {
       }
     }
     await this.stopRedis();
-    const pidFile = join(this.dir, 'redis.pid');
-    if (existsSync(pidFile)) {
-      try { process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL'); } catch { /* gone */ }
-    }
     rmSync(this.dir, { recursive: true, force: true });
     for (const [name, status] of Object.entries(statuses)) {
       if (status.code !== 0) throw new Error(`bridge ${name} stopped with ${JSON.stringify(status)} (see cluster-${name}.log)`);
