@@ -26,6 +26,7 @@
 #define LOAD_MAX_MESSAGE (1 << 20) /* a received websocket message larger than this is an error */
 #define LOAD_DRAIN_US 3000000     /* after the run, wait this long for the last deliveries */
 #define LOAD_TICK_US 50000
+#define LOAD_SENT_RING 256 /* more than any --window */
 
 enum phase { PHASE_CONNECTING, PHASE_RUNNING, PHASE_DRAINING, PHASE_HOLDING, PHASE_DONE };
 
@@ -52,6 +53,8 @@ struct client {
     size_t rx_len, rx_cap;
     long next_n;     /* the next message number to send */
     int in_flight;
+    int64_t next_send_us; /* with --interval: when this sender sends again */
+    int64_t sent_us[LOAD_SENT_RING]; /* send time of message n, at n % ring, for ack latency */
     struct bitmap acked;
     struct bitmap *received; /* per member of the group */
 };
@@ -61,6 +64,8 @@ struct load {
     const char *mode;
     int port;
     int group_size, window, seconds, count, hold;
+    int64_t interval_us;  /* 0: send again as soon as acked; else pace each sender */
+    lws_sorted_usec_list_t pace;
     int bridge_pid;
     char padding[1024];
     int padding_len;
@@ -72,6 +77,8 @@ struct load {
     long acked, delivered, errors, duplicates;
     double *latencies;
     size_t latency_count, latency_cap;
+    double *ack_latencies;
+    size_t ack_count, ack_cap;
     long rss_before;
     lws_sorted_usec_list_t tick;
 };
@@ -138,10 +145,24 @@ static void client_send_message(struct client *c)
                        n, c->conversation, c->index, n, (long long)now_us(), load.padding_len,
                        load.padding, c->index, n, (long long)load.t_start);
     c->in_flight++;
+    c->sent_us[n % LOAD_SENT_RING] = now_us();
     client_queue(c, text, (size_t)len);
 }
 
 /* ---- receiving ---- */
+
+static void latency_add(double **values, size_t *count, size_t *cap, double ms)
+{
+    if (*count == *cap) {
+        size_t grown_cap = *cap ? *cap * 2 : 65536;
+        double *grown = realloc(*values, grown_cap * sizeof(*grown));
+        if (!grown)
+            return;
+        *values = grown;
+        *cap = grown_cap;
+    }
+    (*values)[(*count)++] = ms;
+}
 
 static void on_delivery(struct client *c, json_t *message)
 {
@@ -168,15 +189,8 @@ static void on_delivery(struct client *c, json_t *message)
     int64_t now = now_us();
     if (load.phase == PHASE_RUNNING)
         load.delivered++;
-    if (load.latency_count == load.latency_cap) {
-        size_t cap = load.latency_cap ? load.latency_cap * 2 : 65536;
-        double *grown = realloc(load.latencies, cap * sizeof(*grown));
-        if (!grown)
-            return;
-        load.latencies = grown;
-        load.latency_cap = cap;
-    }
-    load.latencies[load.latency_count++] = (double)(now - sent_at) / 1000.0;
+    latency_add(&load.latencies, &load.latency_count, &load.latency_cap,
+                (double)(now - sent_at) / 1000.0);
 }
 
 static void on_ack(struct client *c, const char *text)
@@ -190,12 +204,33 @@ static void on_ack(struct client *c, const char *text)
         load.errors++;
     } else {
         bitmap_set(&c->acked, n);
-        if (load.phase == PHASE_RUNNING)
+        if (load.phase == PHASE_RUNNING) {
             load.acked++;
+            latency_add(&load.ack_latencies, &load.ack_count, &load.ack_cap,
+                        (double)(now_us() - c->sent_us[n % LOAD_SENT_RING]) / 1000.0);
+        }
     }
     json_decref(args);
-    if (load.phase == PHASE_RUNNING)
+    if (load.phase != PHASE_RUNNING)
+        return;
+    if (load.interval_us)
+        c->next_send_us = now_us() + load.interval_us;
+    else
         client_send_message(c);
+}
+
+/* With --interval, a light load: each sender sends once per interval, acked or not aside. */
+static void on_pace(lws_sorted_usec_list_t *sul)
+{
+    int64_t now = now_us();
+    if (load.phase != PHASE_RUNNING)
+        return;
+    for (int i = 0; i < load.client_total; i++) {
+        struct client *c = &load.clients[i];
+        if (c->in_flight < load.window && c->next_send_us <= now)
+            client_send_message(c);
+    }
+    lws_sul_schedule(load.context, 0, sul, on_pace, 1000);
 }
 
 /* One whole Engine.IO message. */
@@ -354,12 +389,11 @@ static int compare_doubles(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double percentile(double p)
+static double percentile(const double *sorted, size_t count, double p)
 {
-    if (!load.latency_count)
+    if (!count)
         return 0;
-    size_t i = (size_t)(p * (double)(load.latency_count - 1) + 0.5);
-    return load.latencies[i];
+    return sorted[(size_t)(p * (double)(count - 1) + 0.5)];
 }
 
 /* Every acked message must have reached every other member of its conversation once. */
@@ -384,14 +418,22 @@ static void report_throughput(void)
 {
     double seconds = (double)(load.t_end - load.t_start) / 1e6;
     qsort(load.latencies, load.latency_count, sizeof(double), compare_doubles);
-    printf("{\"mode\":\"throughput\",\"users\":%d,\"groupSize\":%d,\"window\":%d,\"seconds\":%.1f,"
+    qsort(load.ack_latencies, load.ack_count, sizeof(double), compare_doubles);
+    printf("{\"mode\":\"throughput\",\"users\":%d,\"groupSize\":%d,\"window\":%d,"
+           "\"intervalMs\":%lld,\"seconds\":%.1f,"
            "\"acked\":%ld,\"ackedPerSec\":%.0f,\"delivered\":%ld,\"deliveredPerSec\":%.0f,"
            "\"latencyMs\":{\"p50\":%.2f,\"p95\":%.2f,\"p99\":%.2f,\"max\":%.2f},"
+           "\"ackLatencyMs\":{\"p50\":%.2f,\"p99\":%.2f},"
            "\"lost\":%ld,\"duplicates\":%ld,\"errors\":%ld}\n",
-           load.client_total, load.group_size, load.window, seconds, load.acked,
+           load.client_total, load.group_size, load.window, (long long)(load.interval_us / 1000),
+           seconds, load.acked,
            (double)load.acked / seconds, load.delivered, (double)load.delivered / seconds,
-           percentile(0.50), percentile(0.95), percentile(0.99),
-           load.latency_count ? load.latencies[load.latency_count - 1] : 0.0, count_lost(),
+           percentile(load.latencies, load.latency_count, 0.50),
+           percentile(load.latencies, load.latency_count, 0.95),
+           percentile(load.latencies, load.latency_count, 0.99),
+           load.latency_count ? load.latencies[load.latency_count - 1] : 0.0,
+           percentile(load.ack_latencies, load.ack_count, 0.50),
+           percentile(load.ack_latencies, load.ack_count, 0.99), count_lost(),
            load.duplicates, load.errors);
 }
 
@@ -420,9 +462,16 @@ static void on_tick(lws_sorted_usec_list_t *sul)
         } else if (strcmp(load.mode, "throughput") == 0) {
             load.phase = PHASE_RUNNING;
             load.t_start = now;
-            for (int i = 0; i < load.client_total; i++)
-                for (int w = 0; w < load.window; w++)
-                    client_send_message(&load.clients[i]);
+            if (load.interval_us) {
+                /* senders spread over one interval, so the load is even, not in bursts */
+                for (int i = 0; i < load.client_total; i++)
+                    load.clients[i].next_send_us = now + load.interval_us * i / load.client_total;
+                lws_sul_schedule(load.context, 0, &load.pace, on_pace, 1000);
+            } else {
+                for (int i = 0; i < load.client_total; i++)
+                    for (int w = 0; w < load.window; w++)
+                        client_send_message(&load.clients[i]);
+            }
         } else {
             load.phase = PHASE_HOLDING;
             load.t_hold_end = now + (int64_t)load.hold * 1000000;
@@ -489,7 +538,7 @@ int main(int argc, char **argv)
     if (argc < 2 || (strcmp(argv[1], "throughput") && strcmp(argv[1], "connections"))) {
         fprintf(stderr, "usage: load throughput|connections --port P --clients FILE [options]\n"
                         "  throughput: --group-size G (2) --window W (4) --seconds D (10) "
-                        "--size BYTES (64) [--users U]\n"
+                        "--size BYTES (64) [--users U] [--interval MS: each sender paced]\n"
                         "  connections: --count K --hold S (5) --pid BRIDGE_PID\n");
         return 2;
     }
@@ -497,6 +546,7 @@ int main(int argc, char **argv)
     load.port = atoi(option(argc, argv, "--port", "5000"));
     load.group_size = atoi(option(argc, argv, "--group-size", "2"));
     load.window = atoi(option(argc, argv, "--window", "4"));
+    load.interval_us = (int64_t)atoi(option(argc, argv, "--interval", "0")) * 1000;
     load.seconds = atoi(option(argc, argv, "--seconds", "10"));
     load.count = atoi(option(argc, argv, "--count", "0"));
     load.hold = atoi(option(argc, argv, "--hold", "5"));

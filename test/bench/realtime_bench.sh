@@ -3,7 +3,8 @@
 # (more file descriptors) and test/bench/bin/load as the clients, all on 127.0.0.1:
 #  1. chat.send_message through pgbench (8 clients), the database's own ceiling in this run;
 #  2. throughput: 100 pairs, 4 messages in flight per sender (acked/s, delivered/s, latency);
-#  3. light load: 10 pairs, 1 in flight (p99 latency);
+#  3. light load: 10 pairs, 1 in flight, back to back and paced at one message per sender
+#     every 100 ms (p50/p99 latency);
 #  4. connections: 15,000 authenticated idle sockets (bridge RSS per socket).
 # Each load run prints one JSON line; a summary follows.
 #   test/bench/realtime_bench.sh [seconds per run, default 10] [sockets, default 15000]
@@ -65,17 +66,24 @@ heavy=$("$LOAD" throughput --port "$PGCHAT_PORT" --clients "$work/clients" --gro
 echo "$heavy"
 light=$("$LOAD" throughput --port "$PGCHAT_PORT" --clients "$work/clients" --users 20 --group-size 2 --window 1 --seconds "$seconds")
 echo "$light"
+# light load proper: the same 20 senders, each sending once every 100 ms (200 messages/s)
+paced=$("$LOAD" throughput --port "$PGCHAT_PORT" --clients "$work/clients" --users 20 --group-size 2 --window 1 --interval 100 --seconds "$seconds")
+echo "$paced"
 idle=$("$LOAD" connections --port "$PGCHAT_PORT" --clients "$work/clients" --count "$sockets" --hold 5 --pid "$bridge")
 echo "$idle"
 
 field() { printf '%s' "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
 p99() { printf '%s' "$1" | sed -n 's/.*"p99":\([0-9.]*\).*/\1/p'; }
+p50() { printf '%s' "$1" | sed -n 's/.*"p50":\([0-9.]*\).*/\1/p'; }
 echo
 printf 'realtime benchmark: %s s per run, 2 cores, everything on 127.0.0.1\n' "$seconds"
 printf '%-58s %10.0f /s\n' 'pgbench chat.send_message (8 clients), same run' "$pgbench_tps"
 printf '%-58s %10.0f /s\n' "$pairs pairs, 4 in flight: acked" "$(field "$heavy" ackedPerSec)"
 printf '%-58s %10.0f /s\n' "$pairs pairs, 4 in flight: delivered" "$(field "$heavy" deliveredPerSec)"
 printf '%-58s %10.2f ms\n' "$pairs pairs, 4 in flight: p99 send to receive" "$(p99 "$heavy")"
-printf '%-58s %10.2f ms\n' '10 pairs, 1 in flight: p99 send to receive' "$(p99 "$light")"
-printf '%-58s %10s\n' 'lost / duplicates (both runs)' "$(field "$heavy" lost)/$(field "$heavy" duplicates), $(field "$light" lost)/$(field "$light" duplicates)"
+printf '%-58s %10.2f ms\n' '10 pairs, 1 in flight back to back: p99 send to receive' "$(p99 "$light")"
+printf '%-58s %10.0f /s\n' '10 pairs, 1 in flight back to back: delivered' "$(field "$light" deliveredPerSec)"
+printf '%-58s %10.2f ms\n' '10 pairs, each sender every 100 ms: p50 send to receive' "$(p50 "$paced")"
+printf '%-58s %10.2f ms\n' '10 pairs, each sender every 100 ms: p99 send to receive' "$(p99 "$paced")"
+printf '%-58s %10s\n' 'lost / duplicates (each run)' "$(field "$heavy" lost)/$(field "$heavy" duplicates), $(field "$light" lost)/$(field "$light" duplicates), $(field "$paced" lost)/$(field "$paced" duplicates)"
 printf '%-58s %10.2f KiB\n' "bridge RSS per idle authenticated socket ($(field "$idle" connected) held)" "$(field "$idle" kibPerSocket)"
