@@ -2,14 +2,14 @@
 # Module tests of the bridge's Redis link, presence and typing (test/redis/presence_test.c),
 # built with AddressSanitizer, LeakSanitizer and UBSan, against the instance's PostgreSQL and a
 # redis-server of their own (the test stops and restarts it), on PRESENCE_TEST_REDIS_PORT
-# (default: the instance's Redis port + 5). Prints TAP.
+# (default: the instance's Redis port + 8). Prints TAP.
 # Expects the environment of scripts/test.sh (PG*, PGCHAT_*), or run it after
 #   eval "$(scripts/services.sh env)".
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source scripts/env.sh
 
-PORT=${PRESENCE_TEST_REDIS_PORT:-$((PGCHAT_REDIS_PORT + 5))}
+PORT=${PRESENCE_TEST_REDIS_PORT:-$((PGCHAT_REDIS_PORT + 8))}
 BIN=bridge/build/redis-test
 mkdir -p "$BIN"
 export PRESENCE_TEST_DIR
