@@ -523,6 +523,16 @@ static int request_dispatch(http_request *req)
     return 0;
 }
 
+/* A request refused before its route sees it: the route answers in its own format if it can. */
+static void request_refuse(http_request *req, int status, const char *text)
+{
+    req->close_after = 1;
+    if (req->route->on_refused)
+        req->route->on_refused(req, status, req->route->data);
+    else
+        http_respond(req, status, "text/plain", NULL, text, strlen(text));
+}
+
 static int on_http(http_server *server, http_conn *conn, struct lws *wsi)
 {
     http_request *req = request_capture(server, wsi);
@@ -537,16 +547,14 @@ static int on_http(http_server *server, http_conn *conn, struct lws *wsi)
     const char *te = http_request_header(req, "transfer-encoding");
     const char *cl = http_request_header(req, "content-length");
     if (te) {                          /* chunked uploads are not accepted: say so, then close */
-        req->close_after = 1;
-        http_respond(req, 411, "text/plain", NULL, "length required", 15);
+        request_refuse(req, 411, "length required");
         return 0;
     }
     if (cl) {
         char *endp;
         unsigned long long n = strtoull(cl, &endp, 10);
         if (*endp || n > req->route->max_body) {
-            req->close_after = 1;
-            http_respond(req, 413, "text/plain", NULL, "payload too large", 17);
+            request_refuse(req, 413, "payload too large");
             return 0;
         }
         req->body_expected = (size_t)n;

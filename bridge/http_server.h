@@ -45,6 +45,10 @@ typedef struct http_route {
     void (*on_ws_message)(http_ws *ws, const uint8_t *msg, size_t len, int binary, void *data);
     /* Exactly once for every opened websocket, whoever closed it; `ws` is freed right after. */
     void (*on_ws_close)(http_ws *ws, void *data);
+    /* Optional: answers a request the server refuses before the route sees it (411 chunked
+     * body, 413 body over max_body) in the route's own format; it must call http_respond.
+     * NULL: a plain-text answer. The connection closes after the answer either way. */
+    void (*on_refused)(http_request *req, int status, void *data);
     void *data;            /* passed to every callback above */
 } http_route;
 

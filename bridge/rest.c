@@ -389,12 +389,23 @@ struct rest *rest_new(const struct config *config, struct db_pool *pool, struct 
 
 void rest_free(struct rest *rest) { free(rest); }
 
+/* A body too large (413) or chunked (411), refused by http_server: the JSON error of the API. */
+static void rest_on_refused(http_request *req, int status, void *data)
+{
+    struct rest *rest = data;
+    static const struct error_kind length_required = {411, "length_required",
+                                                      "a Content-Length is required"};
+    const struct error_kind *kind = status == 413 ? &ERROR_PAYLOAD_TOO_LARGE : &length_required;
+    rest_respond_error(rest->config, req, kind, kind->generic, NULL);
+}
+
 int rest_attach(struct rest *rest, http_server *server)
 {
     http_route route = {
         .prefix = "/api/",
         .max_body = rest->config->max_body,
         .on_request = rest_on_request,
+        .on_refused = rest_on_refused,
         .data = rest,
     };
     return http_server_add_route(server, &route);

@@ -47,11 +47,19 @@ function rawRequest(text) {
   });
 }
 
-test('a body over the limit is 413', async () => {
+test('a body over the limit is 413 payload_too_large, in JSON', async () => {
   const raw = await rawRequest('POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2097152\r\n\r\n{"login":"');
   assert.match(raw, /^HTTP\/1\.1 413/);
+  assert.match(raw, /application\/json/);
+  assert.match(raw, /\{"error":\{"code":"payload_too_large","message":"[^"]+"\}\}/);
   const health = await api('GET', '/health');
   assert.equal(health.status, 200);
+});
+
+test('a chunked body is 411 length_required, in JSON', async () => {
+  const raw = await rawRequest('POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"a":\r\n0\r\n\r\n');
+  assert.match(raw, /^HTTP\/1\.1 411/);
+  assert.match(raw, /"code":"length_required"/);
 });
 
 test('a body just under the limit is read whole', async () => {
