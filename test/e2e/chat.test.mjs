@@ -154,8 +154,11 @@ describe(`pgchat web client at ${BASE_URL}`, () => {
   });
 
   it('an offline/online flip of bob\'s context loses nothing, both ways', async () => {
+    const presence = alice.page.getByTestId('chat-subtitle');
+    await presence.filter({ hasText: /^online$/ }).waitFor();
     await bob.context.setOffline(true);
     await bob.page.getByTestId('connection-banner').waitFor();
+    await presence.filter({ hasText: /^last seen/ }).waitFor();
     const missed = ['while you were away 1', 'while you were away 2', 'while you were away 3'];
     for (const text of missed) {
       await send(alice.page, text);
@@ -174,6 +177,7 @@ describe(`pgchat web client at ${BASE_URL}`, () => {
 
     await bob.context.setOffline(false);
     await bob.page.getByTestId('connection-banner').waitFor({ state: 'detached', timeout: 30000 });
+    await presence.filter({ hasText: /^online$/ }).waitFor();
     for (const text of missed) await bubble(bob.page, text).waitFor();
     await bubble(bob.page, 'edited while bob was away').locator('.edited-mark').waitFor();
     await bubble(bob.page, 'sent while offline').locator('.ticks:not([data-status="pending"])').waitFor();

@@ -114,6 +114,8 @@ export const useChatStore = create((set, get) => ({
   // conversation_updated, or a conversation we created or fetched: keeps what the event may lack.
   upsertConversation(conversation) {
     const me = meId();
+    // A new chat widens whose presence we may see: ask again (the answer is users_online).
+    if (!get().conversations[conversation.id] && get().listLoaded) notify('user_online');
     set((s) => {
       const known = s.conversations[conversation.id];
       const stillMember = !conversation.participants || conversation.participants.some((p) => p.id === me);
