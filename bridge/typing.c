@@ -199,7 +199,7 @@ int typing_start(struct typing *typing, const char *conversation_id, const char 
     if (!entry && eio_map_count(typing->entries) >= TYPING_MAX_ACTIVE)
         return -1;
     /* still typing, said recently: every bridge's deadline is still far off */
-    if (entry && entry->local && now - entry->published < TYPING_REPUBLISH_MS)
+    if (entry && entry->local && entry->published && now - entry->published < TYPING_REPUBLISH_MS)
         return 0;
     int status = typing_send(typing, conversation, user, username, 1);
     entry = eio_map_get(typing->entries, key); /* present now unless the echo is still coming */
@@ -210,10 +210,16 @@ int typing_start(struct typing *typing, const char *conversation_id, const char 
 
 int typing_stop(struct typing *typing, const char *conversation_id, const char *user_id)
 {
-    char conversation[37], user[37];
+    char conversation[37], user[37], key[74];
     if (typing->closing || !presence_normalize_id(conversation_id, conversation) ||
         !presence_normalize_id(user_id, user))
         return -1;
+    /* until the stop comes back from Redis the entry is still here: a start meanwhile must be
+     * published, or every bridge would end up thinking the user stopped */
+    snprintf(key, sizeof(key), "%s/%s", conversation, user);
+    struct typing_entry *entry = eio_map_get(typing->entries, key);
+    if (entry)
+        entry->published = 0;
     return typing_send(typing, conversation, user, "", 0);
 }
 

@@ -4,6 +4,8 @@
 # PRESENCE_BENCH_REDIS_PORT (default: the instance's Redis port + 6) and the instance's
 # PostgreSQL (for audience look-ups). Run with the instance's services started:
 #   make start && eval "$(make -s env)" && test/bench/presence_bench.sh [USERS] [ROUNDS]
+# then the same end to end through two real bridges (test/bench/presence_e2e.mjs; its users and
+# rounds from PRESENCE_E2E_USERS, PRESENCE_E2E_ROUNDS).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source scripts/env.sh
@@ -32,3 +34,10 @@ for _ in $(seq 50); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep
 conninfo="host=${PGHOST:-$PGCHAT_SOCKET_DIR} port=${PGPORT:-$PGCHAT_PG_PORT} dbname=${PGDATABASE:-$PGCHAT_DATABASE} user=${PGUSER:-$PGCHAT_SUPERUSER}"
 echo "presence bench: $USERS users, $ROUNDS rounds, redis-server $(redis-server --version | sed -E 's/.*v=([0-9.]+).*/\1/') on 127.0.0.1:$PORT"
 "$BIN/presence_bench" "$PORT" "$conninfo" "$USERS" "$ROUNDS"
+
+# The same through two real bridges and Socket.IO clients (needs bridge/pgchat-bridge built).
+if [ -x bridge/pgchat-bridge ]; then
+  node test/bench/presence_e2e.mjs "${PRESENCE_E2E_USERS:-200}" "${PRESENCE_E2E_ROUNDS:-20}"
+else
+  echo "presence bench: bridge/pgchat-bridge not built; skipping the end-to-end part"
+fi

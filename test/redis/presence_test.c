@@ -366,6 +366,18 @@ static void test_typing(struct node *a, struct node *b)
 
     before = b->typing_count;
     typing_start(a->typing, conversation, u1, "ann");
+    settle(200);
+    typing_stop(a->typing, conversation, u1);
+    typing_start(a->typing, conversation, u1, "ann"); /* before the stop came back */
+    settle(300);
+    ok(b->typing_count == before + 3 && b->typings[b->typing_count - 1].typing == 1,
+       "start, stop and start again at once: the last word is typing (%d events)",
+       b->typing_count - before);
+    typing_stop(a->typing, conversation, u1);
+    settle(200);
+
+    before = b->typing_count;
+    typing_start(a->typing, conversation, u1, "ann");
     ok(expect_typing(b, u1, 1, before, 3000), "typing again");
     uint64_t started = uv_now(&loop);
     node_crash(a); /* the sender vanishes without a stop */
