@@ -21,6 +21,9 @@ static const char config_usage[] =
     "  --slow-pool-size N    connections for register/login (PGCHAT_DB_SLOW_POOL_SIZE, default 2)\n"
     "  --max-body BYTES      request body limit (PGCHAT_MAX_BODY, default 1048576)\n"
     "  --drain-seconds N     SIGTERM grace for requests in flight (PGCHAT_DRAIN_SECONDS, 10)\n"
+    "  --ping-interval MS    Engine.IO pingInterval (PGCHAT_PING_INTERVAL_MS, default 25000)\n"
+    "  --ping-timeout MS     Engine.IO pingTimeout (PGCHAT_PING_TIMEOUT_MS, default 20000);\n"
+    "                        a vanished client is noticed within their sum\n"
     "  --log-level LEVEL     debug, info, warn or error (PGCHAT_LOG_LEVEL, default info)\n";
 
 static int config_set_string(char **slot, const char *value)
@@ -113,6 +116,7 @@ static char *config_default_conninfo(void)
 enum config_option {
     OPT_PORT = 256, OPT_LISTEN, OPT_DATABASE_URL, OPT_REDIS_URL, OPT_WEB_ROOT, OPT_CORS_ORIGINS,
     OPT_POOL_SIZE, OPT_SLOW_POOL_SIZE, OPT_MAX_BODY, OPT_DRAIN_SECONDS, OPT_LOG_LEVEL, OPT_HELP,
+    OPT_PING_INTERVAL, OPT_PING_TIMEOUT,
 };
 
 /* One setting, whichever source it came from. */
@@ -155,6 +159,13 @@ static int config_apply(struct config *config, int option, const char *name, con
             return -1;
         config->drain_seconds = (int)number;
         return 0;
+    case OPT_PING_INTERVAL:
+    case OPT_PING_TIMEOUT:
+        if (config_parse_int(name, value, 100, 600000, &number))
+            return -1;
+        *(option == OPT_PING_INTERVAL ? &config->ping_interval_ms : &config->ping_timeout_ms) =
+            (int)number;
+        return 0;
     case OPT_LOG_LEVEL:
         if (log_set_level_name(value)) {
             fprintf(stderr, "pgchat-bridge: %s must be debug, info, warn or error\n", name);
@@ -177,6 +188,8 @@ static const struct { const char *env; int option; } config_env[] = {
     {"PGCHAT_MAX_BODY", OPT_MAX_BODY},
     {"PGCHAT_DRAIN_SECONDS", OPT_DRAIN_SECONDS},
     {"PGCHAT_LOG_LEVEL", OPT_LOG_LEVEL},
+    {"PGCHAT_PING_INTERVAL_MS", OPT_PING_INTERVAL},
+    {"PGCHAT_PING_TIMEOUT_MS", OPT_PING_TIMEOUT},
 };
 
 static const struct option config_flags[] = {
@@ -191,6 +204,8 @@ static const struct option config_flags[] = {
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"drain-seconds", required_argument, NULL, OPT_DRAIN_SECONDS},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"ping-interval", required_argument, NULL, OPT_PING_INTERVAL},
+    {"ping-timeout", required_argument, NULL, OPT_PING_TIMEOUT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -203,6 +218,8 @@ int config_load(struct config *config, int argc, char **argv)
     config->slow_pool_size = 2;
     config->max_body = 1024 * 1024;
     config->drain_seconds = 10;
+    config->ping_interval_ms = 25000; /* the Socket.IO defaults */
+    config->ping_timeout_ms = 20000;
     if (config_set_string(&config->web_root, "web/dist"))
         return -1;
 

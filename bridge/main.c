@@ -136,6 +136,8 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
     sio_config io_config;
     sio_config_defaults(&io_config);
     io_config.engine.max_payload = config->max_body;
+    io_config.engine.ping_interval_ms = (uint64_t)config->ping_interval_ms;
+    io_config.engine.ping_timeout_ms = (uint64_t)config->ping_timeout_ms;
     io_config.engine.cors_origin = bridge_socket_origin(config);
     bridge->io = sio_server_new(&bridge->loop, &io_config);
     if (!bridge->io)

@@ -167,12 +167,14 @@ case "${1:-}" in
     print_env
     ;;
   run)
-    trap 'echo; echo "services: stopping"; bridge_stop; redis_stop; pg_stop; exit 0' INT TERM
+    sleeper=""
+    trap 'echo; echo "services: stopping"; [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null; bridge_stop; redis_stop; pg_stop; exit 0' INT TERM
     pg_start
     redis_start
     bridge_start
-    echo "services: postgres on port $PGCHAT_PG_PORT, redis on port $PGCHAT_REDIS_PORT; Ctrl-C stops all"
-    while true; do sleep 3600 & wait $!; done
+    echo "services: postgres on port $PGCHAT_PG_PORT, redis on port $PGCHAT_REDIS_PORT"
+    echo "pgchat is at http://localhost:$PGCHAT_PORT (Ctrl-C stops all of it)"
+    while true; do sleep 3600 & sleeper=$!; wait "$sleeper"; done
     ;;
   bridge-start)
     bridge_start
