@@ -133,6 +133,7 @@ struct presence {
     struct redis *redis;
     struct db_pool *pool;
     int statement_audience;
+    int statement_visible;
     int statement_last_seen;
     int scripts[SCRIPT_COUNT];
     char bridge_id[PRESENCE_BRIDGE_ID_MAX + 1];
@@ -780,7 +781,8 @@ int presence_users_online(struct presence *presence, const char *user_id,
         return -1;
     *query = (struct presence_query){presence, callback, data, NULL};
     const char *values[] = {id};
-    if (db_query(presence->pool, presence->statement_audience, values, presence_on_query_audience,
+    /* users_online: whose presence the caller may see (not who may see the caller's) */
+    if (db_query(presence->pool, presence->statement_visible, values, presence_on_query_audience,
                  query) != 0) {
         free(query);
         return -1;
@@ -793,14 +795,16 @@ int presence_users_online(struct presence *presence, const char *user_id,
 
 int presence_statements(struct db_statement *out, int room)
 {
-    if (room < 2)
+    if (room < 3)
         return -1;
     out[0] = (struct db_statement){"presence_audience",
                                    "SELECT chat.presence_audience($1::uuid)::text", 1};
     out[1] = (struct db_statement){
         "presence_set_last_seen",
         "SELECT chat.set_last_seen($1::uuid, to_timestamp($2::bigint / 1000.0))::text", 2};
-    return 2;
+    out[2] = (struct db_statement){"presence_visible",
+                                   "SELECT chat.presence_visible($1::uuid)::text", 1};
+    return 3;
 }
 
 void presence_default_bridge_id(char *out, size_t size)
@@ -842,6 +846,7 @@ struct presence *presence_new(uv_loop_t *loop, struct redis *redis, struct db_po
     presence->pool = pool;
     presence->statement_audience = first_statement;
     presence->statement_last_seen = first_statement + 1;
+    presence->statement_visible = first_statement + 2;
     presence->on_change = on_change;
     presence->data = data;
     snprintf(presence->bridge_id, sizeof(presence->bridge_id), "%s", bridge_id);

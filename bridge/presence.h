@@ -55,7 +55,7 @@ enum presence_status {
 typedef void (*presence_online_fn)(void *data, enum presence_status status, json_t *user_ids);
 
 /* The statements presence needs in the pool's array, written at out (room entries at most).
- * Returns how many (2), or -1 when there is no room. */
+ * Returns how many (3), or -1 when there is no room. */
 int presence_statements(struct db_statement *out, int room);
 
 /* Writes a fresh bridge id (host, pid and random bits) into out. */

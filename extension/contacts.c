@@ -194,3 +194,27 @@ chat_set_last_seen(PG_FUNCTION_ARGS)
 	SPI_finish();
 	PG_RETURN_VOID();
 }
+
+static SavedQuery visible = SAVED_QUERY(
+	"SELECT coalesce(jsonb_agg(DISTINCT id), '[]') FROM ("
+	"  SELECT other.user_id AS id FROM chat.conversation_participants mine "
+	"  JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id "
+	"  WHERE mine.user_id = $1 AND other.user_id <> $1 "
+	"  UNION SELECT contact_id FROM chat.contacts WHERE owner_id = $1) v",
+	UUIDOID);
+
+PG_FUNCTION_INFO_V1(chat_presence_visible);
+
+/* chat.presence_visible(user_id): for the bridge, whose presence this user may see */
+Datum
+chat_presence_visible(PG_FUNCTION_ARGS)
+{
+	Datum		values[1] = {arg_required(fcinfo, 0, "userId")};
+	bool		isnull;
+	Datum		result;
+
+	SPI_connect();
+	result = query_first_copy(&visible, values, NULL, true, &isnull);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
+}

@@ -100,3 +100,40 @@ COMMENT ON FUNCTION chat.grant_stats(name) IS 'Administration: lets a role (moni
 
 REVOKE ALL ON chat.stats, chat.largest_conversations, chat.messages_per_hour, chat.table_sizes FROM PUBLIC;
 REVOKE ALL ON FUNCTION chat.grant_stats(name) FROM PUBLIC;
+
+-- Presence both ways: presence_audience(u) says who may see u's presence; presence_visible(u)
+-- says whose presence u may see (u's chat partners and u's own contacts), for users_online.
+CREATE FUNCTION chat.presence_visible(user_id uuid)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'chat_presence_visible'
+LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp;
+COMMENT ON FUNCTION chat.presence_visible(uuid) IS 'For the bridge only: whose presence this user may see: those who share a conversation with them and their own contacts.';
+REVOKE ALL ON FUNCTION chat.presence_visible(uuid) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION chat.grant_api(role name) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, chat, pg_temp AS $$
+BEGIN
+  EXECUTE format('GRANT USAGE ON SCHEMA chat TO %I', role);
+  EXECUTE format('GRANT EXECUTE ON FUNCTION chat.register, chat.login, chat.authenticate, chat.me,
+    chat.update_profile, chat.search_users, chat.contacts, chat.add_contact, chat.remove_contact,
+    chat.create_conversation, chat.conversation, chat.conversations, chat.add_participants,
+    chat.remove_participant, chat.set_participant_role, chat.leave_conversation, chat.send_message,
+    chat.messages, chat.messages_after, chat.edit_message, chat.delete_message, chat.mark_delivered,
+    chat.mark_read, chat.members, chat.event_message, chat.presence_audience, chat.presence_visible,
+    chat.set_last_seen TO %I', role);
+END
+$$;
+
+-- the roles granted the 1.0 API (the bridge's) get the new function too
+DO $$
+DECLARE
+  grantee name;
+BEGIN
+  FOR grantee IN
+    SELECT DISTINCT r.rolname FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a, pg_catalog.pg_roles r
+    WHERE p.oid = 'chat.presence_audience(uuid)'::pg_catalog.regprocedure AND a.grantee = r.oid
+      AND a.privilege_type = 'EXECUTE' AND r.oid <> p.proowner
+  LOOP
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION chat.presence_visible(uuid) TO %I', grantee);
+  END LOOP;
+END
+$$;

@@ -5,7 +5,7 @@
 # dumps and restores.
 set -u
 source "$(dirname "$0")/tap.sh"
-plan 22
+plan 23
 
 db="chat_upgrade_$$"
 fresh="chat_upgrade_fresh_$$"
@@ -57,6 +57,8 @@ ok "the contacts from before are there" \
   test "$(q "SELECT jsonb_array_length(chat.contacts('$alice'))")" = 1
 ok "the bridge role granted before the update still calls the API" \
   test "$(q "SET ROLE $role" "SELECT chat.me('$alice')->>'username'")" = up_alice
+ok "the bridge role granted before the update can call the function 1.1 adds" \
+  test "$(q "SET ROLE $role" "SELECT jsonb_array_length(chat.presence_visible((chat.authenticate('$alice')->>'id')::uuid))")" = 1
 
 # ---- the new objects work ----
 ok "chat.stats counts users, conversations and messages" \

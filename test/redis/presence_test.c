@@ -50,7 +50,8 @@ struct node {
 
 static uv_loop_t loop;
 static struct db_pool *pool;
-static struct db_statement statements[4];
+static struct db_statement statements[5];
+#define STATEMENT_LAST_SEEN 3 /* after presence's own three */
 static char redis_url[64];
 static const char *redis_port;
 static const char *u1, *u2, *u3, *conversation;
@@ -268,7 +269,7 @@ static const char *last_seen_in_db(const char *user, struct db_answer *answer)
 {
     memset(answer, 0, sizeof(*answer));
     const char *values[] = {user};
-    if (db_query(pool, 2, values, on_db, answer) != 0 || !wait_until(db_answered, answer, 3000))
+    if (db_query(pool, STATEMENT_LAST_SEEN, values, on_db, answer) != 0 || !wait_until(db_answered, answer, 3000))
         return "(no answer)";
     return answer->value;
 }
@@ -481,12 +482,12 @@ int main(int argc, char **argv)
     snprintf(redis_url, sizeof(redis_url), "redis://127.0.0.1:%s", redis_port);
     log_set_level_name(getenv("PRESENCE_TEST_LOG") ? getenv("PRESENCE_TEST_LOG") : "error");
     uv_loop_init(&loop);
-    presence_statements(statements, 2);
-    statements[2] = (struct db_statement){
+    presence_statements(statements, STATEMENT_LAST_SEEN);
+    statements[STATEMENT_LAST_SEEN] = (struct db_statement){
         "test_last_seen",
         "SELECT to_char(last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM chat.users WHERE id = $1::uuid",
         1};
-    pool = db_pool_new(&loop, "test", argv[2], 1, statements, 3);
+    pool = db_pool_new(&loop, "test", argv[2], 1, statements, STATEMENT_LAST_SEEN + 1);
     ok(wait_until(pool_ready, NULL, 5000), "the database pool connects");
 
     static struct node a, b, c, d;

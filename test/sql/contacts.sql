@@ -2,7 +2,7 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(23);
+SELECT plan(24);
 
 CREATE TEMP TABLE t (name text PRIMARY KEY, token text, id uuid);
 INSERT INTO t SELECT n, s->>'token', (s->'user'->>'id')::uuid
@@ -38,6 +38,8 @@ SELECT is((SELECT array_agg(x::uuid ORDER BY x::uuid) FROM jsonb_array_elements_
   ARRAY[pg_temp.uid('kim_c')], 'presence goes to those who keep the user as a contact');
 SELECT is((SELECT array_agg(x::uuid) FROM jsonb_array_elements_text(chat.presence_audience(pg_temp.uid('lee_c'))) x),
   ARRAY[pg_temp.uid('pct_c')], 'presence goes to chat partners, not to the user''s own contacts list');
+SELECT is((SELECT array_agg(x::uuid ORDER BY x::uuid) FROM jsonb_array_elements_text(chat.presence_visible(pg_temp.uid('kim_c'))) x),
+  ARRAY[pg_temp.uid('kip_c')], 'a user sees the presence of their own contacts, not of those who added them');
 SELECT lives_ok(format('SELECT chat.set_last_seen(%L, %L), chat.set_last_seen(%L, %L)', pg_temp.uid('kim_c'), '2030-01-01 00:00+00',
   pg_temp.uid('kim_c'), '2029-01-01 00:00+00'), 'the bridge records last seen');
 SELECT is((SELECT last_seen_at FROM chat.users WHERE id = pg_temp.uid('kim_c')), '2030-01-01 00:00+00'::timestamptz, 'last seen only moves forward');
