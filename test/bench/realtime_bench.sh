@@ -73,8 +73,9 @@ idle=$("$LOAD" connections --port "$PGCHAT_PORT" --clients "$work/clients" --cou
 echo "$idle"
 
 field() { printf '%s' "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
-p99() { printf '%s' "$1" | sed -n 's/.*"p99":\([0-9.]*\).*/\1/p'; }
-p50() { printf '%s' "$1" | sed -n 's/.*"p50":\([0-9.]*\).*/\1/p'; }
+# send-to-receive percentiles (latencyMs), not the ack's (ackLatencyMs)
+p99() { printf '%s' "$1" | sed -n 's/.*"latencyMs":{[^}]*"p99":\([0-9.]*\).*/\1/p'; }
+p50() { printf '%s' "$1" | sed -n 's/.*"latencyMs":{"p50":\([0-9.]*\).*/\1/p'; }
 echo
 printf 'realtime benchmark: %s s per run, 2 cores, everything on 127.0.0.1\n' "$seconds"
 printf '%-58s %10.0f /s\n' 'pgbench chat.send_message (8 clients), same run' "$pgbench_tps"
