@@ -4,10 +4,12 @@
 
 PGCHAT_ROOT=${PGCHAT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 PGCHAT_INSTANCE=${PGCHAT_INSTANCE:-dev}
+# The ports sit below Linux's ephemeral range (32768-60999), so an outgoing connection can never
+# hold one of them when a server starts.
 case "$PGCHAT_INSTANCE" in
-  dev)  default_pg=54320; default_redis=63790; default_http=5000 ;;
-  test) default_pg=54330; default_redis=63800; default_http=5100 ;;
-  *)    default_pg=54340; default_redis=63810; default_http=5200 ;;
+  dev)  default_pg=25432; default_redis=26379; default_http=5000 ;;
+  test) default_pg=25442; default_redis=26389; default_http=5100 ;;
+  *)    default_pg=25452; default_redis=26399; default_http=5200 ;;
 esac
 PGCHAT_PG_PORT=${PGCHAT_PG_PORT:-$default_pg}
 PGCHAT_REDIS_PORT=${PGCHAT_REDIS_PORT:-$default_redis}

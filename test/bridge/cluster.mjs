@@ -14,7 +14,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export class Cluster {
   constructor() {
-    this.redisPort = Number(env.CLUSTER_REDIS_PORT || Number(env.PGCHAT_REDIS_PORT || 63800) + 7);
+    this.redisPort = Number(env.CLUSTER_REDIS_PORT || Number(env.PGCHAT_REDIS_PORT || 26389) + 7);
     this.ports = {
       a: Number(env.CLUSTER_PORT_A || Number(env.PGCHAT_PORT || 5100) + 3),
       b: Number(env.CLUSTER_PORT_B || Number(env.PGCHAT_PORT || 5100) + 4),
