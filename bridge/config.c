@@ -24,7 +24,8 @@ static const char config_usage[] =
     "  --ping-interval MS    Engine.IO pingInterval (PGCHAT_PING_INTERVAL_MS, default 25000)\n"
     "  --ping-timeout MS     Engine.IO pingTimeout (PGCHAT_PING_TIMEOUT_MS, default 20000);\n"
     "                        a vanished client is noticed within their sum\n"
-    "  --log-level LEVEL     debug, info, warn or error (PGCHAT_LOG_LEVEL, default info)\n";
+    "  --log-level LEVEL     debug, info, warn or error (PGCHAT_LOG_LEVEL, default info)\n"
+    "  PGCHAT_BRIDGE_ID      this bridge's id in Redis presence (default: host, pid, random)\n";
 
 static int config_set_string(char **slot, const char *value)
 {
