@@ -34,7 +34,8 @@ pgchat_data_root() {
     mkdir -p "$away" && chmod 755 "$away" && ln -s "$away" "$link"
   fi
   mkdir -p "$link"
-  printf '%s\n' "$link"
+  # the real path: the cluster's owner may not traverse the checkout to follow the link
+  readlink -f "$link"
 }
 PGCHAT_DATA=${PGCHAT_DATA:-$(pgchat_data_root)/$PGCHAT_INSTANCE}
 PGCHAT_PGDATA=$PGCHAT_DATA/postgres
@@ -45,7 +46,8 @@ PGCHAT_REDIS_DIR=$PGCHAT_DATA/redis
 # Runs a command as the cluster's owner (itself when not root).
 as_owner() {
   if [ -n "$PGCHAT_RUNAS" ]; then
-    runuser -u "$PGCHAT_RUNAS" -- "$@"
+    # from /, since the owner may not be allowed into the current directory
+    (cd / && runuser -u "$PGCHAT_RUNAS" -- "$@")
   else
     "$@"
   fi
