@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  make gcc clang pkg-config ca-certificates
+  make gcc clang libclang-rt-14-dev binutils pkg-config ca-certificates curl git
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
   libsodium-dev libjansson-dev libuv1-dev libhiredis-dev
   libwebsockets-dev libwebsockets-evlib-uv
