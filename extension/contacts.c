@@ -168,12 +168,8 @@ chat_presence_audience(PG_FUNCTION_ARGS)
 {
 	Datum		values[1] = {arg_required(fcinfo, 0, "userId")};
 	bool		isnull;
-	Datum		result;
 
-	SPI_connect();
-	result = query_first_copy(&audience, values, NULL, true, &isnull);
-	SPI_finish();
-	PG_RETURN_DATUM(result);
+	PG_RETURN_DATUM(query_once(&audience, values, &isnull));
 }
 
 static SavedQuery last_seen = SAVED_QUERY(
@@ -211,10 +207,6 @@ chat_presence_visible(PG_FUNCTION_ARGS)
 {
 	Datum		values[1] = {arg_required(fcinfo, 0, "userId")};
 	bool		isnull;
-	Datum		result;
 
-	SPI_connect();
-	result = query_first_copy(&visible, values, NULL, true, &isnull);
-	SPI_finish();
-	PG_RETURN_DATUM(result);
+	PG_RETURN_DATUM(query_once(&visible, values, &isnull));
 }

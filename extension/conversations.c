@@ -509,10 +509,6 @@ chat_members(PG_FUNCTION_ARGS)
 {
 	Datum		values[1] = {arg_required(fcinfo, 0, "conversationId")};
 	bool		isnull;
-	Datum		result;
 
-	SPI_connect();
-	result = query_first_copy(&member_ids, values, NULL, true, &isnull);
-	SPI_finish();
-	PG_RETURN_DATUM(result);
+	PG_RETURN_DATUM(query_once(&member_ids, values, &isnull));
 }

@@ -419,14 +419,11 @@ chat_event_message(PG_FUNCTION_ARGS)
 {
 	Datum		values[2] = {arg_required(fcinfo, 0, "conversationId"), arg_required(fcinfo, 1, "seq")};
 	bool		isnull;
-	Datum		result;
+	Datum		result = query_once(&message_by_seq, values, &isnull);
 
-	SPI_connect();
-	result = query_first_copy(&message_by_seq, values, NULL, true, &isnull);
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("message not found")));
-	SPI_finish();
 	PG_RETURN_DATUM(result);
 }

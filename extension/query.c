@@ -60,3 +60,14 @@ query_first_copy(SavedQuery *query, Datum *values, const char *nulls, bool read_
 	}
 	return query_value_copy(1, isnull);
 }
+
+Datum
+query_once(SavedQuery *query, Datum *values, bool *isnull)
+{
+	Datum		result;
+
+	SPI_connect();
+	result = query_first_copy(query, values, NULL, true, isnull);
+	SPI_finish();
+	return result;
+}

@@ -43,4 +43,10 @@ extern Datum query_value_copy(int column, bool *isnull);
 extern Datum query_first_copy(SavedQuery *query, Datum *values, const char *nulls, bool read_only,
 							  bool *isnull);
 
+/*
+ * For functions whose whole work is one read: opens SPI, runs the query read-only, and returns
+ * row 0's first column copied out (isnull when no row), then closes SPI.
+ */
+extern Datum query_once(SavedQuery *query, Datum *values, bool *isnull);
+
 #endif
