@@ -3,7 +3,7 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(58);
+SELECT plan(61);
 
 CREATE TEMP TABLE t (name text PRIMARY KEY, token text, id uuid);
 INSERT INTO t SELECT n, s->>'token', (s->'user'->>'id')::uuid
@@ -108,6 +108,11 @@ SELECT is((chat.conversation(pg_temp.tok('max'), pg_temp.cid()))->>'unreadCount'
 SELECT is((chat.conversation(pg_temp.tok('mia'), pg_temp.cid()))->>'unreadCount', '25', 'another member''s unread count counts from their own last send');
 SELECT throws_ok(format('SELECT chat.mark_read(%L, %L, 1)', pg_temp.tok('out'), pg_temp.cid()), 'P0002', 'conversation not found', 'a non-member has no receipts');
 SELECT throws_ok(format('SELECT chat.mark_read(%L, %L, -5)', pg_temp.tok('max'), pg_temp.cid()), '22023', 'seq must not be negative', 'a negative seq is refused');
+
+-- the bridge's fetch of an event by reference
+SELECT is((chat.event_message(pg_temp.cid(), 2))->>'content', 'two', 'event_message fetches a message by conversation and seq');
+SELECT throws_ok(format('SELECT chat.event_message(%L, 100000)', pg_temp.cid()), 'P0002', 'message not found', 'event_message refuses an unknown seq');
+SELECT throws_ok('SELECT chat.members(NULL)', '22023', 'conversationId is required', 'members refuses a null conversation');
 
 -- a removed member stops
 SELECT lives_ok(format('SELECT chat.remove_participant(%L, %L, %L)', pg_temp.tok('mia'), pg_temp.cid(), pg_temp.uid('mo')), 'mo is removed');
