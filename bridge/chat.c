@@ -5,6 +5,7 @@
 #include "chat.h"
 #include "chat_presence.h"
 #include "log.h"
+#include "send_batch.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,10 +23,12 @@ struct chat {
     const struct chat_sql *sql;
     struct fanout *fanout;
     struct chat_presence *presence; /* NULL: typing local, no presence */
+    struct send_batch *sends;       /* send_message, committed in batches */
     sio_namespace *nsp;
     size_t pending;
     size_t sockets;
     int draining;
+    int closed;
 };
 
 enum chat_arg_type { ARG_UUID, ARG_TEXT, ARG_SEQ };
@@ -54,13 +57,14 @@ static void chat_stop_typing(struct chat *, sio_socket *, struct fanout_socket *
                              int64_t);
 static void chat_sync(struct chat *, sio_socket *, struct fanout_socket *, json_t *, int64_t);
 static void chat_online(struct chat *, sio_socket *, struct fanout_socket *, json_t *, int64_t);
+static void chat_send(struct chat *, sio_socket *, struct fanout_socket *, json_t *, int64_t);
 
 #define CONVERSATION {"conversationId", ARG_UUID, 1}
 #define MESSAGE {"messageId", ARG_UUID, 1}
 
 /* The socket event contract (docs/realtime.md). */
 static const struct chat_event chat_events[] = {
-    {"send_message", CHAT_SQL_SEND_MESSAGE, NULL,
+    {"send_message", CHAT_SQL_COUNT, chat_send,
      {CONVERSATION, {"content", ARG_TEXT, 1}, {"clientId", ARG_TEXT, 0}, {"replyTo", ARG_UUID, 0}}},
     {"edit_message", CHAT_SQL_EDIT_MESSAGE, NULL, {MESSAGE, {"content", ARG_TEXT, 1}}},
     {"delete_message", CHAT_SQL_DELETE_MESSAGE, NULL, {MESSAGE}},
@@ -209,6 +213,38 @@ static void chat_plain_call(struct chat *chat, sio_socket *socket, struct fanout
         }
     }
     chat_query(chat, socket, ack_id, event->name, event->sql, values);
+}
+
+/* ---- send_message: checked here, stored in a batch with the others of this moment ---- */
+
+static void chat_send(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
+                      json_t *payload, int64_t ack_id)
+{
+    const struct chat_event *event = &chat_events[0];
+    json_t *message = json_object();
+    char message_text[128];
+    if (!message) {
+        chat_ack_error(socket, ack_id, &ERROR_INTERNAL, NULL);
+        return;
+    }
+    for (int i = 0; i < CHAT_MAX_ARGS && event->args[i].key; i++) {
+        const char *value;
+        if (chat_arg_value(&event->args[i], payload, &value, NULL, 0, message_text,
+                           sizeof(message_text)) != 0) {
+            json_decref(message);
+            chat_ack_error(socket, ack_id, &ERROR_BAD_REQUEST, message_text);
+            return;
+        }
+        if (value && json_object_set_new(message, event->args[i].key, json_string(value)) != 0) {
+            json_decref(message);
+            chat_ack_error(socket, ack_id, &ERROR_INTERNAL, NULL);
+            return;
+        }
+    }
+    if (send_batch_add(chat->sends, socket, ack_id, who->token, message) != 0) {
+        json_decref(message);
+        chat_ack_error(socket, ack_id, &ERROR_UNAVAILABLE, NULL);
+    }
 }
 
 /* ---- rooms and typing: a membership check, then something on this bridge ---- */
@@ -621,13 +657,19 @@ static void chat_on_disconnect(sio_socket *socket, const char *reason, void *dat
 
 /* ---- lifetime ---- */
 
-struct chat *chat_new(sio_server *io, const struct chat_sql *sql, struct fanout *fanout)
+struct chat *chat_new(uv_loop_t *loop, sio_server *io, const struct chat_sql *sql,
+                      struct fanout *fanout, int send_batches)
 {
     struct chat *chat = calloc(1, sizeof(*chat));
     if (!chat)
         return NULL;
     chat->sql = sql;
     chat->fanout = fanout;
+    chat->sends = send_batch_new(loop, sql, send_batches);
+    if (!chat->sends) {
+        free(chat);
+        return NULL;
+    }
     sio_handlers handlers = {
         .on_connect = chat_on_connect,
         .on_event = chat_on_event,
@@ -636,10 +678,19 @@ struct chat *chat_new(sio_server *io, const struct chat_sql *sql, struct fanout 
     };
     chat->nsp = sio_server_namespace(io, "/", &handlers);
     if (!chat->nsp) {
+        send_batch_close(chat->sends);
         free(chat);
         return NULL;
     }
     return chat;
+}
+
+void chat_close(struct chat *chat)
+{
+    if (!chat || chat->closed)
+        return;
+    chat->closed = 1;
+    send_batch_close(chat->sends);
 }
 
 void chat_free(struct chat *chat) { free(chat); }
@@ -651,6 +702,9 @@ void chat_set_presence(struct chat *chat, struct chat_presence *presence)
 
 void chat_drain(struct chat *chat) { chat->draining = 1; }
 
-size_t chat_pending(const struct chat *chat) { return chat->pending; }
+size_t chat_pending(const struct chat *chat)
+{
+    return chat->pending + send_batch_pending(chat->sends);
+}
 
 size_t chat_sockets(const struct chat *chat) { return chat->sockets; }

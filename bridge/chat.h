@@ -6,6 +6,7 @@
 #define BRIDGE_CHAT_H
 
 #include <stddef.h>
+#include <uv.h>
 
 #include "chat_sql.h"
 #include "fanout.h"
@@ -14,8 +15,13 @@
 struct chat;
 
 /* The namespace "/" on io, calling the database through sql (pool and statement table), with
- * fanout for sockets by user. All must outlive it. NULL when out of memory or "/" is taken. */
-struct chat *chat_new(sio_server *io, const struct chat_sql *sql, struct fanout *fanout);
+ * fanout for sockets by user, and send_batches batches of sends in flight at once. All must
+ * outlive it. NULL when out of memory or "/" is taken. */
+struct chat *chat_new(uv_loop_t *loop, sio_server *io, const struct chat_sql *sql,
+                      struct fanout *fanout, int send_batches);
+/* Answers the sends still waiting for a batch unavailable (the bridge is stopping); call before
+ * the pools close. chat_free after the loop has run. */
+void chat_close(struct chat *chat);
 void chat_free(struct chat *chat);
 /* Presence and typing through Redis (chat_presence.h); until set, typing stays on this bridge
  * and user_online answers unavailable. */

@@ -19,6 +19,8 @@ enum chat_sql_id {
     CHAT_SQL_CONVERSATION,   /* (token, conversation) -> conversation */
     CHAT_SQL_MEMBERS,        /* (conversation) -> [userId]; bridge only */
     CHAT_SQL_EVENT_MESSAGE,  /* (conversation, seq) -> message; bridge only, P0002 when none */
+    CHAT_SQL_SEND_MESSAGES,  /* (batch) -> [{message} | {error: {sqlstate, message}}] */
+    CHAT_SQL_EVENT_MESSAGES, /* (uuid[], first seq[], last seq[]) -> [message]; bridge only */
     CHAT_SQL_COUNT
 };
 

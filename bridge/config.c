@@ -24,6 +24,8 @@ static const char config_usage[] =
     "  --ping-interval MS    Engine.IO pingInterval (PGCHAT_PING_INTERVAL_MS, default 25000)\n"
     "  --ping-timeout MS     Engine.IO pingTimeout (PGCHAT_PING_TIMEOUT_MS, default 20000);\n"
     "                        a vanished client is noticed within their sum\n"
+    "  --send-batches N      send batches in flight at once; the sends that arrive meanwhile\n"
+    "                        form the next one (PGCHAT_SEND_BATCHES, default 2)\n"
     "  --log-level LEVEL     debug, info, warn or error (PGCHAT_LOG_LEVEL, default info)\n"
     "  PGCHAT_BRIDGE_ID      this bridge's id in Redis presence (default: host, pid, random)\n";
 
@@ -117,7 +119,7 @@ static char *config_default_conninfo(void)
 enum config_option {
     OPT_PORT = 256, OPT_LISTEN, OPT_DATABASE_URL, OPT_REDIS_URL, OPT_WEB_ROOT, OPT_CORS_ORIGINS,
     OPT_POOL_SIZE, OPT_SLOW_POOL_SIZE, OPT_MAX_BODY, OPT_DRAIN_SECONDS, OPT_LOG_LEVEL, OPT_HELP,
-    OPT_PING_INTERVAL, OPT_PING_TIMEOUT,
+    OPT_PING_INTERVAL, OPT_PING_TIMEOUT, OPT_SEND_BATCHES,
 };
 
 /* One setting, whichever source it came from. */
@@ -167,6 +169,11 @@ static int config_apply(struct config *config, int option, const char *name, con
         *(option == OPT_PING_INTERVAL ? &config->ping_interval_ms : &config->ping_timeout_ms) =
             (int)number;
         return 0;
+    case OPT_SEND_BATCHES:
+        if (config_parse_int(name, value, 1, 64, &number))
+            return -1;
+        config->send_batches = (int)number;
+        return 0;
     case OPT_LOG_LEVEL:
         if (log_set_level_name(value)) {
             fprintf(stderr, "pgchat-bridge: %s must be debug, info, warn or error\n", name);
@@ -191,6 +198,7 @@ static const struct { const char *env; int option; } config_env[] = {
     {"PGCHAT_LOG_LEVEL", OPT_LOG_LEVEL},
     {"PGCHAT_PING_INTERVAL_MS", OPT_PING_INTERVAL},
     {"PGCHAT_PING_TIMEOUT_MS", OPT_PING_TIMEOUT},
+    {"PGCHAT_SEND_BATCHES", OPT_SEND_BATCHES},
 };
 
 static const struct option config_flags[] = {
@@ -207,6 +215,7 @@ static const struct option config_flags[] = {
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"ping-interval", required_argument, NULL, OPT_PING_INTERVAL},
     {"ping-timeout", required_argument, NULL, OPT_PING_TIMEOUT},
+    {"send-batches", required_argument, NULL, OPT_SEND_BATCHES},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -221,6 +230,7 @@ int config_load(struct config *config, int argc, char **argv)
     config->drain_seconds = 10;
     config->ping_interval_ms = 25000; /* the Socket.IO defaults */
     config->ping_timeout_ms = 20000;
+    config->send_batches = 2;
     if (config_set_string(&config->web_root, "web/dist"))
         return -1;
 

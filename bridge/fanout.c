@@ -18,6 +18,8 @@
 #define FANOUT_MAX_MEMBERS 10000       /* a members answer longer than this is refused */
 #define FANOUT_RETRY_MS 1000           /* a stalled conversation is pumped again after this */
 #define FANOUT_TARGETS_ON_STACK 64
+#define DOORBELL_MAX_RANGE 1000        /* seqs in one range of a doorbell; longer is refused */
+#define DOORBELL_FETCH_MAX 1000        /* messages asked for in one chat.event_messages call */
 
 typedef char fanout_id[FANOUT_ID_LEN + 1];
 
@@ -33,6 +35,7 @@ struct fanout_event {
     enum event_kind kind;
     int64_t seq;
     json_t *body;          /* message, receipt or membership payload; NULL: a message by reference */
+    int awaiting;          /* a message a doorbell fetch in flight will fill */
     int reloaded;          /* membership: members were reloaded for it */
     fanout_id *before;     /* membership: the members before it */
     size_t before_count;
@@ -64,6 +67,12 @@ struct conversation {
     struct conversation *newer, *older;
 };
 
+/* A doorbell's range waiting for (or in) a batched fetch. */
+struct doorbell_range {
+    fanout_id conversation_id;
+    int64_t first, last;
+};
+
 struct fanout {
     uv_loop_t *loop;
     const struct chat_sql *sql;
@@ -73,6 +82,9 @@ struct fanout {
     size_t stalled;
     uv_timer_t retry_timer;
     int closing;
+    struct doorbell_range *ranges; /* waiting for the next doorbell fetch */
+    size_t range_count, range_room;
+    int doorbell_fetching;         /* one fetch in flight at a time, so they come back in order */
 };
 
 static void conversation_pump(struct fanout *fanout, struct conversation *conv);
@@ -189,13 +201,16 @@ static void emit_to_users(struct fanout *fanout, const fanout_id *users, size_t 
             count = targets_add(fanout, users[i], &targets, count, &room, stack);
     if (count == 0)
         return;
+    /* encoded once, however many sockets it goes to */
     json_t *args = json_pack("[O]", body);
+    sio_frame *frame = args ? sio_frame_new(sio_socket_namespace(targets[0]), event, args) : NULL;
+    json_decref(args);
     for (size_t i = 0; i < count; i++) {
-        if (args)
-            sio_socket_emit(targets[i], event, args, NULL, 0);
+        if (frame)
+            sio_frame_send(targets[i], frame);
         sio_socket_unref(targets[i]);
     }
-    json_decref(args);
+    sio_frame_free(frame);
     if (targets != stack)
         free(targets);
 }
@@ -685,7 +700,8 @@ static int conversation_step(struct fanout *fanout, struct conversation *conv)
             return 0;
         }
         if (!event->body) {
-            fetch(fanout, conv, event->seq);
+            if (!event->awaiting) /* else the doorbell fetch fills it */
+                fetch(fanout, conv, event->seq);
             return 0;
         }
         conv->last_seq = event->seq;
@@ -791,9 +807,7 @@ static struct fanout_event *event_parse(json_t *root, const char **conversation_
     if (kind == EVENT_RECEIPT) {
         body = holder = json_object_get(root, "receipt");
     } else if (kind != EVENT_MEMBERSHIP) {
-        body = json_object_get(root, "message");
-        if (!json_is_object(body) && !json_is_true(json_object_get(root, "ref")))
-            return NULL;
+        body = json_object_get(root, "message"); /* absent: fetched by seq */
     }
     *conversation_id = json_string_value(json_object_get(holder, "conversationId"));
     json_t *seq = json_object_get(root, "seq");
@@ -809,9 +823,17 @@ static struct fanout_event *event_parse(json_t *root, const char **conversation_
     return event;
 }
 
+static void doorbell_handle(struct fanout *fanout, json_t *ranges);
+
 void fanout_event(struct fanout *fanout, const char *payload, size_t length)
 {
     json_t *root = json_loadb(payload, length, 0, NULL);
+    const char *type = json_string_value(json_object_get(root, "type"));
+    if (type && strcmp(type, "messages") == 0) {
+        doorbell_handle(fanout, json_object_get(root, "ranges"));
+        json_decref(root);
+        return;
+    }
     const char *conversation_id = NULL;
     struct fanout_event *event = json_is_object(root) ? event_parse(root, &conversation_id) : NULL;
     struct conversation *conv = event ? conversation_get(fanout, conversation_id) : NULL;
@@ -848,6 +870,215 @@ static int has_members_here(const struct fanout *fanout, const struct conversati
         if (eio_map_get(fanout->users, conv->members[i]))
             return 1;
     return 0;
+}
+
+/* ---- doorbells: a send's new seq ranges, whose messages are fetched in one call ---- */
+
+struct doorbell_call {
+    struct fanout *fanout;
+    struct doorbell_range *ranges;
+    size_t count;
+};
+
+static void doorbell_fetch(struct fanout *fanout);
+
+/* Lets the pump fetch one by one (or find missing) what the batched fetch did not fill. */
+static void doorbell_release(struct fanout *fanout, const struct doorbell_range *ranges,
+                             size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        struct conversation *conv = eio_map_get(fanout->conversations, ranges[i].conversation_id);
+        if (!conv)
+            continue;
+        for (struct fanout_event *event = conv->head; event; event = event->next)
+            if (event->awaiting && event->seq >= ranges[i].first && event->seq <= ranges[i].last)
+                event->awaiting = 0;
+        conversation_pump(fanout, conv);
+    }
+}
+
+/* Puts a fetched message into the placeholder waiting for it. */
+static void doorbell_fill(struct fanout *fanout, json_t *message)
+{
+    struct conversation *conv = eio_map_get(
+        fanout->conversations, json_string_value(json_object_get(message, "conversationId")));
+    json_t *seq = json_object_get(message, "seq");
+    if (!conv || !json_is_integer(seq))
+        return;
+    for (struct fanout_event *event = conv->head; event; event = event->next) {
+        if (event->awaiting && !event->body && event->seq == json_integer_value(seq)) {
+            event->body = json_incref(message);
+            event->awaiting = 0;
+            return;
+        }
+    }
+}
+
+static void doorbell_on_result(void *data, const struct db_result *result)
+{
+    struct doorbell_call *call = data;
+    struct fanout *fanout = call->fanout;
+    fanout->doorbell_fetching = 0;
+    if (result->status == DB_OK) {
+        json_t *messages = chat_sql_result_json(result);
+        for (size_t i = 0; i < json_array_size(messages); i++)
+            doorbell_fill(fanout, json_array_get(messages, i));
+        json_decref(messages);
+    } else if (result->status == DB_ERROR) {
+        json_decref(chat_sql_result_error(result, "event_messages")); /* logs a server error */
+    }
+    doorbell_release(fanout, call->ranges, call->count);
+    free(call->ranges);
+    free(call);
+    doorbell_fetch(fanout);
+}
+
+/* Appends "id" or a number to a Postgres array literal being built. */
+static void array_append(char *out, size_t *used, size_t size, const char *item)
+{
+    int n = snprintf(out + *used, size - *used, "%s%s", *used > 1 ? "," : "", item);
+    if (n > 0 && (size_t)n < size - *used)
+        *used += (size_t)n;
+}
+
+/* One chat.event_messages call for the ranges at the front (at most DOORBELL_FETCH_MAX
+ * messages); one at a time, so the answers come back in the order the doorbells rang. */
+static void doorbell_fetch(struct fanout *fanout)
+{
+    if (fanout->doorbell_fetching || fanout->range_count == 0)
+        return;
+    size_t take = 0;
+    int64_t total = 0;
+    while (take < fanout->range_count) {
+        int64_t n = fanout->ranges[take].last - fanout->ranges[take].first + 1;
+        if (take > 0 && total + n > DOORBELL_FETCH_MAX)
+            break;
+        total += n;
+        take++;
+    }
+    struct doorbell_call *call = malloc(sizeof(*call));
+    struct doorbell_range *ranges = malloc(take * sizeof(*ranges));
+    size_t size = take * (FANOUT_ID_LEN + 24) + 3;
+    char *ids = malloc(size), *firsts = malloc(size), *lasts = malloc(size);
+    if (call && ranges && ids && firsts && lasts) {
+        size_t id_used = 1, first_used = 1, last_used = 1;
+        strcpy(ids, "{");
+        strcpy(firsts, "{");
+        strcpy(lasts, "{");
+        for (size_t i = 0; i < take; i++) {
+            char number[24];
+            array_append(ids, &id_used, size, fanout->ranges[i].conversation_id);
+            snprintf(number, sizeof(number), "%" PRId64, fanout->ranges[i].first);
+            array_append(firsts, &first_used, size, number);
+            snprintf(number, sizeof(number), "%" PRId64, fanout->ranges[i].last);
+            array_append(lasts, &last_used, size, number);
+        }
+        strcat(ids, "}");
+        strcat(firsts, "}");
+        strcat(lasts, "}");
+    }
+    if (ranges)
+        memcpy(ranges, fanout->ranges, take * sizeof(*ranges));
+    fanout->range_count -= take;
+    memmove(fanout->ranges, fanout->ranges + take, fanout->range_count * sizeof(*ranges));
+    const char *values[] = {ids, firsts, lasts};
+    if (call && ranges && ids && firsts && lasts) {
+        *call = (struct doorbell_call){fanout, ranges, take};
+        if (chat_sql_query(fanout->sql, CHAT_SQL_EVENT_MESSAGES, values, doorbell_on_result,
+                           call) == 0) {
+            fanout->doorbell_fetching = 1;
+            ranges = NULL;
+            call = NULL;
+        }
+    }
+    free(ids);
+    free(firsts);
+    free(lasts);
+    if (call) {
+        free(call);
+        if (ranges) /* not sent: one by one, by the pump */
+            doorbell_release(fanout, ranges, take);
+    }
+    free(ranges);
+}
+
+static int doorbell_queue(struct fanout *fanout, const char *id, int64_t first, int64_t last)
+{
+    if (fanout->range_count == fanout->range_room) {
+        size_t room = fanout->range_room ? fanout->range_room * 2 : 64;
+        struct doorbell_range *grown = realloc(fanout->ranges, room * sizeof(*grown));
+        if (!grown)
+            return -1;
+        fanout->ranges = grown;
+        fanout->range_room = room;
+    }
+    struct doorbell_range *range = &fanout->ranges[fanout->range_count++];
+    snprintf(range->conversation_id, sizeof(range->conversation_id), "%s", id);
+    range->first = first;
+    range->last = last;
+    return 0;
+}
+
+/* A range of new messages: placeholders in the conversation's stream, in seq order, which the
+ * batched fetch fills. A conversation none of whose members are here is not followed. */
+static void doorbell_ring(struct fanout *fanout, const char *id, int64_t first, int64_t last)
+{
+    struct conversation *conv = conversation_get(fanout, id);
+    if (!conv)
+        return;
+    if (conv->members_state == MEMBERS_LOADED && !conv->head && !has_members_here(fanout, conv)) {
+        conv->last_seq = -1; /* unknown from now on: no gap to fill when someone comes */
+        return;
+    }
+    if (conv->last_seq >= 0 && first <= conv->last_seq)
+        first = conv->last_seq + 1; /* sent already */
+    int64_t seq = first;
+    for (; seq <= last && conv->queued < FANOUT_MAX_QUEUED; seq++) {
+        struct fanout_event *event = calloc(1, sizeof(*event));
+        if (!event)
+            break;
+        event->kind = EVENT_CREATED;
+        event->seq = seq;
+        event->awaiting = 1;
+        if (conv->tail)
+            conv->tail->next = event;
+        else
+            conv->head = event;
+        conv->tail = event;
+        conv->queued++;
+    }
+    if (seq <= last) /* what did not fit is fetched as a gap before the next message goes */
+        log_warn("fanout_event_dropped", "conversation=%s reason=queue_full", conv->id);
+    if (seq > first && doorbell_queue(fanout, conv->id, first, seq - 1) != 0) {
+        struct doorbell_range range = {"", first, seq - 1};
+        snprintf(range.conversation_id, sizeof(range.conversation_id), "%s", conv->id);
+        doorbell_release(fanout, &range, 1);
+    }
+}
+
+/* {"type":"messages","ranges":[[conversationId, first, last], ...]}. A forged one can only make
+ * the bridge read real rows: what the fetch does not find is not sent. */
+static void doorbell_handle(struct fanout *fanout, json_t *ranges)
+{
+    size_t index;
+    json_t *range;
+    if (!json_is_array(ranges)) {
+        log_warn("fanout_bad_event", "payload=\"(unusable doorbell)\"");
+        return;
+    }
+    json_array_foreach(ranges, index, range) {
+        const char *id = json_string_value(json_array_get(range, 0));
+        json_t *first = json_array_get(range, 1), *last = json_array_get(range, 2);
+        if (json_array_size(range) != 3 || !fanout_is_uuid(id) || !json_is_integer(first) ||
+            !json_is_integer(last) || json_integer_value(first) < 1 ||
+            json_integer_value(last) < json_integer_value(first) ||
+            json_integer_value(last) - json_integer_value(first) >= DOORBELL_MAX_RANGE) {
+            log_warn("fanout_bad_event", "payload=\"(unusable doorbell range)\"");
+            continue;
+        }
+        doorbell_ring(fanout, id, json_integer_value(first), json_integer_value(last));
+    }
+    doorbell_fetch(fanout);
 }
 
 void fanout_resync(struct fanout *fanout)
@@ -920,5 +1151,6 @@ void fanout_free(struct fanout *fanout)
     }
     eio_map_free(fanout->users);
     eio_map_free(fanout->conversations);
+    free(fanout->ranges);
     free(fanout);
 }

@@ -65,6 +65,7 @@ static void bridge_close_everything(struct bridge *bridge)
     uv_close((uv_handle_t *)&bridge->sigint, NULL);
     listener_close(bridge->listener);
     fanout_close(bridge->fanout);
+    chat_close(bridge->chat);
     sio_server_free(bridge->io); /* every socket is told, before the connections close */
     bridge->io = NULL;
     chat_presence_close(bridge->presence);
@@ -147,7 +148,8 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
         return -1;
     bridge->chat_sql = (struct chat_sql){bridge->pool, chat_base};
     bridge->fanout = fanout_new(&bridge->loop, &bridge->chat_sql);
-    bridge->chat = bridge->fanout ? chat_new(bridge->io, &bridge->chat_sql, bridge->fanout) : NULL;
+    bridge->chat = bridge->fanout ? chat_new(&bridge->loop, bridge->io, &bridge->chat_sql, bridge->fanout,
+                                                    bridge->config.send_batches) : NULL;
     if (!bridge->chat)
         return -1;
     bridge->presence = chat_presence_new(&bridge->loop, config->redis_url,
@@ -233,6 +235,7 @@ int main(int argc, char **argv)
         listener_close(bridge.listener);
         if (bridge.fanout)
             fanout_close(bridge.fanout);
+        chat_close(bridge.chat);
         sio_server_free(bridge.io);
         bridge.io = NULL;
         chat_presence_close(bridge.presence);

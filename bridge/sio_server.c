@@ -243,6 +243,44 @@ int sio_socket_emit(sio_socket *s, const char *event, json_t *args, const sio_bi
     return emit_packet(s, event, args, bins, bin_count, -1);
 }
 
+struct sio_frame {
+    char *text;
+    size_t len;
+    char *nsp;
+};
+
+sio_frame *sio_frame_new(const char *nsp, const char *event, json_t *args)
+{
+    json_t *payload = event_payload(event, args);
+    sio_frame *frame = payload ? calloc(1, sizeof(*frame)) : NULL;
+    if (frame && !sio_placeholders_check(payload, 0)) {
+        frame->text = sio_packet_encode(SIO_EVENT, nsp, -1, 0, payload, &frame->len);
+        frame->nsp = strdup(nsp);
+    }
+    json_decref(payload);
+    if (frame && (!frame->text || !frame->nsp)) {
+        sio_frame_free(frame);
+        frame = NULL;
+    }
+    return frame;
+}
+
+int sio_frame_send(sio_socket *s, const sio_frame *frame)
+{
+    if (s->state != SOCKET_CONNECTED || strcmp(s->nsp->name, frame->nsp) != 0)
+        return -1;
+    return client_send(s->client, frame->text, frame->len, NULL, 0);
+}
+
+void sio_frame_free(sio_frame *frame)
+{
+    if (!frame)
+        return;
+    free(frame->text);
+    free(frame->nsp);
+    free(frame);
+}
+
 int sio_socket_emit_with_ack(sio_socket *s, const char *event, json_t *args,
                              const sio_binary *bins, size_t bin_count, sio_ack_fn on_ack,
                              void *data)

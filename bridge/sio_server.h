@@ -86,6 +86,14 @@ int sio_socket_emit(sio_socket *socket, const char *event, json_t *args, const s
 int sio_socket_emit_with_ack(sio_socket *socket, const char *event, json_t *args,
                              const sio_binary *bins, size_t bin_count, sio_ack_fn on_ack,
                              void *data);
+/* An event encoded once for many sockets of the namespace named nsp: fan-out encodes each event
+ * once, however many sockets it goes to. new: NULL on a bad argument or out of memory. send: 0,
+ * or -1 as sio_socket_emit (or when the socket is of another namespace). */
+typedef struct sio_frame sio_frame;
+sio_frame *sio_frame_new(const char *nsp, const char *event, json_t *args);
+int sio_frame_send(sio_socket *socket, const sio_frame *frame);
+void sio_frame_free(sio_frame *frame);
+
 /* Answers the client's event `ack_id` with `args` (array or NULL for []). 0 or -1 as above. */
 int sio_socket_ack(sio_socket *socket, int64_t ack_id, json_t *args, const sio_binary *bins,
                    size_t bin_count);

@@ -334,6 +334,7 @@ chat_event_messages(PG_FUNCTION_ARGS)
 	Datum		values[4];
 	JsonbParseState *state = NULL;
 	JsonbValue *result;
+	Datum		answer;
 	int64		bytes = 0;
 
 	values[0] = arg_required(fcinfo, 0, "conversationIds");
@@ -358,7 +359,8 @@ chat_event_messages(PG_FUNCTION_ARGS)
 		bytes += VARSIZE(message);
 	}
 	result = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-	/* built in the function's own context, so it outlives SPI_finish */
+	/* the pieces live in SPI's memory: the answer is copied out before it goes */
+	answer = SPI_datumTransfer(JsonbPGetDatum(JsonbValueToJsonb(result)), false, -1);
 	SPI_finish();
-	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
+	PG_RETURN_DATUM(answer);
 }

@@ -700,7 +700,10 @@ ring(const Send *send)
 		events_messages(ranges, count);
 }
 
-/* Every check and the storing of the good ones; items hold their answers after. */
+/*
+ * Every check and the storing of the good ones; items hold their answers after (copied out of
+ * SPI's memory). The caller holds the SPI connection, which reading tokens needs too.
+ */
 static void
 send_run(Send *send)
 {
@@ -714,7 +717,6 @@ send_run(Send *send)
 	collect_conversations(send);
 	if (send->conversation_count == 0)
 		return;
-	SPI_connect();
 	lock(send);
 	check_members(send, indexes, a, b, c, marks);
 	check_replies(send, indexes, a, b, c, marks);
@@ -722,7 +724,6 @@ send_run(Send *send)
 	find_repeats(send, indexes);
 	store_new(send, indexes);
 	ring(send);
-	SPI_finish();
 	for (int i = 0; i < send->count; i++)
 		if (send->items[i].refusal == 0 && send->items[i].same_as >= 0)
 			send->items[i].answer = send->items[send->items[i].same_as].answer;
@@ -798,6 +799,7 @@ chat_send_messages(PG_FUNCTION_ARGS)
 	JsonbIteratorToken token;
 	JsonbParseState *state = NULL;
 	JsonbValue *result;
+	Datum		answer;
 	Send	   *send;
 	int64		content_bytes = 0;
 	int			index = 0;
@@ -811,6 +813,7 @@ chat_send_messages(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("a batch holds at most %d messages", BATCH_MAX_MESSAGES)));
 
+	SPI_connect();
 	send = send_new(JB_ROOT_COUNT(batch));
 	iterator = JsonbIteratorInit(&batch->root);
 	while ((token = JsonbIteratorNext(&iterator, &element, true)) != WJB_DONE)
@@ -827,7 +830,10 @@ chat_send_messages(PG_FUNCTION_ARGS)
 	for (int i = 0; i < send->count; i++)
 		push_answer(&state, &send->items[i]);
 	result = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
+	/* everything so far lives in SPI's memory: the answer is copied out before it goes */
+	answer = SPI_datumTransfer(JsonbPGetDatum(JsonbValueToJsonb(result)), false, -1);
+	SPI_finish();
+	PG_RETURN_DATUM(answer);
 }
 
 PG_FUNCTION_INFO_V1(chat_send_message);
@@ -861,10 +867,11 @@ chat_send_message(PG_FUNCTION_ARGS)
 		item->token = VARDATA_ANY(token);
 		item->token_length = VARSIZE_ANY_EXHDR(token);
 	}
+	SPI_connect();
 	if (item->refusal == 0)
 		check_token(item);
-
 	send_run(send);
+	SPI_finish();
 
 	if (item->refusal != 0)
 		ereport(ERROR,
