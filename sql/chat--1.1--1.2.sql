@@ -19,8 +19,8 @@
 -- enforces a primary key, a unique key or a foreign key between distributed tables only if it
 -- holds the distribution column, for then each shard can check it alone; so every one does.
 -- participants' (conversation_id, user_id) and messages' (conversation_id, seq) and
--- (conversation_id, sender_id, client_id) already did. A big messages table is rewritten into
--- new indexes here, under an exclusive lock: docs/operations.md says how long to expect.
+-- (conversation_id, sender_id, client_id) already did. A big messages table gets a new primary
+-- key index here, under an exclusive lock: docs/operations.md says how long to expect.
 
 -- media learns its message's conversation while messages are still keyed by id alone.
 ALTER TABLE chat.media ADD COLUMN conversation_id uuid;
@@ -31,11 +31,11 @@ COMMENT ON COLUMN chat.media.conversation_id IS 'The conversation of the message
 ALTER TABLE chat.media DROP CONSTRAINT media_message_id_fkey;
 ALTER TABLE chat.messages DROP CONSTRAINT messages_reply_to_id_fkey;
 ALTER TABLE chat.messages DROP CONSTRAINT messages_pkey;
-ALTER TABLE chat.messages ADD CONSTRAINT messages_pkey PRIMARY KEY (conversation_id, id);
-COMMENT ON CONSTRAINT messages_pkey ON chat.messages IS 'A message within its conversation; led by conversation_id so the key stays checkable shard by shard.';
--- edit_message and delete_message name a message by id alone (on Citus: a question to every shard)
-CREATE INDEX messages_id_idx ON chat.messages (id);
-COMMENT ON INDEX chat.messages_id_idx IS 'edit_message and delete_message find a message by its id alone. Not unique: uniqueness is messages_pkey''s, with the conversation.';
+-- id first, so the one index serves edit_message and delete_message, which name a message by id
+-- alone (on Citus: a question to every shard), as well as replies and attachments. Led by
+-- conversation_id it would need a second index on id, which every send would pay for.
+ALTER TABLE chat.messages ADD CONSTRAINT messages_pkey PRIMARY KEY (id, conversation_id);
+COMMENT ON CONSTRAINT messages_pkey ON chat.messages IS 'A message within its conversation: unique with conversation_id, so each shard can check it; id first, for edit and delete by id.';
 -- A reply stays within its conversation (send_message checks it too); deleting the message
 -- replied to clears reply_to_id only, never the conversation of the reply.
 ALTER TABLE chat.messages ADD CONSTRAINT messages_reply_to_fkey

@@ -4,10 +4,11 @@
 -- foreign key among those tables joins on it, and every hot call reads them only by it.
 --
 -- How a hot call is proven keyed by its conversation, on one node: the indexes not led by the
--- distribution column are dropped for this transaction (the rollback restores them) and
--- sequential scans are priced out (enable_seqscan = off, set before any plan is made), so a
--- query that names its conversation reads a few entries of a conversation-led index, and one
--- that doesn't must scan a whole table or a whole index. The test users are members of 2,000
+-- distribution column are dropped for this transaction and messages' key (id, conversation_id)
+-- is turned round (the rollback restores both), and sequential scans are priced out
+-- (enable_seqscan = off, set before any plan is made). So a query that names its conversation
+-- reads a few entries of a conversation-led index, and one that doesn't must scan a whole table
+-- or a whole index. The test users are members of 2,000
 -- other conversations, one holding 5,000 messages, so each index spans dozens of pages. The
 -- transaction's own counters (pg_stat_get_xact_*, exact and private to this session) are read
 -- around each call: a sequential scan of a distributed table, or more than 16 blocks of one index
@@ -63,12 +64,12 @@ SELECT is_empty('SELECT conname FROM distributed_fkeys WHERE NOT paired',
 
 SELECT set_eq($$SELECT i.indexrelid::regclass::text FROM pg_index i JOIN distributed d ON d.rel = i.indrelid
     WHERE i.indkey[0] <> pg_temp.attnum(d.rel)$$,
-  ARRAY['chat.messages_id_idx', 'chat.messages_created_at_brin', 'chat.conversation_participants_user_idx',
+  ARRAY['chat.messages_pkey', 'chat.messages_created_at_brin', 'chat.conversation_participants_user_idx',
     'chat.conversations_direct_pair_idx'],
   'the only indexes not led by the distribution column serve edits by id, statistics, the conversation list and old direct chats');
 
 SELECT is_empty($$SELECT c.relname FROM pg_class c
-    WHERE c.oid IN ('chat.messages_id_idx'::regclass, 'chat.media_message_idx'::regclass, 'chat.conversations_direct_pair_idx'::regclass)
+    WHERE c.oid IN ('chat.media_message_idx'::regclass, 'chat.conversations_direct_pair_idx'::regclass)
       AND obj_description(c.oid, 'pg_class') IS NULL
     UNION ALL SELECT conname FROM pg_constraint
     WHERE conname IN ('messages_pkey', 'messages_reply_to_fkey', 'media_pkey', 'media_message_fkey')
@@ -118,8 +119,16 @@ INSERT INTO chat.messages (conversation_id, seq, sender_id, client_id, content)
 SELECT (SELECT id FROM ballast WHERE n = 1), n, pg_temp.uid('sca'), 'ballast-' || n, 'ballast' FROM generate_series(1, 5000) n;
 UPDATE chat.conversations SET last_seq = 5000 WHERE id = (SELECT id FROM ballast WHERE n = 1);
 
-DROP INDEX chat.messages_id_idx, chat.messages_created_at_brin, chat.conversation_participants_user_idx,
-  chat.conversations_direct_pair_idx;
+DROP INDEX chat.messages_created_at_brin, chat.conversation_participants_user_idx, chat.conversations_direct_pair_idx;
+-- messages' key (id, conversation_id) becomes its conversation-led twin: the same rows are unique,
+-- the same foreign keys hold, but nothing is found by id without the conversation
+ALTER TABLE chat.media DROP CONSTRAINT media_message_fkey;
+ALTER TABLE chat.messages DROP CONSTRAINT messages_reply_to_fkey, DROP CONSTRAINT messages_pkey,
+  ADD CONSTRAINT messages_pkey PRIMARY KEY (conversation_id, id),
+  ADD CONSTRAINT messages_reply_to_fkey FOREIGN KEY (conversation_id, reply_to_id)
+    REFERENCES chat.messages (conversation_id, id) ON DELETE SET NULL (reply_to_id);
+ALTER TABLE chat.media ADD CONSTRAINT media_message_fkey FOREIGN KEY (conversation_id, message_id)
+  REFERENCES chat.messages (conversation_id, id) ON DELETE CASCADE;
 
 -- the counters so far: sequential scans of each distributed table, blocks read of each index
 CREATE FUNCTION pg_temp.reads() RETURNS TABLE (rel regclass, sequential boolean, n bigint) LANGUAGE sql AS $$
