@@ -261,7 +261,7 @@ direct_chat_find_or_insert(Datum *values, bool *created)
 		query_run(&find_direct_by_pair, values + 1, NULL, false) == 0)
 	{
 		*created = query_run(&insert_direct, values, NULL, false) == 1;
-		/* lost the race: the winner's chat is committed and visible to a new query */
+		/* lost the race: the winner has committed, and (read committed) a new query sees it */
 		if (!*created && query_run(&find_direct_by_pair, values + 1, NULL, false) == 0)
 			elog(ERROR, "a direct chat conflicted but was not found");
 	}
