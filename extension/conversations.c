@@ -6,6 +6,8 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "common/cryptohash.h"
+#include "common/sha1.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/array.h"
@@ -195,13 +197,76 @@ uuid_array(int count, const pg_uuid_t **ids)
 	return construct_array(elements, count, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR);
 }
 
+/*
+ * One direct chat per pair, race-free without a unique key on the pair (which Citus could not
+ * check across shards): a direct chat's id is a name-based UUID of its ordered pair (RFC 4122
+ * version 5: SHA-1 of a namespace and a name), so the primary key refuses a second one.
+ *
+ * Two sessions creating the same pair's chat derive the same id: the second INSERT waits on the
+ * first's key and, once it commits, does nothing and finds the chat (or inserts, if the first
+ * rolled back). Chats made before 1.2 have random ids; they are looked up by the pair before any
+ * insert, and nothing makes a random-id direct chat any more, so such a pair keeps its one chat.
+ * A derived id is predictable from two user ids, which tells nobody anything: to a non-member
+ * every function answers "conversation not found" whether the chat exists or not.
+ *
+ * Never change the namespace: the ids of existing chats were derived from it.
+ */
+static const uint8 direct_chat_namespace[UUID_LEN] = {
+	0xa1, 0x83, 0x54, 0xa5, 0x1e, 0x1c, 0x4f, 0xa7, 0x96, 0x28, 0x45, 0x7c, 0x6b, 0x10, 0x04, 0x00
+};
+
+static pg_uuid_t *
+direct_chat_id(const pg_uuid_t *low, const pg_uuid_t *high)
+{
+	pg_cryptohash_ctx *hash = pg_cryptohash_create(PG_SHA1);
+	uint8		digest[SHA1_DIGEST_LENGTH];
+	pg_uuid_t  *id = palloc(sizeof(pg_uuid_t));
+
+	if (pg_cryptohash_init(hash) < 0 ||
+		pg_cryptohash_update(hash, direct_chat_namespace, UUID_LEN) < 0 ||
+		pg_cryptohash_update(hash, low->data, UUID_LEN) < 0 ||
+		pg_cryptohash_update(hash, high->data, UUID_LEN) < 0 ||
+		pg_cryptohash_final(hash, digest, sizeof(digest)) < 0)
+		elog(ERROR, "could not derive a direct chat id: %s", pg_cryptohash_error(hash));
+	pg_cryptohash_free(hash);
+	memcpy(id->data, digest, UUID_LEN);
+	id->data[6] = (id->data[6] & 0x0f) | 0x50;	/* version 5 */
+	id->data[8] = (id->data[8] & 0x3f) | 0x80;	/* the RFC 4122 variant */
+	return id;
+}
+
+/* $1 creator, $2 and $3 the ordered pair, $4 the id derived from it */
 static SavedQuery insert_direct = SAVED_QUERY(
-	"INSERT INTO chat.conversations (is_group, created_by, direct_low, direct_high) "
-	"VALUES (false, $1, $2, $3) ON CONFLICT (direct_low, direct_high) DO NOTHING RETURNING id",
-	UUIDOID, UUIDOID, UUIDOID);
-static SavedQuery find_direct = SAVED_QUERY(
+	"INSERT INTO chat.conversations (id, is_group, created_by, direct_low, direct_high) "
+	"VALUES ($4, false, $1, $2, $3) ON CONFLICT DO NOTHING RETURNING id",
+	UUIDOID, UUIDOID, UUIDOID, UUIDOID);
+static SavedQuery find_direct_by_id = SAVED_QUERY(
+	"SELECT id FROM chat.conversations WHERE id = $1",
+	UUIDOID);
+static SavedQuery find_direct_by_pair = SAVED_QUERY(
 	"SELECT id FROM chat.conversations WHERE direct_low = $1 AND direct_high = $2",
 	UUIDOID, UUIDOID);
+
+/*
+ * The pair's chat, found by its derived id (one shard on Citus), else by the pair (a chat from
+ * before 1.2), else inserted; *created says which.
+ */
+static pg_uuid_t *
+direct_chat_find_or_insert(Datum *values, bool *created)
+{
+	bool		isnull;
+
+	*created = false;
+	if (query_run(&find_direct_by_id, values + 3, NULL, false) == 0 &&
+		query_run(&find_direct_by_pair, values + 1, NULL, false) == 0)
+	{
+		*created = query_run(&insert_direct, values, NULL, false) == 1;
+		/* lost the race: the winner has committed, and (read committed) a new query sees it */
+		if (!*created && query_run(&find_direct_by_pair, values + 1, NULL, false) == 0)
+			elog(ERROR, "a direct chat conflicted but was not found");
+	}
+	return DatumGetUUIDP(SPI_datumTransfer(query_value(1, &isnull), false, UUID_LEN));
+}
 
 /* The one direct chat of a pair: made the first time, found (and both re-joined) afterwards. */
 static pg_uuid_t *
@@ -209,16 +274,14 @@ direct_chat(const pg_uuid_t *me, const pg_uuid_t *other)
 {
 	bool		me_low = memcmp(me, other, UUID_LEN) < 0;
 	const pg_uuid_t *pair[2] = {me_low ? me : other, me_low ? other : me};
-	Datum		values[3] = {UUIDPGetDatum(me), UUIDPGetDatum(pair[0]), UUIDPGetDatum(pair[1])};
+	pg_uuid_t  *derived_id = direct_chat_id(pair[0], pair[1]);
+	Datum		values[4] = {UUIDPGetDatum(me), UUIDPGetDatum(pair[0]), UUIDPGetDatum(pair[1]),
+							 UUIDPGetDatum(derived_id)};
 	bool		created;
-	bool		isnull;
 	pg_uuid_t  *conversation_id;
 	Jsonb	   *added;
 
-	created = query_run(&insert_direct, values, NULL, false) == 1;
-	if (!created && query_run(&find_direct, values + 1, NULL, false) != 1)
-		elog(ERROR, "a direct chat conflicted but was not found");
-	conversation_id = DatumGetUUIDP(SPI_datumTransfer(query_value(1, &isnull), false, UUID_LEN));
+	conversation_id = direct_chat_find_or_insert(values, &created);
 	added = participants_add(conversation_id, uuid_array(2, pair), NULL);
 	if (added != NULL)
 		events_membership(created ? "conversation_created" : "membership_changed",

@@ -29,6 +29,59 @@ COMMENT ON FUNCTION chat.event_message(uuid, bigint) IS 'For the bridge only: on
 -- ---------------------------------------------------------------------------------------------
 
 -- ---------------------------------------------------------------------------------------------
+-- Keys that distribute by conversation_id
+-- ---------------------------------------------------------------------------------------------
+-- On Citus (docs/scaling.md) messages, conversation_participants and media are distributed and
+-- co-located by conversation_id, and conversations by its id, which is the same value. Citus
+-- enforces a primary key, a unique key or a foreign key between distributed tables only if it
+-- holds the distribution column, for then each shard can check it alone; so every one does.
+-- participants' (conversation_id, user_id) and messages' (conversation_id, seq) and
+-- (conversation_id, sender_id, client_id) already did. A big messages table gets a new primary
+-- key index here, under an exclusive lock: docs/operations.md says how long to expect.
+
+-- media learns its message's conversation while messages are still keyed by id alone.
+ALTER TABLE chat.media ADD COLUMN conversation_id uuid;
+UPDATE chat.media f SET conversation_id = m.conversation_id FROM chat.messages m WHERE m.id = f.message_id;
+ALTER TABLE chat.media ALTER COLUMN conversation_id SET NOT NULL;
+COMMENT ON COLUMN chat.media.conversation_id IS 'The conversation of the message, which media is distributed by; part of every key.';
+
+ALTER TABLE chat.media DROP CONSTRAINT media_message_id_fkey;
+ALTER TABLE chat.messages DROP CONSTRAINT messages_reply_to_id_fkey;
+ALTER TABLE chat.messages DROP CONSTRAINT messages_pkey;
+-- id first, so the one index serves edit_message and delete_message, which name a message by id
+-- alone (on Citus: a question to every shard), as well as replies and attachments. Led by
+-- conversation_id it would need a second index on id, which every send would pay for.
+ALTER TABLE chat.messages ADD CONSTRAINT messages_pkey PRIMARY KEY (id, conversation_id);
+COMMENT ON CONSTRAINT messages_pkey ON chat.messages IS 'A message within its conversation: unique with conversation_id, so each shard can check it; id first, for edit and delete by id.';
+-- A reply stays within its conversation (send_message checks it too); deleting the message
+-- replied to clears reply_to_id only, never the conversation of the reply.
+ALTER TABLE chat.messages ADD CONSTRAINT messages_reply_to_fkey
+  FOREIGN KEY (conversation_id, reply_to_id) REFERENCES chat.messages (conversation_id, id)
+  ON DELETE SET NULL (reply_to_id);
+COMMENT ON CONSTRAINT messages_reply_to_fkey ON chat.messages IS 'A reply points at a message of the same conversation; deleting that row clears reply_to_id.';
+COMMENT ON COLUMN chat.messages.reply_to_id IS 'The message this one replies to, always in the same conversation (messages_reply_to_fkey); null when none or when that row is gone.';
+
+ALTER TABLE chat.media DROP CONSTRAINT media_pkey;
+ALTER TABLE chat.media ADD CONSTRAINT media_pkey PRIMARY KEY (conversation_id, id);
+COMMENT ON CONSTRAINT media_pkey ON chat.media IS 'An attachment within its conversation, so media shards with messages.';
+DROP INDEX chat.media_message_idx;
+CREATE INDEX media_message_idx ON chat.media (conversation_id, message_id);
+COMMENT ON INDEX chat.media_message_idx IS 'The attachments of a message (and the cascade when it is deleted).';
+ALTER TABLE chat.media ADD CONSTRAINT media_message_fkey
+  FOREIGN KEY (conversation_id, message_id) REFERENCES chat.messages (conversation_id, id) ON DELETE CASCADE;
+COMMENT ON CONSTRAINT media_message_fkey ON chat.media IS 'An attachment belongs to a message of its conversation and goes with it.';
+
+-- A direct chat's pair was unique by its own constraint, which Citus cannot check across shards.
+-- From 1.2 chat.create_conversation derives a direct chat's id from its pair, so the primary key
+-- itself refuses a second chat for a pair; the pair stays indexed to find chats made before.
+ALTER TABLE chat.conversations DROP CONSTRAINT conversations_direct_low_direct_high_key;
+CREATE INDEX conversations_direct_pair_idx ON chat.conversations (direct_low, direct_high)
+  WHERE direct_low IS NOT NULL;
+COMMENT ON INDEX chat.conversations_direct_pair_idx IS 'Finds a direct chat made before 1.2 (its id random, not derived from the pair) by its pair.';
+COMMENT ON COLUMN chat.conversations.id IS 'For a direct chat made since 1.2, a name-based UUID (version 5) of its pair of users, so the primary key keeps one chat per pair; otherwise random.';
+COMMENT ON COLUMN chat.conversations.direct_low IS 'For a direct chat, the smaller of its two user ids (with direct_high: its pair, from which its id is derived since 1.2).';
+
+-- ---------------------------------------------------------------------------------------------
 -- Rights: grant_api names every function of 1.2; roles that had the API get the new ones
 -- ---------------------------------------------------------------------------------------------
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The extension updates in place: a database on 1.0 with users, a conversation and messages runs
 # ALTER EXTENSION chat UPDATE TO '1.1' and keeps every row, every token and every right; the new
-# statistics views count what is there; the result is the same as a fresh install of 1.1, and it
-# dumps and restores.
+# statistics views count what is there; the result is the same as a fresh install of 1.1. Then
+# UPDATE TO '1.2' re-keys the tables by conversation_id and keeps the data: the direct chat made
+# with a random id is still the pair's one chat. The result is a fresh 1.2, and it dumps and
+# restores.
 set -u
 source "$(dirname "$0")/tap.sh"
-plan 23
+plan 34
 
 db="chat_upgrade_$$"
 fresh="chat_upgrade_fresh_$$"
@@ -86,12 +88,44 @@ sql "$fresh" "SET client_min_messages = warning" "CREATE EXTENSION chat VERSION 
 ok "the updated extension has the same objects as a fresh 1.1" test "$(members "$db")" = "$(members "$fresh")"
 ok "DROP EXTENSION and CREATE EXTENSION at 1.1 work on the fresh database" \
   sql "$fresh" "DROP EXTENSION chat" "CREATE EXTENSION chat VERSION '1.1'"
+
+# ---- 1.1 -> 1.2: keys that distribute by conversation_id ----
+# an attachment (no API writes media yet), to be re-keyed by its message's conversation
+q "INSERT INTO chat.media (message_id, file_url, file_type, file_size)
+  SELECT id, 'https://example.com/up.png', 'image/png', 42 FROM chat.messages WHERE client_id = 'up-1'" >/dev/null
+bob=$(q "SELECT chat.issue_token('$bob_id')")
+ok "ALTER EXTENSION chat UPDATE TO '1.2' succeeds" sql "$db" "ALTER EXTENSION chat UPDATE TO '1.2'"
+ok "the extension is now 1.2" test "$(q "SELECT extversion FROM pg_extension WHERE extname = 'chat'")" = 1.2
+ok "the messages from before 1.2 are there, in order" \
+  test "$(q "SELECT string_agg(m->>'content', '|' ORDER BY (m->>'seq')::int) FROM jsonb_array_elements(chat.messages('$alice', '$conv')) m")" \
+  = "before update 1|before update 2|before update 3|after update"
+ok "the direct chat from before (its id random) is found again, from either side" \
+  test "$(q "SELECT chat.create_conversation('$alice', ARRAY['$bob_id']::uuid[])->>'id'") $(q "SELECT chat.create_conversation('$bob', ARRAY[(chat.authenticate('$alice')->>'id')::uuid])->>'id'")" \
+  = "$conv $conv"
+ok "and it is still the pair's only chat" \
+  test "$(q "SELECT count(*) FROM chat.conversations WHERE NOT is_group")" = 1
+ok "messages are keyed by (id, conversation_id)" \
+  test "$(q "SELECT pg_get_indexdef('chat.messages_pkey'::regclass)")" \
+  = "CREATE UNIQUE INDEX messages_pkey ON chat.messages USING btree (id, conversation_id)"
+ok "the pair of a direct chat is no longer a unique key" \
+  test "$(q "SELECT count(*) FROM pg_constraint WHERE conrelid = 'chat.conversations'::regclass AND contype = 'u'")" = 0
+ok "the attachment from before took its message's conversation and keeps its message" \
+  test "$(q "SELECT f.conversation_id || '|' || m.client_id FROM chat.media f JOIN chat.messages m ON m.id = f.message_id")" = "$conv|up-1"
+ok "a reply to a message from before is stored" \
+  test "$(q "SELECT chat.send_message('$bob', '$conv', 'a reply', 'up-5', (SELECT id FROM chat.messages WHERE client_id = 'up-1'))->>'replyTo'")" \
+  = "$(q "SELECT id FROM chat.messages WHERE client_id = 'up-1'")"
+carol_id=$(q "SELECT chat.register('up_carol', 'up_carol@example.com', 'carol password')->'user'->>'id'")
+ok "a direct chat made after the update has an id derived from its pair (version 5)" \
+  test "$(q "SELECT substr(chat.create_conversation('$alice', ARRAY['$carol_id']::uuid[])->>'id', 15, 1)")" = 5
+sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat" >/dev/null
+ok "the updated extension has the same objects as a fresh 1.2" test "$(members "$db")" = "$(members "$fresh")"
+
 "$PGCHAT_PGBIN/pg_dump" -d "$db" >"$dump" 2>/dev/null
 ok "the updated database restores into a new one" \
   "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored" -f "$dump" -o /dev/null
-ok "the restored database counts the same users and messages" \
-  test "$(sql "$restored" "SELECT users || ',' || messages FROM chat.stats")" = "2,4"
-ok "a dump taken on 1.0 restores onto the 1.1 files" \
+ok "the restored database counts the same users, messages and media" \
+  test "$(sql "$restored" "SELECT users || ',' || messages || ',' || media_files FROM chat.stats")" = "3,5,1"
+ok "a dump taken on 1.0 restores onto the 1.2 files" \
   "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored_old" -f "$old_dump" -o /dev/null
-ok "and comes back as 1.1 with its data" \
-  test "$(sql "$restored_old" "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'chat') || ',' || users || ',' || messages FROM chat.stats")" = "1.1,2,3"
+ok "and comes back as 1.2 with its data" \
+  test "$(sql "$restored_old" "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'chat') || ',' || users || ',' || messages FROM chat.stats")" = "1.2,2,3"
