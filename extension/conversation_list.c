@@ -7,6 +7,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -18,6 +19,7 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
+#include "utils/varlena.h"
 
 #include "args.h"
 #include "json_writer.h"
@@ -40,45 +42,60 @@ typedef struct ListCursor
  * The page is ranked from the caller's memberships (an index scan of user_id) joined to their
  * conversations by primary key, then cut by LIMIT before the last messages are looked up, so
  * a first page reads 50 messages, not 2,000. Nothing is indexed on updated_at: every send
- * writes it, and an index on it would make those updates non-HOT.
+ * writes it, and an index on it would make those updates non-HOT. The last message is asked
+ * for as the newest up to last_seq (the same row: seq is gapless and rows are never removed)
+ * so that only the (conversation_id, seq) index can serve it: with "seq = last_seq" a generic
+ * plan may take the (conversation_id, sender_id, client_id) index and filter a whole chat.
  */
 static SavedQuery page_rows = SAVED_QUERY(
 	"SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, "
-	"  c.role::text, c.unread, m.id, m.seq, m.sender_id, m.content, m.client_id, m.reply_to_id, "
+	"  c.role::text, c.unread, c.last_read_seq, c.last_delivered_seq, c.joined_at, "
+	"  m.id, m.seq, m.sender_id, m.content, m.client_id, m.reply_to_id, "
 	"  m.is_edited, m.is_deleted, m.created_at, m.updated_at "
 	"FROM (SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, "
-	"    me.role, greatest(c.last_seq - me.last_read_seq, 0) AS unread "
+	"    me.role, greatest(c.last_seq - me.last_read_seq, 0) AS unread, me.last_read_seq, "
+	"    me.last_delivered_seq, me.joined_at "
 	"  FROM chat.conversation_participants me "
 	"  JOIN chat.conversations c ON c.id = me.conversation_id "
 	"  WHERE me.user_id = $1 "
 	"    AND ($2::timestamptz IS NULL OR c.updated_at < $2 OR (c.updated_at = $2 AND c.id > $3)) "
 	"  ORDER BY c.updated_at DESC, c.id LIMIT $4) c "
-	"LEFT JOIN chat.messages m ON m.conversation_id = c.id AND m.seq = c.last_seq "
+	"LEFT JOIN LATERAL (SELECT * FROM chat.messages m "
+	"  WHERE m.conversation_id = c.id AND m.seq <= c.last_seq ORDER BY m.seq DESC LIMIT 1) m ON true "
 	"ORDER BY c.updated_at DESC, c.id",
 	UUIDOID, TIMESTAMPTZOID, UUIDOID, INT8OID);
 
 enum
 {
 	ROW_ID, ROW_NAME, ROW_IS_GROUP, ROW_CREATED_BY, ROW_CREATED_AT, ROW_UPDATED_AT, ROW_LAST_SEQ,
-	ROW_ROLE, ROW_UNREAD, MSG_ID, MSG_SEQ, MSG_SENDER, MSG_CONTENT, MSG_CLIENT_ID, MSG_REPLY_TO,
+	ROW_ROLE, ROW_UNREAD, ROW_READ_SEQ, ROW_DELIVERED_SEQ, ROW_JOINED_AT, MSG_ID, MSG_SEQ, MSG_SENDER, MSG_CONTENT, MSG_CLIENT_ID, MSG_REPLY_TO,
 	MSG_IS_EDITED, MSG_IS_DELETED, MSG_CREATED_AT, MSG_UPDATED_AT, ROW_COLUMNS
 };
 
-/* The members of every conversation of the page, in page order, each in the order of json.h. */
+/*
+ * The other members of every conversation of the page, in page order, each conversation's in
+ * the order of json.h. The caller is left out: in a list of direct chats that halves the rows,
+ * and the caller's own row is read once (caller_user) and merged in at its place.
+ */
 static SavedQuery page_participants = SAVED_QUERY(
 	"SELECT page.n, u.id, u.username, u.display_name, u.profile_photo, u.last_seen_at, "
-	"  p.role::text, p.last_read_seq, p.last_delivered_seq "
+	"  p.role::text, p.last_read_seq, p.last_delivered_seq, p.joined_at "
 	"FROM unnest($1::uuid[]) WITH ORDINALITY AS page (id, n) "
-	"JOIN chat.conversation_participants p ON p.conversation_id = page.id "
+	"JOIN chat.conversation_participants p ON p.conversation_id = page.id AND p.user_id <> $2 "
 	"JOIN chat.users u ON u.id = p.user_id "
 	"ORDER BY page.n, p.joined_at, u.username",
-	UUIDARRAYOID);
+	UUIDARRAYOID, UUIDOID);
 
 enum
 {
 	PART_N, PART_ID, PART_USERNAME, PART_DISPLAY_NAME, PART_PHOTO, PART_LAST_SEEN, PART_ROLE,
-	PART_READ_SEQ, PART_DELIVERED_SEQ, PART_COLUMNS
+	PART_READ_SEQ, PART_DELIVERED_SEQ, PART_JOINED_AT, PART_COLUMNS
 };
+
+static SavedQuery caller_user = SAVED_QUERY(
+	"SELECT 0::bigint, id, username, display_name, profile_photo, last_seen_at "
+	"FROM chat.users WHERE id = $1",
+	UUIDOID);
 
 /* One SPI row, deformed once so each column costs the same to read. */
 typedef struct Row
@@ -86,6 +103,19 @@ typedef struct Row
 	Datum		values[ROW_COLUMNS];
 	bool		nulls[ROW_COLUMNS];
 } Row;
+
+/* A page as the queries found it, read before it is written either way. */
+typedef struct ListPage
+{
+	uint64		found;			/* rows of the page query: one more than shown if a page follows */
+	uint64		shown;
+	Row		   *rows;
+	SPITupleTable *participants;	/* the others' rows (page_participants) */
+	uint64		participant_count;
+	Datum		caller[PART_COLUMNS];	/* the caller's user columns, numbered as theirs */
+	bool		caller_nulls[PART_COLUMNS];
+	ListCursor	last;			/* the last shown row's (updated_at, id) */
+} ListPage;
 
 /* ---- columns as JSON ---- */
 
@@ -155,46 +185,75 @@ put_last_message(JsonWriter *w, const Row *row)
 	json_end_object(w);
 }
 
+/* One participant: user columns as page_participants numbers them, membership columns apart. */
+static void
+put_participant(JsonWriter *w, const Datum *user, const bool *user_nulls, Datum role,
+				Datum read_seq, Datum delivered_seq)
+{
+	json_begin_object(w, NULL);
+	put_uuid(w, "id", user[PART_ID], false);
+	put_text(w, "username", user[PART_USERNAME], false);
+	put_text(w, "displayName", user[PART_DISPLAY_NAME], user_nulls[PART_DISPLAY_NAME]);
+	put_text(w, "profilePhoto", user[PART_PHOTO], user_nulls[PART_PHOTO]);
+	put_timestamptz(w, "lastSeenAt", user[PART_LAST_SEEN], user_nulls[PART_LAST_SEEN]);
+	put_text(w, "role", role, false);
+	json_int8(w, "lastReadSeq", DatumGetInt64(read_seq));
+	json_int8(w, "lastDeliveredSeq", DatumGetInt64(delivered_seq));
+	json_end_object(w);
+}
+
+/* Whether the caller (joined at `joined`) comes before another participant in json.h's order. */
+static bool
+caller_first(TimestampTz joined, Datum username, const Datum *other)
+{
+	TimestampTz other_joined = DatumGetTimestampTz(other[PART_JOINED_AT]);
+	text	   *mine;
+	text	   *theirs;
+
+	if (joined != other_joined)
+		return joined < other_joined;
+	mine = DatumGetTextPP(username);
+	theirs = DatumGetTextPP(other[PART_USERNAME]);
+	return varstr_cmp(VARDATA_ANY(mine), VARSIZE_ANY_EXHDR(mine), VARDATA_ANY(theirs),
+					  VARSIZE_ANY_EXHDR(theirs), DEFAULT_COLLATION_OID) < 0;
+}
+
 /*
- * The participants of the page's conversation number `n` (1-based), from the participant rows
- * sorted by page position; *next is the first row not yet used, advanced past this one's.
+ * The participants of the page's conversation number `n` (1-based): the others from their rows,
+ * sorted by page position (*next is the first not yet used, advanced past this one's), and the
+ * caller, from the page row and `caller`, at its place among them.
  */
 static void
-put_participants(JsonWriter *w, SPITupleTable *rows, uint64 count, uint64 *next, int64 n)
+put_participants(JsonWriter *w, const ListPage *page, const Row *row, uint64 *next, int64 n)
 {
 	Datum		v[PART_COLUMNS];
 	bool		nulls[PART_COLUMNS];
-	bool		any = false;
+	bool		caller_done = false;
+	TimestampTz joined = DatumGetTimestampTz(row->values[ROW_JOINED_AT]);
 
-	for (; *next < count; (*next)++)
+	json_begin_array(w, "participants");
+	for (; *next < page->participant_count; (*next)++)
 	{
-		deform(rows->vals[*next], rows->tupdesc, v, nulls);
+		deform(page->participants->vals[*next], page->participants->tupdesc, v, nulls);
 		if (DatumGetInt64(v[PART_N]) != n)
 			break;
-		if (!any)
-			json_begin_array(w, "participants");
-		any = true;
-		json_begin_object(w, NULL);
-		put_uuid(w, "id", v[PART_ID], false);
-		put_text(w, "username", v[PART_USERNAME], false);
-		put_text(w, "displayName", v[PART_DISPLAY_NAME], nulls[PART_DISPLAY_NAME]);
-		put_text(w, "profilePhoto", v[PART_PHOTO], nulls[PART_PHOTO]);
-		put_timestamptz(w, "lastSeenAt", v[PART_LAST_SEEN], nulls[PART_LAST_SEEN]);
-		put_text(w, "role", v[PART_ROLE], false);
-		json_int8(w, "lastReadSeq", DatumGetInt64(v[PART_READ_SEQ]));
-		json_int8(w, "lastDeliveredSeq", DatumGetInt64(v[PART_DELIVERED_SEQ]));
-		json_end_object(w);
+		if (!caller_done && caller_first(joined, page->caller[PART_USERNAME], v))
+		{
+			put_participant(w, page->caller, page->caller_nulls, row->values[ROW_ROLE],
+							row->values[ROW_READ_SEQ], row->values[ROW_DELIVERED_SEQ]);
+			caller_done = true;
+		}
+		put_participant(w, v, nulls, v[PART_ROLE], v[PART_READ_SEQ], v[PART_DELIVERED_SEQ]);
 	}
-	if (any)
-		json_end_array(w);
-	else
-		json_null(w, "participants");
+	if (!caller_done)
+		put_participant(w, page->caller, page->caller_nulls, row->values[ROW_ROLE],
+						row->values[ROW_READ_SEQ], row->values[ROW_DELIVERED_SEQ]);
+	json_end_array(w);
 }
 
 /* One conversation, with the same keys as json.h's CONVERSATION_JSON. */
 static void
-put_conversation(JsonWriter *w, const Row *row, SPITupleTable *participants, uint64 count,
-				 uint64 *next, int64 n)
+put_conversation(JsonWriter *w, const ListPage *page, const Row *row, uint64 *next, int64 n)
 {
 	const Datum *v = row->values;
 	const bool *nulls = row->nulls;
@@ -209,21 +268,10 @@ put_conversation(JsonWriter *w, const Row *row, SPITupleTable *participants, uin
 	json_int8(w, "lastSeq", DatumGetInt64(v[ROW_LAST_SEQ]));
 	put_text(w, "myRole", v[ROW_ROLE], false);
 	json_int8(w, "unreadCount", DatumGetInt64(v[ROW_UNREAD]));
-	put_participants(w, participants, count, next, n);
+	put_participants(w, page, row, next, n);
 	put_last_message(w, row);
 	json_end_object(w);
 }
-
-/* A page as the two queries found it, read before it is written either way. */
-typedef struct ListPage
-{
-	uint64		found;			/* rows of the page query: one more than shown if a page follows */
-	uint64		shown;
-	Row		   *rows;
-	SPITupleTable *participants;
-	uint64		participant_count;
-	ListCursor	last;			/* the last shown row's (updated_at, id) */
-} ListPage;
 
 /* Runs both queries for the page after cursor: at most fetch rows (all when -1), show shown. */
 static ListPage
@@ -253,8 +301,14 @@ list_read(const pg_uuid_t *me, const ListCursor *cursor, int64 fetch, int64 show
 	}
 	values[0] = PointerGetDatum(construct_array(ids, (int) page.shown, UUIDOID, UUID_LEN, false,
 												TYPALIGN_CHAR));
+	values[1] = UUIDPGetDatum(me);
 	page.participant_count = query_run(&page_participants, values, NULL, true);
 	page.participants = SPI_tuptable;
+
+	if (query_run(&caller_user, values + 1, NULL, true) != 1)
+		elog(ERROR, "the authenticated caller was not found");
+	memset(page.caller_nulls, true, sizeof(page.caller_nulls));
+	heap_deform_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, page.caller, page.caller_nulls);
 
 	page.last.set = page.shown > 0;
 	if (page.last.set)
@@ -275,8 +329,7 @@ list_write_text(JsonWriter *w, const char *key, const ListPage *page)
 
 	json_begin_array(w, key);
 	for (uint64 i = 0; i < page->shown; i++)
-		put_conversation(w, &page->rows[i], page->participants, page->participant_count, &next,
-						 (int64) i + 1);
+		put_conversation(w, page, &page->rows[i], &next, (int64) i + 1);
 	json_end_array(w);
 }
 
@@ -301,8 +354,7 @@ list_jsonb(MemoryContext result_context, const ListPage *page)
 
 		MemoryContextSwitchTo(row_context);
 		json_writer_jsonb(&w);
-		put_conversation(&w, &page->rows[i], page->participants, page->participant_count, &next,
-						 (int64) i + 1);
+		put_conversation(&w, page, &page->rows[i], &next, (int64) i + 1);
 		jsonb_array_add(&list, JsonbValueToJsonb(w.result));
 		MemoryContextReset(row_context);
 	}
@@ -470,6 +522,8 @@ chat_conversation_page(PG_FUNCTION_ARGS)
 	/* the text is made in the caller's memory, after a varlena header, to be returned as is */
 	spi_context = MemoryContextSwitchTo(caller);
 	initStringInfo(&answer);
+	/* sized once for the usual conversation: growing a big buffer by doubling copies it */
+	enlargeStringInfo(&answer, VARHDRSZ + page.shown * 1280);
 	appendStringInfoSpaces(&answer, VARHDRSZ);
 	MemoryContextSwitchTo(spi_context);
 	json_writer_text(&w, &answer);

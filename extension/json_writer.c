@@ -77,9 +77,29 @@ member(JsonWriter *writer, const char *key)
 	writer->empty[writer->depth] = false;
 	if (key != NULL)
 	{
-		append_quoted(writer->text, key, strlen(key));
-		appendStringInfoCharMacro(writer->text, ':');
+		/* keys are the extension's own literals, with nothing to escape */
+		appendStringInfoCharMacro(writer->text, '"');
+		appendStringInfoString(writer->text, key);
+		appendBinaryStringInfo(writer->text, "\":", 2);
 	}
+}
+
+/* A string known to need no escaping (ids, timestamps): copied between quotes. */
+static void
+plain_string(JsonWriter *writer, const char *key, const char *text, int length)
+{
+	if (writer->text == NULL)
+	{
+		json_string(writer, key, text, length);
+		return;
+	}
+	member(writer, key);
+	enlargeStringInfo(writer->text, length + 2);
+	writer->text->data[writer->text->len++] = '"';
+	memcpy(writer->text->data + writer->text->len, text, length);
+	writer->text->len += length;
+	writer->text->data[writer->text->len++] = '"';
+	writer->text->data[writer->text->len] = '\0';
 }
 
 static void
@@ -212,7 +232,7 @@ json_uuid(JsonWriter *writer, const char *key, const pg_uuid_t *uuid)
 		text[length++] = hex[uuid->data[i] >> 4];
 		text[length++] = hex[uuid->data[i] & 0x0f];
 	}
-	json_string(writer, key, text, length);
+	plain_string(writer, key, text, length);
 }
 
 void
@@ -224,5 +244,5 @@ json_timestamptz(JsonWriter *writer, const char *key, TimestampTz timestamp)
 	JsonEncodeDateTime(buffer, TimestampTzGetDatum(timestamp), TIMESTAMPTZOID, NULL);
 	/* a jsonb value keeps pointing at the string until it is serialised */
 	text = writer->text ? buffer : pstrdup(buffer);
-	json_string(writer, key, text, strlen(text));
+	plain_string(writer, key, text, strlen(text));
 }
