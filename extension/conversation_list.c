@@ -457,10 +457,10 @@ limit_arg(FunctionCallInfo fcinfo, int argno, int32 fallback)
 PG_FUNCTION_INFO_V1(chat_conversations);
 
 /*
- * chat.conversations(token, before_updated_at default null, before_id default null,
- * lim default null) -> jsonb array: the conversations after (before_updated_at, before_id) in
- * list order, at most lim of them (1 to 200), or all when lim is null. The 1.0 one-argument
- * function runs this too.
+ * chat.conversations(token) -> jsonb array: the whole list, as in 1.0; and
+ * chat.conversations(token, before_updated_at, before_id, lim default 50): the conversations
+ * after (before_updated_at, before_id) in list order (both null: from the top), at most lim of
+ * them (1 to 200), or all when lim is null.
  */
 Datum
 chat_conversations(PG_FUNCTION_ARGS)
@@ -484,6 +484,7 @@ chat_conversations(PG_FUNCTION_ARGS)
 			cursor.updated_at = PG_GETARG_TIMESTAMPTZ(1);
 			memcpy(&cursor.id, PG_GETARG_UUID_P(2), UUID_LEN);
 		}
+		/* a null limit is the rest of the list */
 		if (!PG_ARGISNULL(3))
 			limit = limit_arg(fcinfo, 3, PAGE_DEFAULT);
 	}

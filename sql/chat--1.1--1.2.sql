@@ -11,16 +11,14 @@
 -- The conversation list by keyset pages
 -- ---------------------------------------------------------------------------------------------
 
--- chat.conversations(text) of 1.0 becomes chat.conversations(token, before_updated_at,
--- before_id, lim), all defaulting to null, so the one-argument call still answers the whole
--- list. The new function is made beside the old one and given the old one's grants before the
--- old one is dropped: the bridge's role never loses the call. (Both exist for a moment; a call
--- with one argument would be ambiguous, but nothing calls inside this script.)
-CREATE FUNCTION chat.conversations(token text, before_updated_at timestamptz DEFAULT NULL,
-  before_id uuid DEFAULT NULL, lim integer DEFAULT NULL)
+-- chat.conversations(text) of 1.0 stays as it is (the bridge, psql users and the grants in
+-- every dump name it); the pages come as an overload whose cursor arguments have no default,
+-- so a one-argument call still means the 1.0 function. Both run the same C function.
+CREATE FUNCTION chat.conversations(token text, before_updated_at timestamptz, before_id uuid,
+  lim integer DEFAULT 50)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'chat_conversations'
 LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp;
-COMMENT ON FUNCTION chat.conversations(text, timestamptz, uuid, integer) IS 'The caller''s conversations, newest activity first (updated_at descending, then id), each with participants, last message and exact unread count: all of them, or a keyset page of at most lim (1 to 200) after the conversation (before_updated_at, before_id) of the previous page.';
+COMMENT ON FUNCTION chat.conversations(text, timestamptz, uuid, integer) IS 'A keyset page of the caller''s conversations, in the order of conversations(token) (updated_at descending, then id): at most lim (1 to 200; all when null) after the conversation (before_updated_at, before_id), the last of the previous page; both null for the first page.';
 REVOKE ALL ON FUNCTION chat.conversations(text, timestamptz, uuid, integer) FROM PUBLIC;
 
 CREATE FUNCTION chat.conversation_page(token text, cursor text DEFAULT NULL, lim integer DEFAULT 50)
@@ -45,20 +43,20 @@ BEGIN
 END
 $$;
 
-DROP FUNCTION chat.conversations(text);
-
 -- ---------------------------------------------------------------------------------------------
 -- Rights: grant_api names every function of 1.2; roles that had the API get the new ones
 -- ---------------------------------------------------------------------------------------------
 
--- (convlist branch: conversation_page added; merge with the other branches' new functions)
+-- (convlist branch: conversation_page added, and chat.conversations now named with its argument
+-- types, since it has two signatures; merge with the other branches' new functions)
 CREATE OR REPLACE FUNCTION chat.grant_api(role name) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, chat, pg_temp AS $$
 BEGIN
   EXECUTE format('GRANT USAGE ON SCHEMA chat TO %I', role);
   EXECUTE format('GRANT EXECUTE ON FUNCTION chat.register, chat.login, chat.authenticate, chat.me,
     chat.update_profile, chat.search_users, chat.contacts, chat.add_contact, chat.remove_contact,
-    chat.create_conversation, chat.conversation, chat.conversations, chat.conversation_page,
+    chat.create_conversation, chat.conversation, chat.conversations(text),
+    chat.conversations(text, timestamptz, uuid, integer), chat.conversation_page,
     chat.add_participants, chat.remove_participant, chat.set_participant_role,
     chat.leave_conversation, chat.send_message, chat.messages, chat.messages_after,
     chat.edit_message, chat.delete_message, chat.mark_delivered, chat.mark_read, chat.members,

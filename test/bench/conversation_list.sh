@@ -66,7 +66,7 @@ SQL
 echo "SELECT id, username FROM chat.users WHERE id = '$hub_id';" >"$work/trivial.sql"
 echo "SELECT chat.conversations('$hub');" >"$work/unpaged.sql"
 echo "SELECT chat.conversation_page('$hub', NULL, $page);" >"$work/first_page.sql"
-echo "SELECT chat.conversations('$hub', lim => $page);" >"$work/first_page_jsonb.sql"
+echo "SELECT chat.conversations('$hub', NULL, NULL, $page);" >"$work/first_page_jsonb.sql"
 # every page in turn, each cursor taken from the page before (walked once here, so the timed
 # script only calls, as a client passing nextCursor back would)
 psql -X -q -A -t -v ON_ERROR_STOP=1 >"$work/all_pages.sql" <<SQL
@@ -105,6 +105,6 @@ row 'baseline: SELECT of one user by primary key' trivial -
 row 'baseline: the 1.0 list query (jsonb_agg, unpaged)' old -
 row 'chat.conversations(token): unpaged, jsonb' unpaged 10
 row "chat.conversation_page: first page of $page, json" first_page 2
-row "chat.conversations(token, lim => $page): first page, jsonb" first_page_jsonb 2
+row "chat.conversations(token, NULL, NULL, $page): first page, jsonb" first_page_jsonb 2
 row "chat.conversation_page: all $pages pages in turn" all_pages 10
 printf '%-58s %9.1f x\n' 'unpaged: 1.0 query / now' "$(awk -v a="$median_old" -v b="$median_unpaged" 'BEGIN { print a / b }')"

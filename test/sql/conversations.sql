@@ -3,7 +3,7 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(91);
+SELECT plan(93);
 
 CREATE TEMP TABLE t (name text PRIMARY KEY, token text, id uuid);
 INSERT INTO t SELECT n, s->>'token', (s->'user'->>'id')::uuid
@@ -141,12 +141,16 @@ END $$;
 
 SELECT is(pg_temp.names(chat.conversations(pg_temp.tok('pam'))), ARRAY['eve', 'dan', 'cat', 'ben', 'ann'],
   'the unpaged call lists every conversation, newest activity first');
-SELECT is(pg_temp.names(chat.conversations(pg_temp.tok('pam'), lim => 2)), ARRAY['eve', 'dan'],
+SELECT is(pg_temp.names(chat.conversations(pg_temp.tok('pam'), NULL, NULL, 2)), ARRAY['eve', 'dan'],
   'a first page holds the lim newest conversations');
-SELECT is(pg_temp.names(pg_temp.after(chat.conversations(pg_temp.tok('pam'), lim => 2), 2)), ARRAY['cat', 'ben'],
+SELECT is(pg_temp.names(pg_temp.after(chat.conversations(pg_temp.tok('pam'), NULL, NULL, 2), 2)), ARRAY['cat', 'ben'],
   'the next page starts just after the last conversation of the previous one');
-SELECT is(pg_temp.names(pg_temp.after(chat.conversations(pg_temp.tok('pam'), lim => 4), 2)), ARRAY['ann'],
+SELECT is(pg_temp.names(pg_temp.after(chat.conversations(pg_temp.tok('pam'), NULL, NULL, 4), 2)), ARRAY['ann'],
   'the last page holds what is left');
+SELECT is(jsonb_array_length(chat.conversations(pg_temp.tok('pam'), NULL, NULL)), 5,
+  'without a limit a page holds up to 50');
+SELECT is(pg_temp.names(pg_temp.after(chat.conversations(pg_temp.tok('pam'), NULL, NULL, 1), NULL)), ARRAY['dan', 'cat', 'ben', 'ann'],
+  'a null limit lists the rest of the list after the cursor');
 SELECT is(pg_temp.walk(pg_temp.tok('pam'), 2), chat.conversations(pg_temp.tok('pam')),
   'walking conversation_page by nextCursor gives the unpaged list: no duplicates, no gaps');
 SELECT is((chat.conversation_page(pg_temp.tok('pam'), NULL, 5))->>'nextCursor', NULL,
@@ -160,7 +164,7 @@ SELECT is((chat.conversation_page(pg_temp.tok('pam'), NULL, 3)::jsonb)->'convers
 -- a message while paging: the list is read after the cursor each time, so a conversation that
 -- moves above the cursor is not on a later page (the client has it from message_received), and
 -- nothing below the cursor is skipped or repeated
-CREATE TEMP TABLE first_page AS SELECT chat.conversations(pg_temp.tok('pam'), lim => 2) AS v;
+CREATE TEMP TABLE first_page AS SELECT chat.conversations(pg_temp.tok('pam'), NULL, NULL, 2) AS v;
 SELECT lives_ok(format('SELECT chat.send_message(%L, %L, %L)', pg_temp.tok('ben'), (SELECT id FROM pc WHERE name = 'ben'), 'ben again'),
   'ben writes again after pam read her first page');
 SELECT is(pg_temp.names(pg_temp.after((SELECT v FROM first_page), 10)), ARRAY['cat', 'ann'],
@@ -169,7 +173,7 @@ SELECT lives_ok(format('SELECT chat.send_message(%L, %L, %L)', pg_temp.tok('eve'
   'eve writes again');
 SELECT is(pg_temp.names(pg_temp.after((SELECT v FROM first_page), 10)), ARRAY['cat', 'ann'],
   'a conversation already seen that moves to the top does not come back on a later page');
-SELECT is(pg_temp.names(chat.conversations(pg_temp.tok('pam'), lim => 2)), ARRAY['eve', 'ben'],
+SELECT is(pg_temp.names(chat.conversations(pg_temp.tok('pam'), NULL, NULL, 2)), ARRAY['eve', 'ben'],
   'a fresh first page shows the moved conversations on top');
 
 -- equal updatedAt (chats made in one transaction, no message yet) page by id, without gaps
@@ -183,7 +187,7 @@ SELECT is((SELECT array_agg((c->>'id')::uuid ORDER BY i) FROM jsonb_array_elemen
 SELECT is(count(chat.send_message(pg_temp.tok('cat'), (SELECT id FROM pc WHERE name = 'cat'), 'cat ' || g))::int, 3, 'cat writes three messages')
 FROM generate_series(1, 3) g;
 SELECT lives_ok(format('SELECT chat.mark_read(%L, %L, 2)', pg_temp.tok('pam'), (SELECT id FROM pc WHERE name = 'cat')), 'pam reads cat''s first two');
-SELECT is((SELECT (c->>'unreadCount')::int FROM jsonb_array_elements(chat.conversations(pg_temp.tok('pam'), lim => 1)) c), 2,
+SELECT is((SELECT (c->>'unreadCount')::int FROM jsonb_array_elements(chat.conversations(pg_temp.tok('pam'), NULL, NULL, 1)) c), 2,
   'a page counts unread messages exactly');
 SELECT is((SELECT (c->>'unreadCount')::int FROM jsonb_array_elements(chat.conversations(pg_temp.tok('cat'))) c WHERE (c->>'id')::uuid = (SELECT id FROM pc WHERE name = 'cat')), 0,
   'the sender has nothing unread on the list');
@@ -192,7 +196,7 @@ SELECT is((chat.conversation_page(pg_temp.tok('pam'), NULL, 1))->'conversations'
 
 -- who sees what
 CREATE TEMP TABLE lone AS SELECT s->>'token' AS token FROM chat.register('lone', 'lone@example.com', 'lone password') s;
-SELECT is(chat.conversations((SELECT token FROM lone), lim => 10), '[]'::jsonb, 'a user in no conversation gets an empty page');
+SELECT is(chat.conversations((SELECT token FROM lone), NULL, NULL), '[]'::jsonb, 'a user in no conversation gets an empty page');
 SELECT is((chat.conversation_page((SELECT token FROM lone)))::jsonb, '{"conversations": [], "nextCursor": null}'::jsonb,
   'conversation_page of a user in no conversation is empty and final');
 SELECT is((chat.conversation_page((SELECT token FROM lone), (chat.conversation_page(pg_temp.tok('pam'), NULL, 1))->>'nextCursor'))::jsonb,
@@ -201,9 +205,9 @@ SELECT throws_ok(format('SELECT chat.conversation_page(%L)', 'forged'), '28000',
   'conversation_page refuses a bad token');
 
 -- bounds and malformed cursors
-SELECT throws_ok(format('SELECT chat.conversations(%L, lim => 0)', pg_temp.tok('pam')), '22023', 'limit must be 1 to 200',
+SELECT throws_ok(format('SELECT chat.conversations(%L, NULL, NULL, 0)', pg_temp.tok('pam')), '22023', 'limit must be 1 to 200',
   'a limit below 1 is refused');
-SELECT throws_ok(format('SELECT chat.conversations(%L, lim => 201)', pg_temp.tok('pam')), '22023', 'limit must be 1 to 200',
+SELECT throws_ok(format('SELECT chat.conversations(%L, NULL, NULL, 201)', pg_temp.tok('pam')), '22023', 'limit must be 1 to 200',
   'a limit above 200 is refused');
 SELECT throws_ok(format('SELECT chat.conversation_page(%L, NULL, 0)', pg_temp.tok('pam')), '22023', 'limit must be 1 to 200',
   'conversation_page refuses a limit below 1');
