@@ -1,8 +1,9 @@
 /*
  * conversation_list.c — the caller's conversations, newest activity first: whole, or by keyset
- * pages of (updated_at DESC, id). Two saved queries (the page with each last message, then the
- * page's participants) feed one jsonb built here, instead of a jsonb object per row through
- * jsonb_agg, which serialises every element twice and made 2,000 chats cost ~140 ms.
+ * pages of (updated_at DESC, id). Saved queries (the page with each last message, the page's
+ * other members, the caller's own user row) feed each conversation to a JsonWriter once, as
+ * jsonb or as json text, instead of a jsonb object per row through jsonb_agg, which serialises
+ * every element twice (test/bench/conversation_list.sh measures both).
  */
 #include "postgres.h"
 
@@ -24,19 +25,12 @@
 #include "args.h"
 #include "json_writer.h"
 #include "jsonb_array.h"
+#include "list_cursor.h"
 #include "query.h"
 #include "users.h"
 
 #define PAGE_DEFAULT 50
 #define PAGE_MAX 200
-
-/* Where a page starts: just after (updated_at, id) in list order; unset for the first page. */
-typedef struct ListCursor
-{
-	bool		set;
-	TimestampTz updated_at;
-	pg_uuid_t	id;
-} ListCursor;
 
 /*
  * The page is ranked from the caller's memberships (an index scan of user_id) joined to their
@@ -68,8 +62,9 @@ static SavedQuery page_rows = SAVED_QUERY(
 enum
 {
 	ROW_ID, ROW_NAME, ROW_IS_GROUP, ROW_CREATED_BY, ROW_CREATED_AT, ROW_UPDATED_AT, ROW_LAST_SEQ,
-	ROW_ROLE, ROW_UNREAD, ROW_READ_SEQ, ROW_DELIVERED_SEQ, ROW_JOINED_AT, MSG_ID, MSG_SEQ, MSG_SENDER, MSG_CONTENT, MSG_CLIENT_ID, MSG_REPLY_TO,
-	MSG_IS_EDITED, MSG_IS_DELETED, MSG_CREATED_AT, MSG_UPDATED_AT, ROW_COLUMNS
+	ROW_ROLE, ROW_UNREAD, ROW_READ_SEQ, ROW_DELIVERED_SEQ, ROW_JOINED_AT,
+	MSG_ID, MSG_SEQ, MSG_SENDER, MSG_CONTENT, MSG_CLIENT_ID, MSG_REPLY_TO, MSG_IS_EDITED,
+	MSG_IS_DELETED, MSG_CREATED_AT, MSG_UPDATED_AT, ROW_COLUMNS
 };
 
 /*
@@ -154,12 +149,6 @@ put_timestamptz(JsonWriter *w, const char *key, Datum value, bool isnull)
 /* ---- the list ---- */
 
 static void
-deform(HeapTuple tuple, TupleDesc desc, Datum *values, bool *nulls)
-{
-	heap_deform_tuple(tuple, desc, values, nulls);
-}
-
-static void
 put_last_message(JsonWriter *w, const Row *row)
 {
 	const Datum *v = row->values;
@@ -234,7 +223,7 @@ put_participants(JsonWriter *w, const ListPage *page, const Row *row, uint64 *ne
 	json_begin_array(w, "participants");
 	for (; *next < page->participant_count; (*next)++)
 	{
-		deform(page->participants->vals[*next], page->participants->tupdesc, v, nulls);
+		heap_deform_tuple(page->participants->vals[*next], page->participants->tupdesc, v, nulls);
 		if (DatumGetInt64(v[PART_N]) != n)
 			break;
 		if (!caller_done && caller_first(joined, page->caller[PART_USERNAME], v))
@@ -296,7 +285,7 @@ list_read(const pg_uuid_t *me, const ListCursor *cursor, int64 fetch, int64 show
 	ids = palloc(sizeof(Datum) * (page.shown + 1));
 	for (uint64 i = 0; i < page.shown; i++)
 	{
-		deform(rows->vals[i], rows->tupdesc, page.rows[i].values, page.rows[i].nulls);
+		heap_deform_tuple(rows->vals[i], rows->tupdesc, page.rows[i].values, page.rows[i].nulls);
 		ids[i] = page.rows[i].values[ROW_ID];
 	}
 	values[0] = PointerGetDatum(construct_array(ids, (int) page.shown, UUIDOID, UUID_LEN, false,
@@ -360,84 +349,6 @@ list_jsonb(MemoryContext result_context, const ListPage *page)
 	}
 	MemoryContextSwitchTo(spi_context);
 	return jsonb_array_finish(&list);
-}
-
-/* ---- cursors ---- */
-
-#define UNIX_EPOCH_OFFSET_USECS \
-	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY)
-
-static void
-malformed_cursor(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("cursor is malformed"),
-			 errhint("Pass back the nextCursor of the previous page unchanged.")));
-}
-
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/*
- * The opaque cursor of the REST API and chat.conversation_page: "<updated_at as microseconds
- * since the Unix epoch>_<id>", e.g. "1733112000123456_0b6c...". Only what cursor_text writes
- * is accepted: digits, one underscore, a lower-case uuid.
- */
-static char *
-cursor_text(const ListCursor *cursor)
-{
-	char		id[UUID_LEN * 2 + 5];
-	int			length = 0;
-
-	for (int i = 0; i < UUID_LEN; i++)
-	{
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			id[length++] = '-';
-		length += sprintf(id + length, "%02x", cursor->id.data[i]);
-	}
-	return psprintf(INT64_FORMAT "_%s", (int64) cursor->updated_at + UNIX_EPOCH_OFFSET_USECS, id);
-}
-
-static ListCursor
-cursor_parse(const char *text)
-{
-	ListCursor	cursor = {.set = true};
-	const char *p = text;
-	int64		micros = 0;
-	int			digits = 0;
-
-	for (; *p >= '0' && *p <= '9' && digits < 18; p++, digits++)
-		micros = micros * 10 + (*p - '0');
-	if (digits == 0 || *p++ != '_' || strlen(p) != 36)
-		malformed_cursor();
-	for (int i = 0, byte = 0; i < 36; byte++)
-	{
-		int			high,
-					low;
-
-		if (i == 8 || i == 13 || i == 18 || i == 23)
-		{
-			if (p[i++] != '-')
-				malformed_cursor();
-		}
-		high = hex_digit(p[i++]);
-		low = hex_digit(p[i++]);
-		if (high < 0 || low < 0)
-			malformed_cursor();
-		cursor.id.data[byte] = (unsigned char) (high << 4 | low);
-	}
-	cursor.updated_at = micros - UNIX_EPOCH_OFFSET_USECS;
-	if (!IS_VALID_TIMESTAMP(cursor.updated_at))
-		malformed_cursor();
-	return cursor;
 }
 
 static int32
@@ -515,7 +426,7 @@ chat_conversation_page(PG_FUNCTION_ARGS)
 	JsonWriter	w;
 
 	if (!PG_ARGISNULL(1))
-		cursor = cursor_parse(text_to_cstring(PG_GETARG_TEXT_PP(1)));
+		cursor = list_cursor_parse(text_to_cstring(PG_GETARG_TEXT_PP(1)));
 	SPI_connect();
 	/* one row more than shown tells whether a next page exists */
 	page = list_read(users_authenticate(fcinfo, 0), &cursor, (int64) limit + 1, limit);
@@ -532,7 +443,7 @@ chat_conversation_page(PG_FUNCTION_ARGS)
 	list_write_text(&w, "conversations", &page);
 	if (page.found > (uint64) limit)
 	{
-		char	   *next = cursor_text(&page.last);
+		char	   *next = list_cursor_text(&page.last);
 
 		json_string(&w, "nextCursor", next, strlen(next));
 	}
