@@ -3,7 +3,7 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(93);
+SELECT plan(95);
 
 CREATE TEMP TABLE t (name text PRIMARY KEY, token text, id uuid);
 INSERT INTO t SELECT n, s->>'token', (s->'user'->>'id')::uuid
@@ -193,6 +193,10 @@ SELECT is((SELECT (c->>'unreadCount')::int FROM jsonb_array_elements(chat.conver
   'the sender has nothing unread on the list');
 SELECT is((chat.conversation_page(pg_temp.tok('pam'), NULL, 1))->'conversations'->0->'lastMessage'->>'content', 'cat 3',
   'a page shows the last message');
+SELECT lives_ok(format('SELECT chat.send_message(%L, %L, %L)', pg_temp.tok('cat'), (SELECT id FROM pc WHERE name = 'cat'),
+  E'"quotes" \\ back\\slash\nnew line\ttab \x01 \u00e9t\u00e9 \U0001F600 </script>'), 'cat sends text that JSON must escape');
+SELECT is((chat.conversation_page(pg_temp.tok('pam'), NULL, 5)::jsonb)->'conversations', chat.conversations(pg_temp.tok('pam'), NULL, NULL, 5),
+  'conversation_page escapes text exactly as jsonb does');
 
 -- who sees what
 CREATE TEMP TABLE lone AS SELECT s->>'token' AS token FROM chat.register('lone', 'lone@example.com', 'lone password') s;
