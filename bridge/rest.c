@@ -40,6 +40,11 @@ static const struct rest_route rest_routes[] = {
     {HTTP_POST, "/api/contacts", NULL, "add_contact", 0, 201, {TOKEN, BODY("userId", TYPE_UUID)}},
     {HTTP_DELETE, "/api/contacts/:userId", NULL, "remove_contact", 0, 204,
      {TOKEN, PATH("userId", TYPE_UUID)}},
+    /* with a cursor or a limit, a page {conversations, nextCursor}; without, the whole list */
+    {HTTP_GET, "/api/conversations", "before", "conversation_page", 0, 200,
+     {TOKEN, QUERY("before", TYPE_CURSOR), QUERY_OPTIONAL("limit", TYPE_INT, "50")}},
+    {HTTP_GET, "/api/conversations", "limit", "conversation_page", 0, 200,
+     {TOKEN, QUERY_OPTIONAL("before", TYPE_CURSOR, NULL), QUERY("limit", TYPE_INT)}},
     {HTTP_GET, "/api/conversations", NULL, "conversations", 0, 200, {TOKEN}},
     {HTTP_POST, "/api/conversations", NULL, "create_conversation", 0, 201,
      {TOKEN, BODY("participantIds", TYPE_UUID_ARRAY), BODY_OPTIONAL("isGroup", TYPE_BOOL, "false"),
@@ -98,6 +103,20 @@ struct rest_call {
 /* ---- statements ---- */
 
 static char rest_sql[REST_ROUTE_COUNT][128];
+static char rest_names[REST_ROUTE_COUNT][64];
+
+/* A statement is named after its function; a second route to the same function gets a suffix,
+ * since a connection can't prepare one name twice. */
+static const char *rest_statement_name(int i)
+{
+    for (int j = 0; j < i; j++) {
+        if (strcmp(rest_routes[j].function, rest_routes[i].function) == 0) {
+            snprintf(rest_names[i], sizeof(rest_names[i]), "%s_%d", rest_routes[i].function, i);
+            return rest_names[i];
+        }
+    }
+    return rest_routes[i].function;
+}
 
 static int rest_param_count(const struct rest_route *route)
 {
@@ -120,7 +139,7 @@ int rest_statements(struct db_statement *out, int max)
             used += snprintf(rest_sql[i] + used, sizeof(rest_sql[i]) - (size_t)used, "%s$%d",
                              p ? ", " : "", p + 1);
         snprintf(rest_sql[i] + used, sizeof(rest_sql[i]) - (size_t)used, ")::text");
-        out[i] = (struct db_statement){route->function, rest_sql[i], nparams};
+        out[i] = (struct db_statement){rest_statement_name(i), rest_sql[i], nparams};
     }
     return REST_ROUTE_COUNT;
 }

@@ -53,6 +53,14 @@ static int rest_is_uuid(const char *text)
     return 1;
 }
 
+/* A conversation list cursor: "<microseconds>_<uuid>", as the extension writes nextCursor; the
+ * extension checks it again, this spares the database what is plainly not one. */
+static int rest_is_cursor(const char *text)
+{
+    size_t digits = strspn(text, "0123456789");
+    return digits > 0 && digits <= 18 && text[digits] == '_' && rest_is_uuid(text + digits + 1);
+}
+
 /* A whole number written plainly: what a seq or a limit in a query string may be. */
 static int rest_is_integer_text(const char *text)
 {
@@ -70,6 +78,7 @@ static const char *rest_type_name(enum rest_type type)
     case TYPE_BOOL: return "true or false";
     case TYPE_UUID_ARRAY: return "an array of UUID strings";
     case TYPE_OBJECT: return "an object";
+    case TYPE_CURSOR: return "the nextCursor of a previous page";
     }
     return "a value";
 }
@@ -83,7 +92,8 @@ static int rest_text_value(struct rest_args *args, int i, const struct rest_para
         return -1;
     }
     int ok = param->type == TYPE_TEXT || (param->type == TYPE_UUID && rest_is_uuid(text)) ||
-             (param->type == TYPE_INT && rest_is_integer_text(text));
+             (param->type == TYPE_INT && rest_is_integer_text(text)) ||
+             (param->type == TYPE_CURSOR && rest_is_cursor(text));
     if (!ok) {
         snprintf(message, size, "%s must be %s", param->name, rest_type_name(param->type));
         return -1;
@@ -151,6 +161,8 @@ static int rest_json_value(struct rest_args *args, int i, const struct rest_para
             break;
         args->values[i] = args->owned[i];
         return 0;
+    case TYPE_CURSOR: /* only ever in a query string */
+        break;
     case TYPE_OBJECT:
         if (!json_is_object(value) || !(args->owned[i] = json_dumps(value, JSON_COMPACT)))
             break;

@@ -15,7 +15,8 @@ enum rest_source {
     FROM_BODY_WHOLE /* the whole JSON object body, as jsonb */
 };
 
-enum rest_type { TYPE_TEXT, TYPE_UUID, TYPE_INT, TYPE_BOOL, TYPE_UUID_ARRAY, TYPE_OBJECT };
+/* TYPE_CURSOR: a list position as the API wrote it (a nextCursor), opaque to clients */
+enum rest_type { TYPE_TEXT, TYPE_UUID, TYPE_INT, TYPE_BOOL, TYPE_UUID_ARRAY, TYPE_OBJECT, TYPE_CURSOR };
 
 struct rest_param {
     enum rest_source source;

@@ -373,29 +373,6 @@ chat_conversation(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(result);
 }
 
-static SavedQuery conversation_list = SAVED_QUERY(
-	"SELECT coalesce(jsonb_agg(" CONVERSATION_JSON("c", "me") " ORDER BY c.updated_at DESC, c.id), '[]') "
-	"FROM chat.conversation_participants me JOIN chat.conversations c ON c.id = me.conversation_id "
-	"WHERE me.user_id = $1",
-	UUIDOID);
-
-PG_FUNCTION_INFO_V1(chat_conversations);
-
-/* chat.conversations(token): the caller's list, newest activity first, in one query */
-Datum
-chat_conversations(PG_FUNCTION_ARGS)
-{
-	Datum		values[1];
-	bool		isnull;
-	Datum		result;
-
-	SPI_connect();
-	values[0] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
-	result = query_first_copy(&conversation_list, values, NULL, true, &isnull);
-	SPI_finish();
-	PG_RETURN_DATUM(result);
-}
-
 static SavedQuery group_size = SAVED_QUERY(
 	"SELECT count(*) FROM chat.conversation_participants "
 	"WHERE conversation_id = $1 AND NOT (user_id = ANY ($2))",

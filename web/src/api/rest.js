@@ -59,6 +59,9 @@ export const api = {
   addContact: (userId) => request('POST', '/api/contacts', { userId }),
   removeContact: (userId) => request('DELETE', `/api/contacts/${id(userId)}`),
   conversations: () => request('GET', '/api/conversations'),
+  // {conversations, nextCursor}: the page after `before` (a previous nextCursor; null: the first)
+  conversationPage: (before, limit) =>
+    request('GET', `/api/conversations?${before ? `before=${id(before)}&` : ''}limit=${limit}`),
   conversation: (conversationId) => request('GET', `/api/conversations/${id(conversationId)}`),
   createConversation: (participantIds, isGroup = false, name) =>
     request('POST', '/api/conversations', name === undefined ? { participantIds, isGroup } : { participantIds, isGroup, name }),

@@ -1,4 +1,5 @@
-// Our conversations, newest activity first, optionally filtered by the search text.
+// Our conversations, newest activity first, optionally filtered by the search text; the list is
+// held a page at a time (Sidebar asks for the next one as it is scrolled).
 import { useMemo } from 'react';
 import { useChatStore } from '../stores/chatStore.js';
 import { conversationTitle, directPeer, sortConversations } from '../stores/chatLogic.js';
@@ -13,6 +14,7 @@ export default function ConversationList({ meId, filter, onOpen }) {
   const online = useChatStore((s) => s.online);
   const typing = useChatStore((s) => s.typing);
   const listLoaded = useChatStore((s) => s.listLoaded);
+  const loadingMore = useChatStore((s) => s.listLoadingMore);
 
   const visible = useMemo(() => {
     const needle = filter.trim().toLowerCase();
@@ -39,6 +41,7 @@ export default function ConversationList({ meId, filter, onOpen }) {
             online={Boolean(peer && online[peer.id])} typingNames={names} onOpen={onOpen} />
         );
       })}
+      {loadingMore && <li className="list-note" aria-live="polite">Loading more chats…</li>}
     </ul>
   );
 }

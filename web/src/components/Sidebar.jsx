@@ -1,5 +1,5 @@
 // The left pane: header, search, the chat list and, while searching, people to start a chat with.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/rest.js';
 import { useChatStore } from '../stores/chatStore.js';
 import SidebarHeader from './SidebarHeader.jsx';
@@ -8,9 +8,24 @@ import ConversationList from './ConversationList.jsx';
 import PeopleResults from './PeopleResults.jsx';
 import ConnectionBanner from './ConnectionBanner.jsx';
 
+const NEAR_END_PX = 300;
+
 export default function Sidebar({ meId, onOpen, onProfile, onNewGroup }) {
   const [query, setQuery] = useState('');
   const [error, setError] = useState('');
+  const scroller = useRef(null);
+  const held = useChatStore((s) => Object.keys(s.conversations).length);
+  const more = useChatStore((s) => Boolean(s.listCursor));
+
+  // The list comes a page at a time: the next one when the end is near, and at once while the
+  // pages held don't fill the pane (nothing to scroll yet).
+  function loadMoreIfNearEnd() {
+    const el = scroller.current;
+    if (el && el.scrollTop + el.clientHeight >= el.scrollHeight - NEAR_END_PX) {
+      useChatStore.getState().loadMoreConversations();
+    }
+  }
+  useEffect(loadMoreIfNearEnd, [held, more]);
 
   async function startChat(user) {
     setError('');
@@ -30,7 +45,7 @@ export default function Sidebar({ meId, onOpen, onProfile, onNewGroup }) {
       <ConnectionBanner />
       <SearchBar value={query} onChange={setQuery} />
       {error && <p className="list-note error" role="alert">{error}</p>}
-      <div className="sidebar-scroll">
+      <div className="sidebar-scroll" ref={scroller} onScroll={loadMoreIfNearEnd}>
         {query.trim() && <h3 className="list-heading">Chats</h3>}
         <ConversationList meId={meId} filter={query} onOpen={onOpen} />
         <PeopleResults query={query} meId={meId} onChoose={startChat} />

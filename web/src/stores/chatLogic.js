@@ -98,6 +98,20 @@ export function conversationAfterMessage(conversation, message, meId, reading) {
 }
 
 // Newest activity first, as the server lists them.
+// The held conversations after a page of the list. The first page replaces them all (what we held
+// may have been left or have changed), except the open chat; a later page adds those we don't
+// hold, and keeps a held copy that is as new (it came from a live event while we paged).
+export function conversationsAfterPage(current, page, { first, activeId }) {
+  const next = first ? {} : { ...current };
+  if (first && activeId && current[activeId]) next[activeId] = current[activeId];
+  for (const c of page) {
+    const held = next[c.id];
+    if (!first && held && (held.lastSeq || 0) >= (c.lastSeq || 0)) continue;
+    next[c.id] = c.id === activeId ? { ...c, unreadCount: 0 } : c;
+  }
+  return next;
+}
+
 export function sortConversations(conversations) {
   const activity = (c) => Math.max(time(c.lastMessage && c.lastMessage.created_at), time(c.updatedAt), time(c.createdAt));
   return [...conversations].sort((a, b) => activity(b) - activity(a));

@@ -8,6 +8,7 @@ import { useAuthStore } from './authStore.js';
 import {
   catchUpPlan,
   conversationAfterMessage,
+  conversationsAfterPage,
   conversationAfterReceipt,
   fetchAllAfter,
   firstStoredSeq,
@@ -15,6 +16,7 @@ import {
 } from './chatLogic.js';
 
 export const PAGE_SIZE = 50;
+export const LIST_PAGE_SIZE = 50;
 export const MAX_CONTENT = 65536;
 const TYPING_TTL_MS = 6000;
 const ACK_TIMEOUT_MS = 10000;
@@ -45,6 +47,15 @@ function notify(event, payload) {
   if (socketUp()) transport.emit(event, payload, ACK_TIMEOUT_MS).catch(() => {});
 }
 
+// Whatever reached us while we were away is now delivered to this device.
+function markPageDelivered(conversations) {
+  const me = meId();
+  for (const c of conversations) {
+    const mine = (c.participants || []).find((p) => p.id === me);
+    if (mine && c.lastSeq > (mine.lastDeliveredSeq || 0)) notify('mark_delivered', { conversationId: c.id, seq: c.lastSeq });
+  }
+}
+
 function socketUp() {
   return Boolean(transport && transport.connected());
 }
@@ -62,6 +73,8 @@ const EMPTY = {
   conversations: {},
   listLoaded: false,
   listError: null,
+  listCursor: null, // the nextCursor of the last page of the list we hold; null: nothing after it
+  listLoadingMore: false,
   messages: {},
   history: {},
   activeId: null,
@@ -86,29 +99,48 @@ export const useChatStore = create((set, get) => ({
     set((s) => ({ connection, everConnected: s.everConnected || connection === 'connected' }));
   },
 
+  // The first page of the list (on start and after every reconnect); older pages come with
+  // loadMoreConversations as the list is scrolled.
   async loadConversations() {
-    let list;
+    let page;
     try {
-      list = await api.conversations();
+      page = await api.conversationPage(null, LIST_PAGE_SIZE);
     } catch (error) {
       set({ listError: error.message });
       throw error;
     }
-    const me = meId();
-    set((s) => {
-      const conversations = {};
-      for (const c of list) {
-        const known = s.conversations[c.id];
-        conversations[c.id] = known && s.activeId === c.id ? { ...c, unreadCount: 0 } : c;
-      }
-      return { conversations, listLoaded: true, listError: null };
-    });
-    // Whatever reached us while we were away is now delivered to this device.
-    for (const c of list) {
-      const mine = (c.participants || []).find((p) => p.id === me);
-      if (mine && c.lastSeq > (mine.lastDeliveredSeq || 0)) notify('mark_delivered', { conversationId: c.id, seq: c.lastSeq });
+    set((s) => ({
+      conversations: conversationsAfterPage(s.conversations, page.conversations, { first: true, activeId: s.activeId }),
+      listLoaded: true,
+      listError: null,
+      listCursor: page.nextCursor,
+      listLoadingMore: false,
+    }));
+    markPageDelivered(page.conversations);
+    return page.conversations;
+  },
+
+  // The next page after the last one held; one at a time, and dropped if the list was loaded
+  // afresh meanwhile (its cursor belongs to a list we no longer hold).
+  async loadMoreConversations() {
+    const { listCursor, listLoadingMore, listLoaded } = get();
+    if (!listLoaded || !listCursor || listLoadingMore) return;
+    set({ listLoadingMore: true });
+    let page;
+    try {
+      page = await api.conversationPage(listCursor, LIST_PAGE_SIZE);
+    } catch (error) {
+      set((s) => (s.listCursor === listCursor ? { listLoadingMore: false, listError: error.message } : {}));
+      return;
     }
-    return list;
+    if (get().listCursor !== listCursor) return;
+    set((s) => ({
+      conversations: conversationsAfterPage(s.conversations, page.conversations, { first: false, activeId: s.activeId }),
+      listCursor: page.nextCursor,
+      listLoadingMore: false,
+      listError: null,
+    }));
+    markPageDelivered(page.conversations);
   },
 
   // conversation_updated, or a conversation we created or fetched: keeps what the event may lack.
@@ -382,8 +414,9 @@ export const useChatStore = create((set, get) => ({
     return stored;
   },
 
-  // After any (re)connect: the list again (new chats, unread counts), then every message after the
-  // newest we hold in each loaded conversation; pending sends go out again.
+  // After any (re)connect: the list's first page again (new chats, unread counts; older pages
+  // come again on scroll), then every message after the newest we hold in each loaded
+  // conversation; pending sends go out again.
   async catchUp() {
     const plan = catchUpPlan(Object.values(get().conversations), get().messages);
     try {
