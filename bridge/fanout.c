@@ -590,6 +590,16 @@ static void queue_push_front(struct conversation *conv, struct fanout_event *eve
     conv->queued++;
 }
 
+static void queue_push_back(struct conversation *conv, struct fanout_event *event)
+{
+    if (conv->tail)
+        conv->tail->next = event;
+    else
+        conv->head = event;
+    conv->tail = event;
+    conv->queued++;
+}
+
 /* The table's answer for seq: fills a by-reference head, or puts a missed message first. */
 static void fetch_found(struct conversation *conv, int64_t seq, json_t *message)
 {
@@ -853,12 +863,7 @@ void fanout_event(struct fanout *fanout, const char *payload, size_t length)
         event_free(event);
         return;
     }
-    if (conv->tail)
-        conv->tail->next = event;
-    else
-        conv->head = event;
-    conv->tail = event;
-    conv->queued++;
+    queue_push_back(conv, event);
     conversation_pump(fanout, conv);
 }
 
@@ -1040,12 +1045,7 @@ static void doorbell_ring(struct fanout *fanout, const char *id, int64_t first, 
         event->kind = EVENT_CREATED;
         event->seq = seq;
         event->awaiting = 1;
-        if (conv->tail)
-            conv->tail->next = event;
-        else
-            conv->head = event;
-        conv->tail = event;
-        conv->queued++;
+        queue_push_back(conv, event);
     }
     if (seq <= last) /* what did not fit is fetched as a gap before the next message goes */
         log_warn("fanout_event_dropped", "conversation=%s reason=queue_full", conv->id);
