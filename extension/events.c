@@ -50,23 +50,44 @@ jsonb_text(Jsonb *value)
 }
 
 void
-events_message(const char *type, const pg_uuid_t *conversation_id, int64 seq, Jsonb *message)
+events_messages(const EventsRange *ranges, int count)
 {
 	StringInfoData payload;
 	int			head;
 
 	initStringInfo(&payload);
-	appendStringInfo(&payload, "{\"type\":\"%s\",\"conversationId\":\"%s\",\"seq\":" INT64_FORMAT,
-					 type, uuid_text(conversation_id), seq);
+	appendStringInfoString(&payload, "{\"type\":\"messages\",\"ranges\":[");
 	head = payload.len;
-	appendStringInfo(&payload, ",\"message\":%s}", jsonb_text(message));
-	if (payload.len > EVENTS_MAX_PAYLOAD)
+	for (int i = 0; i < count; i++)
 	{
-		payload.len = head;
-		payload.data[head] = '\0';
-		appendStringInfoString(&payload, ",\"ref\":true}");
+		int			before = payload.len;
+
+		appendStringInfo(&payload, "%s[\"%s\"," INT64_FORMAT "," INT64_FORMAT "]",
+						 payload.len > head ? "," : "", uuid_text(ranges[i].conversation_id),
+						 ranges[i].first, ranges[i].last);
+		if (payload.len + 2 > EVENTS_MAX_PAYLOAD && before > head)
+		{
+			/* full: ring what fits, and start the next notification with this range */
+			payload.len = before;
+			payload.data[before] = '\0';
+			appendStringInfoString(&payload, "]}");
+			Async_Notify(EVENTS_CHANNEL, payload.data);
+			payload.len = head;
+			payload.data[head] = '\0';
+			i--;
+		}
 	}
+	appendStringInfoString(&payload, "]}");
 	Async_Notify(EVENTS_CHANNEL, payload.data);
+}
+
+void
+events_message(const char *type, const pg_uuid_t *conversation_id, int64 seq)
+{
+	char	   *payload = psprintf("{\"type\":\"%s\",\"conversationId\":\"%s\",\"seq\":" INT64_FORMAT "}",
+								   type, uuid_text(conversation_id), seq);
+
+	Async_Notify(EVENTS_CHANNEL, payload);
 }
 
 void

@@ -13,12 +13,27 @@
 /* NOTIFY's limit is 8000 bytes; a payload longer than this goes as a reference instead */
 #define EVENTS_MAX_PAYLOAD 7900
 
+/* A conversation's new messages: seqs first..last. */
+typedef struct EventsRange
+{
+	const pg_uuid_t *conversation_id;
+	int64		first;
+	int64		last;
+} EventsRange;
+
 /*
- * message_created / message_updated / message_deleted with the message inlined, or with
- * "ref": true when it would not fit (the bridge then calls chat.event_message).
+ * The doorbell of a send: {"type":"messages","ranges":[[conversationId, first, last], ...]},
+ * one notification per batch (more only when the ranges don't fit in one). No content: the
+ * bridge fetches the rows (chat.event_messages), so a role that LISTENs learns nothing written
+ * and a forged doorbell can only make a bridge read real rows.
  */
-extern void events_message(const char *type, const pg_uuid_t *conversation_id, int64 seq,
-						   Jsonb *message);
+extern void events_messages(const EventsRange *ranges, int count);
+
+/*
+ * message_updated / message_deleted: {"type", "conversationId", "seq"}; the bridge fetches the
+ * message as it now is (chat.event_message).
+ */
+extern void events_message(const char *type, const pg_uuid_t *conversation_id, int64 seq);
 
 /*
  * conversation_created / membership_changed: the conversation, and the user ids added and

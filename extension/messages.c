@@ -1,9 +1,6 @@
 /*
- * messages.c — sending, paging, catching up, editing, deleting, and receipts.
- *
- * The send path: the conversation row is updated (last_seq + 1) in the same statement that
- * inserts the message, so the row lock orders concurrent senders and seq comes out gapless and
- * in commit order. A retry with the same client_id answers the first message and notifies nothing.
+ * messages.c — paging, catching up, editing, deleting, receipts, and the bridge's fetches of
+ * what a doorbell names. Sending is send.c.
  */
 #include "postgres.h"
 
@@ -22,7 +19,6 @@
 #include "users.h"
 
 #define CONTENT_MAX 65536
-#define CLIENT_ID_MAX_BYTES 64
 #define PAGE_DEFAULT 50
 #define PAGE_MAX 100
 #define CATCH_UP_DEFAULT 100
@@ -36,121 +32,6 @@ content_check(const char *content)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("content must not be empty")));
 	arg_check_length(content, "content", CONTENT_MAX);
-}
-
-static void
-client_id_check(const char *client_id)
-{
-	if (client_id[0] == '\0' || strlen(client_id) > CLIENT_ID_MAX_BYTES)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("clientId must be 1 to %d bytes", CLIENT_ID_MAX_BYTES)));
-	arg_check_printable(client_id, "clientId", false);
-}
-
-static SavedQuery find_resend = SAVED_QUERY(
-	"SELECT " MESSAGE_JSON("m") " FROM chat.messages m "
-	"WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_id = $3",
-	UUIDOID, UUIDOID, TEXTOID);
-
-static SavedQuery reply_target = SAVED_QUERY(
-	"SELECT 1 FROM chat.messages WHERE id = $1 AND conversation_id = $2",
-	UUIDOID, UUIDOID);
-
-/*
- * One statement: take the next seq under the conversation's row lock (members only), insert,
- * and mark everything up to it read for the sender (replying implies reading).
- */
-static SavedQuery insert_message = SAVED_QUERY(
-	"WITH c AS ("
-	"  UPDATE chat.conversations SET last_seq = last_seq + 1, updated_at = clock_timestamp() "
-	"  WHERE id = $1 AND EXISTS (SELECT 1 FROM chat.conversation_participants p "
-	"    WHERE p.conversation_id = $1 AND p.user_id = $2) "
-	"  RETURNING last_seq), "
-	"m AS ("
-	"  INSERT INTO chat.messages (conversation_id, seq, sender_id, client_id, content, reply_to_id) "
-	"  SELECT $1, c.last_seq, $2, $4, $3, $5 FROM c "
-	"  ON CONFLICT DO NOTHING RETURNING *), "
-	"r AS ("
-	"  UPDATE chat.conversation_participants p SET last_read_seq = m.seq, "
-	"    last_delivered_seq = greatest(p.last_delivered_seq, m.seq) "
-	"  FROM m WHERE p.conversation_id = $1 AND p.user_id = $2) "
-	"SELECT (SELECT count(*) FROM c), m.seq, " MESSAGE_JSON("m") " FROM m "
-	"UNION ALL SELECT (SELECT count(*) FROM c), NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM m)",
-	UUIDOID, UUIDOID, TEXTOID, TEXTOID, UUIDOID);
-
-/* Gives back the seq a resend took. */
-static SavedQuery return_seq = SAVED_QUERY(
-	"UPDATE chat.conversations SET last_seq = last_seq - 1 WHERE id = $1",
-	UUIDOID);
-
-PG_FUNCTION_INFO_V1(chat_send_message);
-
-/*
- * chat.send_message(token, conversation_id, content, client_id default null, reply_to default null)
- *
- * The common case is one statement. A resend is found by the unique client id: the insert
- * does nothing, the seq it took is given back, and the first message is the answer.
- */
-Datum
-chat_send_message(PG_FUNCTION_ARGS)
-{
-	pg_uuid_t  *conversation_id = DatumGetUUIDP(arg_required(fcinfo, 1, "conversationId"));
-	char	   *content = arg_text(fcinfo, 2, "content");
-	char	   *client_id = arg_text_or_null(fcinfo, 3);
-	bool		has_reply = PG_NARGS() > 4 && !PG_ARGISNULL(4);
-	Datum		values[5];
-	char		nulls[6] = "     ";
-	bool		isnull;
-	Datum		result;
-	int64		seq;
-
-	content_check(content);
-	if (client_id != NULL)
-		client_id_check(client_id);
-
-	SPI_connect();
-	values[0] = UUIDPGetDatum(conversation_id);
-	/* a deleted user is nobody's member, so the membership test below refuses their token */
-	values[1] = UUIDPGetDatum(users_token_subject(fcinfo, 0));
-	values[2] = CStringGetTextDatum(content);
-	values[3] = client_id ? CStringGetTextDatum(client_id) : (Datum) 0;
-	values[4] = has_reply ? PG_GETARG_DATUM(4) : (Datum) 0;
-	nulls[3] = client_id ? ' ' : 'n';
-	nulls[4] = has_reply ? ' ' : 'n';
-
-	if (has_reply)
-	{
-		Datum		reply_values[2] = {values[4], values[0]};
-
-		if (query_run(&reply_target, reply_values, NULL, false) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("replyTo must be a message of the same conversation")));
-	}
-
-	query_run(&insert_message, values, nulls, false);
-	if (DatumGetInt64(query_value(1, &isnull)) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("conversation not found")));
-	seq = DatumGetInt64(query_value(2, &isnull));
-	if (isnull)
-	{
-		Datum		resend_values[3] = {values[0], values[1], values[3]};
-
-		/* a resend: the row lock is still ours, so nobody took the seq after ours */
-		query_run(&return_seq, values, NULL, false);
-		result = query_first_copy(&find_resend, resend_values, NULL, false, &isnull);
-		if (isnull)
-			elog(ERROR, "a resend conflicted but its first message was not found");
-		SPI_finish();
-		PG_RETURN_DATUM(result);
-	}
-	result = query_value_copy(3, &isnull);
-	events_message("message_created", conversation_id, seq, DatumGetJsonbP(result));
-	SPI_finish();
-	PG_RETURN_DATUM(result);
 }
 
 static int32
@@ -273,7 +154,8 @@ static SavedQuery deleted_message = SAVED_QUERY(
 	"SELECT m.conversation_id, m.seq, " MESSAGE_JSON("m") " FROM chat.messages m WHERE m.id = $1",
 	UUIDOID);
 
-/* Notifies the edit or delete the last query returned; the message as it now is. */
+/* Notifies the edit or delete the last query returned (by seq, never its content); answers the
+ * message as it now is. */
 static Datum
 message_changed(const char *event)
 {
@@ -281,7 +163,7 @@ message_changed(const char *event)
 	Datum		result = query_value_copy(3, &isnull);
 
 	events_message(event, DatumGetUUIDP(query_value(1, &isnull)),
-				   DatumGetInt64(query_value(2, &isnull)), DatumGetJsonbP(result));
+				   DatumGetInt64(query_value(2, &isnull)));
 	return result;
 }
 
@@ -426,4 +308,57 @@ chat_event_message(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("message not found")));
 	PG_RETURN_DATUM(result);
+}
+
+#define FETCH_MAX_MESSAGES 1000
+#define FETCH_MAX_BYTES (4 * 1024 * 1024)
+
+static SavedQuery messages_in_ranges = SAVED_QUERY(
+	"SELECT " MESSAGE_JSON("m") " FROM unnest($1::uuid[], $2::int8[], $3::int8[]) "
+	"  WITH ORDINALITY r(c, first_seq, last_seq, n) "
+	"JOIN LATERAL (SELECT * FROM chat.messages m WHERE m.conversation_id = r.c "
+	"  AND m.seq BETWEEN r.first_seq AND r.last_seq ORDER BY m.seq LIMIT $4) m ON true "
+	"ORDER BY r.n, m.seq LIMIT $4",
+	UUIDARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT4OID);
+
+PG_FUNCTION_INFO_V1(chat_event_messages);
+
+/*
+ * chat.event_messages(conversation_ids, first_seqs, last_seqs): for the bridge, the messages a
+ * doorbell names, range by range in seq order. At most 1,000 messages and about 4 MiB: the
+ * answer may stop early, and the bridge asks for what is missing one by one.
+ */
+Datum
+chat_event_messages(PG_FUNCTION_ARGS)
+{
+	Datum		values[4];
+	JsonbParseState *state = NULL;
+	JsonbValue *result;
+	int64		bytes = 0;
+
+	values[0] = arg_required(fcinfo, 0, "conversationIds");
+	values[1] = arg_required(fcinfo, 1, "firstSeqs");
+	values[2] = arg_required(fcinfo, 2, "lastSeqs");
+	values[3] = Int32GetDatum(FETCH_MAX_MESSAGES);
+
+	SPI_connect();
+	query_run(&messages_in_ranges, values, NULL, true);
+	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	for (uint64 row = 0; row < SPI_processed && bytes < FETCH_MAX_BYTES; row++)
+	{
+		bool		isnull;
+		Jsonb	   *message = DatumGetJsonbP(SPI_getbinval(SPI_tuptable->vals[row],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+		JsonbValue	value;
+
+		value.type = jbvBinary;
+		value.val.binary.data = &message->root;
+		value.val.binary.len = VARSIZE(message) - VARHDRSZ;
+		pushJsonbValue(&state, WJB_ELEM, &value);
+		bytes += VARSIZE(message);
+	}
+	result = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	/* built in the function's own context, so it outlives SPI_finish */
+	SPI_finish();
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
 }

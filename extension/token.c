@@ -135,18 +135,20 @@ claim_get(Jsonb *claims, const char *key, JsonbValue *value)
 	return getKeyJsonValueFromContainer(&claims->root, key, strlen(key), value) != NULL;
 }
 
-static int64
-claim_time(Jsonb *claims, const char *key)
+/* The numeric claim key into *out; false when absent or not a number. */
+static bool
+claim_time(Jsonb *claims, const char *key, int64 *out)
 {
 	JsonbValue	value;
 
 	if (!claim_get(claims, key, &value) || value.type != jbvNumeric)
-		token_refuse(psprintf("the token has no numeric \"%s\" claim", key));
-	return DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(value.val.numeric)));
+		return false;
+	*out = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(value.val.numeric)));
+	return true;
 }
 
 pg_uuid_t *
-token_verify(const char *token, size_t length)
+token_subject(const char *token, size_t length, const char **why)
 {
 	const char *payload_start;
 	const char *dot;
@@ -157,19 +159,20 @@ token_verify(const char *token, size_t length)
 	size_t		json_length;
 	Jsonb	   *claims;
 	JsonbValue	value;
-	char	   *sub;
 	int64		now = (int64) time(NULL);
+	int64		expires;
+	int64		issued;
 
 	if (length > TOKEN_MAX_LENGTH)
-		token_refuse("the token is too long");
+		return (*why = "the token is too long", NULL);
 	if (length <= TOKEN_HEADER_LENGTH + 1 ||
 		memcmp(token, TOKEN_HEADER ".", TOKEN_HEADER_LENGTH + 1) != 0)
-		token_refuse("the token's header is not HS256");
+		return (*why = "the token's header is not HS256", NULL);
 
 	payload_start = token + TOKEN_HEADER_LENGTH + 1;
 	dot = memchr(payload_start, '.', length - (payload_start - token));
 	if (dot == NULL || dot == payload_start)
-		token_refuse("the token is not three parts");
+		return (*why = "the token is not three parts", NULL);
 	payload_length = dot - payload_start;
 
 	/* the signature first: nothing of the payload is read before it checks out */
@@ -178,29 +181,49 @@ token_verify(const char *token, size_t length)
 		mac_length != sizeof(mac) ||
 		crypto_auth_hmacsha256_verify(mac, (const unsigned char *) token, dot - token,
 									  signing_key_get()) != 0)
-		token_refuse("the token's signature does not match");
+		return (*why = "the token's signature does not match", NULL);
 
+	/*
+	 * From here the payload is one we signed, so the parsers below can't meet malformed input
+	 * unless the secret leaked; they may raise then, which is the right answer too.
+	 */
 	json = palloc(payload_length + 1);
 	if (sodium_base642bin((unsigned char *) json, payload_length, payload_start, payload_length,
 						  NULL, &json_length, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-		token_refuse("the token's payload is not base64url");
+		return (*why = "the token's payload is not base64url", NULL);
 	json[json_length] = '\0';
 	claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 	if (!JB_ROOT_IS_OBJECT(claims))
-		token_refuse("the token's payload is not an object");
+		return (*why = "the token's payload is not an object", NULL);
 
 	if (!claim_get(claims, "iss", &value) || value.type != jbvString ||
 		value.val.string.len != strlen(TOKEN_ISSUER) ||
 		memcmp(value.val.string.val, TOKEN_ISSUER, value.val.string.len) != 0)
-		token_refuse("the token has the wrong issuer");
-	if (claim_time(claims, "exp") <= now)
-		token_refuse("the token has expired");
-	if (claim_time(claims, "iat") > now + TOKEN_CLOCK_SKEW)
-		token_refuse("the token was issued in the future");
+		return (*why = "the token has the wrong issuer", NULL);
+	if (!claim_time(claims, "exp", &expires))
+		return (*why = "the token has no numeric \"exp\" claim", NULL);
+	if (expires <= now)
+		return (*why = "the token has expired", NULL);
+	if (!claim_time(claims, "iat", &issued))
+		return (*why = "the token has no numeric \"iat\" claim", NULL);
+	if (issued > now + TOKEN_CLOCK_SKEW)
+		return (*why = "the token was issued in the future", NULL);
 	if (!claim_get(claims, "sub", &value) || value.type != jbvString || value.val.string.len != 36)
-		token_refuse("the token has no subject");
-	sub = pnstrdup(value.val.string.val, value.val.string.len);
-	return DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(sub)));
+		return (*why = "the token has no subject", NULL);
+	return DatumGetUUIDP(DirectFunctionCall1(uuid_in,
+											 CStringGetDatum(pnstrdup(value.val.string.val,
+																	  value.val.string.len))));
+}
+
+pg_uuid_t *
+token_verify(const char *token, size_t length)
+{
+	const char *why = NULL;
+	pg_uuid_t  *subject = token_subject(token, length, &why);
+
+	if (subject == NULL)
+		token_refuse(why);
+	return subject;
 }
 
 PG_FUNCTION_INFO_V1(chat_rotate_secret);

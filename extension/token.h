@@ -23,4 +23,7 @@ extern char *token_issue(const pg_uuid_t *user_id);
  */
 extern pg_uuid_t *token_verify(const char *token, size_t length);
 
+/* The same check without raising: NULL with *why set (a detail for a 28000) when refused. */
+extern pg_uuid_t *token_subject(const char *token, size_t length, const char **why);
+
 #endif
