@@ -126,12 +126,23 @@ fdatasync_ms=$(awk '$1 == "fdatasync" && $3 == "ops/sec" { printf "%.3f", $4 / 1
 
 PGCHAT_LISTEN=127.0.0.1 PGCHAT_LOG_LEVEL=warn bridge/pgchat-bridge >"$work/bridge.log" 2>&1 &
 bridge=$!
+# ready: /health answers 200 (the database is reachable), then a socket's CONNECT is accepted
 for _ in $(seq 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$PGCHAT_PORT/health" && break
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PGCHAT_PORT/health")" = 200 ] && break
   sleep 0.1
+done
+for _ in $(seq 30); do
+  "$LOAD" connections --port "$PGCHAT_PORT" --clients "$work/pgchat-pairs.tsv" --count 1 --hold 0 2>/dev/null |
+    grep -q '"connected":1,' && break
+  sleep 0.5
 done
 echo "realtime_bench: pgchat"
 measure pgchat "$PGCHAT_PORT" "$bridge" "$sockets"
+if grep -qv '"lost":0,"duplicates":0,"failedAcks":0,"unacked":0,"errors":0' "$work"/pgchat-{pairs,groups,light} 2>/dev/null ||
+   [ ! -s "$work/pgchat-pairs" ]; then
+  echo "realtime_bench: pgchat had failures; the bridge's log ends:" >&2
+  tail -20 "$work/bridge.log" >&2
+fi
 kill -TERM "$bridge" 2>/dev/null && wait "$bridge" 2>/dev/null || true
 bridge=""
 # the yardstick gets the machine to itself, as pgchat did
@@ -153,8 +164,8 @@ field() {
   [ -s "$work/$1" ] || { echo -; return; }
   sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$work/$1"
 }
-latency() { # RUN p50|p99: send to receive
-  [ -s "$work/$1" ] || { echo -; return; }
+latency() { # RUN p50|p99: send to receive ("-" when nothing was delivered)
+  [ -s "$work/$1" ] && [ "$(field "$1" delivered)" != 0 ] || { echo -; return; }
   sed -n "s/.*\"latencyMs\":{[^}]*\"$2\":\([0-9.]*\).*/\1/p" "$work/$1"
 }
 faults() { # RUN: lost/duplicated/failed acks (+ unanswered sends, when any)
