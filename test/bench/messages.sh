@@ -12,11 +12,11 @@
 # A LISTEN session reads the notifications throughout, as the bridge's would.
 # The conversation list of a user with 2,000 chats is measured by test/bench/conversation_list.sh.
 #   test/bench/messages.sh [seconds per send case, default 10]
-# Ports: PGCHAT_PG_PORT / PGCHAT_REDIS_PORT (default 55510, 55511).
+# Ports: PGCHAT_PG_PORT / PGCHAT_REDIS_PORT (default 27510, 27511).
 set -euo pipefail
 export PGCHAT_INSTANCE=${PGCHAT_BENCH_INSTANCE:-bench-messages}
-export PGCHAT_PG_PORT=${PGCHAT_PG_PORT:-55510} PGCHAT_REDIS_PORT=${PGCHAT_REDIS_PORT:-55511}
-export PGCHAT_PORT=${PGCHAT_PORT:-55512}
+export PGCHAT_PG_PORT=${PGCHAT_PG_PORT:-27510} PGCHAT_REDIS_PORT=${PGCHAT_REDIS_PORT:-27511}
+export PGCHAT_PORT=${PGCHAT_PORT:-27512}
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/env.sh"
 cd "$PGCHAT_ROOT"
 seconds=${1:-10}

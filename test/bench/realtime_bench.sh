@@ -18,13 +18,13 @@
 # Environment: BENCH_SECONDS, BENCH_SOCKETS, BENCH_YARDSTICK_SOCKETS (2000: it connects slowly),
 #   BENCH_GROUP_WINDOW (1), BENCH_FSYNC_SECONDS (2), BENCH_YARDSTICK=0 (pgchat alone),
 #   PGCHAT_YARDSTICK (the yardstick's folder); ports PGCHAT_PG_PORT / PGCHAT_REDIS_PORT /
-#   PGCHAT_PORT (55520-55522) and YARDSTICK_PG_PORT / YARDSTICK_REDIS_PORT / YARDSTICK_PORT
+#   PGCHAT_PORT (27520-27522) and YARDSTICK_PG_PORT / YARDSTICK_REDIS_PORT / YARDSTICK_PORT
 #   (the yardstick's defaults, 24432 / 24379 / 24000).
 # Every load run prints its JSON line as it ends; the summary comes last.
 set -euo pipefail
 export PGCHAT_INSTANCE=${PGCHAT_BENCH_INSTANCE:-benchrt}
-export PGCHAT_PG_PORT=${PGCHAT_PG_PORT:-55520} PGCHAT_REDIS_PORT=${PGCHAT_REDIS_PORT:-55521}
-export PGCHAT_PORT=${PGCHAT_PORT:-55522}
+export PGCHAT_PG_PORT=${PGCHAT_PG_PORT:-27520} PGCHAT_REDIS_PORT=${PGCHAT_REDIS_PORT:-27521}
+export PGCHAT_PORT=${PGCHAT_PORT:-27522}
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/env.sh"
 source "$PGCHAT_ROOT/test/bench/yardstick.sh"
 cd "$PGCHAT_ROOT"

@@ -9,11 +9,11 @@
 # send_message writes).
 #   test/bench/rest_bench.sh [seconds per run (10)] [connections (50)]
 # Environment: BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_YARDSTICK=0 (pgchat alone), and the ports
-# PGCHAT_PG_PORT / PGCHAT_REDIS_PORT / PGCHAT_PORT (55530-55532) and those of yardstick.sh.
+# PGCHAT_PG_PORT / PGCHAT_REDIS_PORT / PGCHAT_PORT (27530-27532) and those of yardstick.sh.
 set -euo pipefail
 export PGCHAT_INSTANCE=${PGCHAT_BENCH_INSTANCE:-bench-rest}
-export PGCHAT_PG_PORT=${PGCHAT_PG_PORT:-55530} PGCHAT_REDIS_PORT=${PGCHAT_REDIS_PORT:-55531}
-export PGCHAT_PORT=${PGCHAT_PORT:-55532}
+export PGCHAT_PG_PORT=${PGCHAT_PG_PORT:-27530} PGCHAT_REDIS_PORT=${PGCHAT_REDIS_PORT:-27531}
+export PGCHAT_PORT=${PGCHAT_PORT:-27532}
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/env.sh"
 source "$PGCHAT_ROOT/test/bench/yardstick.sh"
 cd "$PGCHAT_ROOT"
