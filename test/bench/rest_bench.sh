@@ -118,13 +118,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) p
 echo
 printf 'REST benchmark: wrk, %s connections, %s s per run, one after the other on 127.0.0.1 (%s cores)\n' \
   "$connections" "$seconds" "$(nproc)"
-printf '%-34s %12s %9s %12s %9s %8s\n' '' 'pgchat req/s' 'p99 ms' 'yardstick' 'p99 ms' 'ratio'
-printf '%-34s %12s %9s %12s %9s %8s\n' "GET /api/conversations ($chats chats)" \
+printf '%-38s %12s %9s %12s %9s %8s\n' '' 'pgchat req/s' 'p99 ms' 'yardstick' 'p99 ms' 'ratio'
+printf '%-38s %12s %9s %12s %9s %8s\n' "GET /api/conversations ($chats chats)" \
   "$(col pgchat-list 1)" "$(col pgchat-list 2)" "$(col yardstick-list 1)" "$(col yardstick-list 2)" \
   "$(ratio "$(col pgchat-list 1)" "$(col yardstick-list 1)")"
-printf '%-34s %12s %9s %12s %9s %8s\n' "POST /api/conversations/:id/messages" \
+printf '%-38s %12s %9s %12s %9s %8s\n' "POST /api/conversations/:id/messages" \
   "$(col pgchat-send 1)" "$(col pgchat-send 2)" - - -
-printf '%-34s %12s %9s %12s\n' 'non-2xx answers or socket errors' "$(col pgchat-list 3)+$(col pgchat-send 3)" '' \
+printf '%-38s %12s %9s %12s\n' 'non-2xx answers or socket errors' "$(col pgchat-list 3)+$(col pgchat-send 3)" '' \
   "$(col yardstick-list 3)"
 verdict=$(awk -v a="$(col pgchat-list 1)" -v b="$(col yardstick-list 1)" \
   'BEGIN { print (a != "-" && b != "-" && b > 0 && a >= 3 * b) ? "holds" : "MISSED" }')
