@@ -3,8 +3,11 @@
 # default argon2id cost, through pgbench on a private "bench" instance, beside a `SELECT 1`
 # baseline measured in the same run (the floor any call through this path pays).
 #   test/bench/accounts.sh [seconds per case, default 10]
+# Ports: PGCHAT_PG_PORT / PGCHAT_REDIS_PORT (default 27500, 27501).
 set -euo pipefail
-export PGCHAT_INSTANCE=bench
+export PGCHAT_INSTANCE=${PGCHAT_BENCH_INSTANCE:-bench}
+export PGCHAT_PG_PORT=${PGCHAT_PG_PORT:-27500} PGCHAT_REDIS_PORT=${PGCHAT_REDIS_PORT:-27501}
+export PGCHAT_PORT=${PGCHAT_PORT:-27502}
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/env.sh"
 cd "$PGCHAT_ROOT"
 seconds=${1:-10}

@@ -3,8 +3,12 @@
  *
  *   load throughput --port P --clients FILE [--group-size G] [--window W] [--seconds D]
  *       FILE has one "token<TAB>conversationId" line per user; each G consecutive lines are one
- *       conversation's members. Every user sends with W messages in flight for D seconds and
- *       receives everyone else's: acked/s, delivered/s, send-to-receive latency, lost, duplicates.
+ *       conversation's members. Once every client is connected and the server has gone quiet
+ *       (no frame for half a second: presence broadcasts at connect are not part of the run),
+ *       every user sends with W messages in flight for D seconds and receives everyone else's;
+ *       then the run drains until every message is acked and delivered (at most --drain S).
+ *       Reports acked/s, delivered/s, send-to-receive latency, lost, duplicates, failed acks.
+ *       With --interval MS each sender sends one message every MS instead (a light load).
  *   load connections --port P --clients FILE --count K [--hold S] [--pid BRIDGE_PID]
  *       K authenticated idle sockets (tokens taken in turn from FILE), held S seconds; with the
  *       bridge's pid, its RSS before and after, per socket.
@@ -24,11 +28,13 @@
 #define LOAD_MAX_CLIENTS 20000
 #define LOAD_MAX_CONNECTING 200   /* handshakes in flight at once */
 #define LOAD_MAX_MESSAGE (1 << 20) /* a received websocket message larger than this is an error */
-#define LOAD_DRAIN_US 3000000     /* after the run, wait this long for the last deliveries */
+#define LOAD_SETTLE_QUIET_US 500000  /* connected and no frame for this long: start */
+#define LOAD_SETTLE_MAX_US 60000000   /* start anyway after this long */
+#define LOAD_CONNECT_MAX_US 120000000 /* give up when not all are in after this long */
 #define LOAD_TICK_US 50000
 #define LOAD_SENT_RING 256 /* more than any --window */
 
-enum phase { PHASE_CONNECTING, PHASE_RUNNING, PHASE_DRAINING, PHASE_HOLDING, PHASE_DONE };
+enum phase { PHASE_CONNECTING, PHASE_SETTLING, PHASE_RUNNING, PHASE_DRAINING, PHASE_HOLDING, PHASE_DONE };
 
 struct outgoing {
     struct outgoing *next;
@@ -64,6 +70,7 @@ struct load {
     const char *mode;
     int port;
     int group_size, window, seconds, count, hold;
+    int64_t drain_us;     /* the longest wait for the last acks and deliveries */
     int64_t interval_us;  /* 0: send again as soon as acked; else pace each sender */
     lws_sorted_usec_list_t pace;
     int bridge_pid;
@@ -73,8 +80,14 @@ struct load {
     int client_total;
     int started, connecting, connected, failed;
     enum phase phase;
-    int64_t t_start, t_end, t_hold_end;
-    long acked, delivered, errors, duplicates;
+    int gave_up;
+    int64_t t_begin, t_settle, t_start, t_end, t_hold_end;
+    int64_t last_frame_us; /* when any client last received a frame */
+    long acked, delivered, duplicates;
+    long failed_acks;   /* answered with an error */
+    long errors;        /* frames we could not read, deliveries of another conversation */
+    long acked_total;   /* acks of the whole run, drain included */
+    long unique_deliveries; /* first receipts of messages, drain included */
     double *latencies;
     size_t latency_count, latency_cap;
     double *ack_latencies;
@@ -186,6 +199,7 @@ static void on_delivery(struct client *c, json_t *message)
         load.duplicates++;
         return;
     }
+    load.unique_deliveries++;
     int64_t now = now_us();
     if (load.phase == PHASE_RUNNING)
         load.delivered++;
@@ -200,10 +214,13 @@ static void on_ack(struct client *c, const char *text)
     json_t *args = json_loads(end, 0, NULL);
     json_t *value = json_array_get(args, 0);
     c->in_flight--;
-    if (!json_is_object(value) || json_object_get(value, "error")) {
-        load.errors++;
+    /* pgchat answers {error: {...}} on failure; the yardstick {ok: false, error} */
+    if (!json_is_object(value) || json_object_get(value, "error") ||
+        json_is_false(json_object_get(value, "ok"))) {
+        load.failed_acks++;
     } else {
         bitmap_set(&c->acked, n);
+        load.acked_total++;
         if (load.phase == PHASE_RUNNING) {
             load.acked++;
             latency_add(&load.ack_latencies, &load.ack_count, &load.ack_cap,
@@ -211,15 +228,12 @@ static void on_ack(struct client *c, const char *text)
         }
     }
     json_decref(args);
-    if (load.phase != PHASE_RUNNING)
-        return;
-    if (load.interval_us)
-        c->next_send_us = now_us() + load.interval_us;
-    else
+    if (load.phase == PHASE_RUNNING && !load.interval_us)
         client_send_message(c);
 }
 
-/* With --interval, a light load: each sender sends once per interval, acked or not aside. */
+/* With --interval, a light load: each sender sends once per interval on a fixed beat (a beat
+ * that comes while --window messages are still unacked is skipped, not queued). */
 static void on_pace(lws_sorted_usec_list_t *sul)
 {
     int64_t now = now_us();
@@ -227,7 +241,11 @@ static void on_pace(lws_sorted_usec_list_t *sul)
         return;
     for (int i = 0; i < load.client_total; i++) {
         struct client *c = &load.clients[i];
-        if (c->in_flight < load.window && c->next_send_us <= now)
+        if (c->next_send_us > now)
+            continue;
+        while (c->next_send_us <= now)
+            c->next_send_us += load.interval_us;
+        if (c->in_flight < load.window)
             client_send_message(c);
     }
     lws_sul_schedule(load.context, 0, sul, on_pace, 1000);
@@ -281,6 +299,8 @@ static int on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 {
     (void)user;
     struct client *c = lws_get_opaque_user_data(wsi);
+    if (reason == LWS_CALLBACK_CLIENT_RECEIVE)
+        load.last_frame_us = now_us();
     switch (reason) {
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
         fprintf(stderr, "load: connection error: %s\n", in ? (const char *)in : "?");
@@ -332,6 +352,11 @@ static int on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user,
             c->wsi = NULL;
             if (c->connected)
                 load.connected--;
+            else if (!c->failed) { /* closed before the namespace answered */
+                c->failed = 1;
+                load.failed++;
+                load.connecting--;
+            }
             c->connected = 0;
         }
         break;
@@ -414,7 +439,24 @@ static long count_lost(void)
     return lost;
 }
 
-static void report_throughput(void)
+/* Messages sent and never answered, by the end of the drain. */
+static long count_unacked(void)
+{
+    long unacked = 0;
+    for (int i = 0; i < load.client_total; i++)
+        unacked += load.clients[i].in_flight;
+    return unacked;
+}
+
+/* Every message answered, and every acked one received by each other member (or more: a
+ * message whose ack failed may still have been delivered). */
+static int all_settled(void)
+{
+    return count_unacked() == 0 &&
+           load.unique_deliveries >= load.acked_total * (long)(load.group_size - 1);
+}
+
+static void report_throughput(int64_t now)
 {
     double seconds = (double)(load.t_end - load.t_start) / 1e6;
     qsort(load.latencies, load.latency_count, sizeof(double), compare_doubles);
@@ -424,7 +466,8 @@ static void report_throughput(void)
            "\"acked\":%ld,\"ackedPerSec\":%.0f,\"delivered\":%ld,\"deliveredPerSec\":%.0f,"
            "\"latencyMs\":{\"p50\":%.2f,\"p95\":%.2f,\"p99\":%.2f,\"max\":%.2f},"
            "\"ackLatencyMs\":{\"p50\":%.2f,\"p99\":%.2f},"
-           "\"lost\":%ld,\"duplicates\":%ld,\"errors\":%ld}\n",
+           "\"lost\":%ld,\"duplicates\":%ld,\"failedAcks\":%ld,\"unacked\":%ld,\"errors\":%ld,"
+           "\"settleSeconds\":%.1f,\"drainSeconds\":%.1f}\n",
            load.client_total, load.group_size, load.window, (long long)(load.interval_us / 1000),
            seconds, load.acked,
            (double)load.acked / seconds, load.delivered, (double)load.delivered / seconds,
@@ -434,7 +477,8 @@ static void report_throughput(void)
            load.latency_count ? load.latencies[load.latency_count - 1] : 0.0,
            percentile(load.ack_latencies, load.ack_count, 0.50),
            percentile(load.ack_latencies, load.ack_count, 0.99), count_lost(),
-           load.duplicates, load.errors);
+           load.duplicates, load.failed_acks, count_unacked(), load.errors,
+           (double)(load.t_start - load.t_settle) / 1e6, (double)(now - load.t_end) / 1e6);
 }
 
 static void report_connections(void)
@@ -448,18 +492,59 @@ static void report_connections(void)
            load.count, load.connected, load.failed, load.rss_before, rss, per);
 }
 
+/* A phase that lasts far longer than it should says so on stderr, every 10 s. */
+static void watch_phase(int64_t now)
+{
+    static enum phase last = PHASE_DONE;
+    static int64_t since, told;
+    static const char *names[] = {"connecting", "settling", "running", "draining", "holding", "done"};
+    if (load.phase != last) {
+        last = load.phase;
+        since = told = now;
+        return;
+    }
+    if (now - told < 10000000)
+        return;
+    told = now;
+    fprintf(stderr,
+            "load: %s for %.0f s: %d started, %d connecting, %d connected, %d failed, "
+            "%ld unanswered, %ld of %ld deliveries\n",
+            names[load.phase], (double)(now - since) / 1e6, load.started, load.connecting,
+            load.connected, load.failed, count_unacked(), load.unique_deliveries,
+            load.acked_total * (long)(load.group_size - 1));
+}
+
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
     int64_t now = now_us();
+    watch_phase(now);
     while (load.phase == PHASE_CONNECTING && load.started < load.client_total &&
            load.connecting < LOAD_MAX_CONNECTING)
         client_start(&load.clients[load.started++]);
     int all_in = load.started == load.client_total && load.connecting == 0;
+    if (load.phase == PHASE_CONNECTING && !all_in && now - load.t_begin > LOAD_CONNECT_MAX_US) {
+        fprintf(stderr, "load: %d of %d clients still connecting after %d s; giving up\n",
+                load.client_total - load.connected - load.failed, load.client_total,
+                LOAD_CONNECT_MAX_US / 1000000);
+        load.phase = PHASE_DONE;
+        load.gave_up = 1;
+        return;
+    }
     if (load.phase == PHASE_CONNECTING && all_in) {
         if (load.failed && strcmp(load.mode, "throughput") == 0) {
             fprintf(stderr, "load: %d clients could not connect\n", load.failed);
             load.phase = PHASE_DONE;
+            load.gave_up = 1;
         } else if (strcmp(load.mode, "throughput") == 0) {
+            load.phase = PHASE_SETTLING;
+            load.t_settle = now;
+        } else {
+            load.phase = PHASE_HOLDING;
+            load.t_hold_end = now + (int64_t)load.hold * 1000000;
+        }
+    } else if (load.phase == PHASE_SETTLING) {
+        if (now - load.last_frame_us >= LOAD_SETTLE_QUIET_US ||
+            now - load.t_settle >= LOAD_SETTLE_MAX_US) {
             load.phase = PHASE_RUNNING;
             load.t_start = now;
             if (load.interval_us) {
@@ -472,15 +557,12 @@ static void on_tick(lws_sorted_usec_list_t *sul)
                     for (int w = 0; w < load.window; w++)
                         client_send_message(&load.clients[i]);
             }
-        } else {
-            load.phase = PHASE_HOLDING;
-            load.t_hold_end = now + (int64_t)load.hold * 1000000;
         }
     } else if (load.phase == PHASE_RUNNING && now - load.t_start >= (int64_t)load.seconds * 1000000) {
         load.phase = PHASE_DRAINING;
         load.t_end = now;
-    } else if (load.phase == PHASE_DRAINING && now - load.t_end >= LOAD_DRAIN_US) {
-        report_throughput();
+    } else if (load.phase == PHASE_DRAINING && (all_settled() || now - load.t_end >= load.drain_us)) {
+        report_throughput(now);
         load.phase = PHASE_DONE;
     } else if (load.phase == PHASE_HOLDING && now >= load.t_hold_end) {
         report_connections();
@@ -538,7 +620,8 @@ int main(int argc, char **argv)
     if (argc < 2 || (strcmp(argv[1], "throughput") && strcmp(argv[1], "connections"))) {
         fprintf(stderr, "usage: load throughput|connections --port P --clients FILE [options]\n"
                         "  throughput: --group-size G (2) --window W (4) --seconds D (10) "
-                        "--size BYTES (64) [--users U] [--interval MS: each sender paced]\n"
+                        "--size BYTES (64) [--users U] [--interval MS: each sender paced] "
+                        "--drain S (10)\n"
                         "  connections: --count K --hold S (5) --pid BRIDGE_PID\n");
         return 2;
     }
@@ -550,6 +633,7 @@ int main(int argc, char **argv)
     load.seconds = atoi(option(argc, argv, "--seconds", "10"));
     load.count = atoi(option(argc, argv, "--count", "0"));
     load.hold = atoi(option(argc, argv, "--hold", "5"));
+    load.drain_us = (int64_t)atoi(option(argc, argv, "--drain", "10")) * 1000000;
     load.bridge_pid = atoi(option(argc, argv, "--pid", "0"));
     int size = atoi(option(argc, argv, "--size", "64"));
     int users = atoi(option(argc, argv, "--users", "0"));
@@ -578,10 +662,11 @@ int main(int argc, char **argv)
     if (!load.context)
         return 1;
     load.rss_before = bridge_rss_kib();
+    load.t_begin = now_us();
     lws_sul_schedule(load.context, 0, &load.tick, on_tick, 1);
     while (load.phase != PHASE_DONE)
         if (lws_service(load.context, 0) < 0)
             break;
     lws_context_destroy(load.context);
-    return load.phase == PHASE_DONE ? 0 : 1;
+    return load.phase == PHASE_DONE && !load.gave_up ? 0 : 1;
 }
