@@ -9,6 +9,8 @@
 #   test/bench/conversation_list.sh [seconds per case, default 5]
 set -euo pipefail
 export PGCHAT_INSTANCE=${PGCHAT_INSTANCE:-bench-list}
+export PGCHAT_PG_PORT=${PGCHAT_PG_PORT:-27540} PGCHAT_REDIS_PORT=${PGCHAT_REDIS_PORT:-27541}
+export PGCHAT_PORT=${PGCHAT_PORT:-27542}
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/env.sh"
 cd "$PGCHAT_ROOT"
 seconds=${1:-5}
