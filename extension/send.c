@@ -352,7 +352,11 @@ good_items(const Send *send, ItemFilter want, int *out)
 	return count;
 }
 
-/* ---- the checks that need the tables ---- */
+/*
+ * ---- the checks that need the tables ----
+ * Each runs after the locks with a fresh snapshot (read_only false): a batch that waited for a
+ * conversation must see what the one before it committed (its client ids, its members).
+ */
 
 static SavedQuery lock_conversations = SAVED_QUERY(
 	"SELECT c.id, c.last_seq FROM chat.conversations c WHERE c.id = ANY ($1) "
@@ -420,7 +424,7 @@ check_members(Send *send, int *indexes, Datum *a, Datum *b, Datum *c, bool *mark
 	values[1] = uuid_array(b, count);
 	values[2] = int4_array(c, count);
 	memset(marks, 0, sizeof(bool) * send->count);
-	query_run(&members_of, values, NULL, true);
+	query_run(&members_of, values, NULL, false);
 	mark_returned(marks);
 	for (int k = 0; k < count; k++)
 	{
@@ -463,7 +467,7 @@ check_replies(Send *send, int *indexes, Datum *a, Datum *b, Datum *c, bool *mark
 	values[1] = uuid_array(b, count);
 	values[2] = int4_array(c, count);
 	memset(marks, 0, sizeof(bool) * send->count);
-	query_run(&replies_in_place, values, NULL, true);
+	query_run(&replies_in_place, values, NULL, false);
 	mark_returned(marks);
 	for (int k = 0; k < count; k++)
 		if (!marks[indexes[k]])
@@ -508,7 +512,7 @@ find_resends(Send *send, int *indexes, Datum *a, Datum *b, Datum *c, Datum *d)
 	values[1] = uuid_array(b, count);
 	values[2] = PointerGetDatum(construct_array(c, count, TEXTOID, -1, false, TYPALIGN_INT));
 	values[3] = int4_array(d, count);
-	query_run(&stored_before, values, NULL, true);
+	query_run(&stored_before, values, NULL, false);
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
 		bool		isnull;
