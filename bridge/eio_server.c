@@ -320,6 +320,46 @@ int eio_socket_send(eio_socket *s, const void *msg, size_t len, int binary)
     return send_packet(s, EIO_MESSAGE, msg, len, binary);
 }
 
+struct eio_frame {
+    http_ws_frame *ws;  /* '4' + the message, made at the first websocket send */
+    size_t len;
+    char msg[];
+};
+
+eio_frame *eio_frame_new(const void *msg, size_t len)
+{
+    eio_frame *frame = malloc(sizeof *frame + len);
+    if (!frame)
+        return NULL;
+    frame->ws = NULL;
+    frame->len = len;
+    memcpy(frame->msg, msg, len);
+    return frame;
+}
+
+void eio_frame_free(eio_frame *frame)
+{
+    if (!frame)
+        return;
+    http_ws_frame_unref(frame->ws);
+    free(frame);
+}
+
+int eio_socket_send_frame(eio_socket *s, eio_frame *frame)
+{
+    if (s->closing || s->closed)
+        return -1;
+    if (s->transport != TRANSPORT_WEBSOCKET)
+        return send_packet(s, EIO_MESSAGE, frame->msg, frame->len, 0);
+    char prefix = (char)('0' + EIO_MESSAGE);
+    if (!frame->ws && !(frame->ws = http_ws_frame_new(&prefix, 1, frame->msg, frame->len)))
+        return -1;
+    if (http_ws_send_frame(s->ws, frame->ws) == 0)
+        return 0;
+    session_destroy(s, "slow reader", EIO_CLOSE);
+    return -1;
+}
+
 void eio_socket_close(eio_socket *s, const char *reason)
 {
     if (s->closed || s->closing)

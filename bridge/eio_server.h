@@ -49,6 +49,13 @@ size_t eio_server_session_count(const eio_server *server);
 /* Sends one message packet (copied). Returns 0, or -1 if the session is closing or its buffer is
  * full; a full buffer also closes the session ("slow reader"), as the owner is told. */
 int eio_socket_send(eio_socket *socket, const void *msg, size_t len, int binary);
+/* A text message made once and sent to many sessions (fan-out): websockets queue a reference
+ * to one shared Engine.IO frame instead of a copy each; polling sessions buffer a copy. new:
+ * NULL when out of memory; send: as eio_socket_send; free drops the maker's reference. */
+typedef struct eio_frame eio_frame;
+eio_frame *eio_frame_new(const void *msg, size_t len);
+int eio_socket_send_frame(eio_socket *socket, eio_frame *frame);
+void eio_frame_free(eio_frame *frame);
 /* Closes the session after what is buffered is written (polling: within the ping timeout).
  * on_close follows, possibly later. */
 void eio_socket_close(eio_socket *socket, const char *reason);

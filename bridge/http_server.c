@@ -60,10 +60,17 @@ struct http_request {
     void *gone_data;
 };
 
+struct http_ws_frame {
+    size_t refs;
+    size_t len;
+    unsigned char bytes[];       /* LWS_PRE of headroom, then the message */
+};
+
 typedef struct http_ws_message {
     struct http_ws_message *next;
     size_t len;
     int binary;
+    http_ws_frame *frame;        /* a shared message (referenced), or NULL: bytes below */
     unsigned char bytes[];       /* LWS_PRE of headroom, then the message */
 } http_ws_message;
 
@@ -378,6 +385,7 @@ static void ws_free(http_ws *ws)
     http_ws_message *m = ws->head;
     while (m) {
         http_ws_message *next = m->next;
+        http_ws_frame_unref(m->frame);
         free(m);
         m = next;
     }
@@ -385,32 +393,81 @@ static void ws_free(http_ws *ws)
     free(ws);
 }
 
-int http_ws_send2(http_ws *ws, const void *head, size_t head_len, const void *body,
-                  size_t body_len, int binary)
+/* Puts a message at the end of the queue (the caller checked the bounds). */
+static void ws_enqueue(http_ws *ws, http_ws_message *m)
 {
-    http_server *server = ws->server;
-    size_t len = head_len + body_len;
-    if (ws->closing || ws->queued_messages >= server->config.ws_queue_messages ||
-        ws->queued_bytes + len > server->config.ws_queue_bytes)
-        return -1;
-    http_ws_message *m = malloc(sizeof *m + LWS_PRE + len);
-    if (!m)
-        return -1;
     m->next = NULL;
-    m->len = len;
-    m->binary = binary;
-    if (head_len)
-        memcpy(m->bytes + LWS_PRE, head, head_len);
-    if (body_len)
-        memcpy(m->bytes + LWS_PRE + head_len, body, body_len);
     if (ws->tail)
         ws->tail->next = m;
     else
         ws->head = m;
     ws->tail = m;
     ws->queued_messages++;
-    ws->queued_bytes += len;
+    ws->queued_bytes += m->len;
     lws_callback_on_writable(ws->wsi);
+}
+
+static int ws_queue_full(const http_ws *ws, size_t len)
+{
+    const http_server *server = ws->server;
+    return ws->closing || ws->queued_messages >= server->config.ws_queue_messages ||
+           ws->queued_bytes + len > server->config.ws_queue_bytes;
+}
+
+http_ws_frame *http_ws_frame_new(const void *head, size_t head_len, const void *body,
+                                 size_t body_len)
+{
+    http_ws_frame *frame = malloc(sizeof *frame + LWS_PRE + head_len + body_len);
+    if (!frame)
+        return NULL;
+    frame->refs = 1;
+    frame->len = head_len + body_len;
+    if (head_len)
+        memcpy(frame->bytes + LWS_PRE, head, head_len);
+    if (body_len)
+        memcpy(frame->bytes + LWS_PRE + head_len, body, body_len);
+    return frame;
+}
+
+void http_ws_frame_unref(http_ws_frame *frame)
+{
+    if (frame && --frame->refs == 0)
+        free(frame);
+}
+
+/* lws_write puts the frame header in the headroom before the message: for a shared frame each
+ * write puts the same header there (server frames are not masked), one write at a time. */
+int http_ws_send_frame(http_ws *ws, http_ws_frame *frame)
+{
+    if (ws_queue_full(ws, frame->len))
+        return -1;
+    http_ws_message *m = calloc(1, sizeof *m);
+    if (!m)
+        return -1;
+    m->len = frame->len;
+    m->frame = frame;
+    frame->refs++;
+    ws_enqueue(ws, m);
+    return 0;
+}
+
+int http_ws_send2(http_ws *ws, const void *head, size_t head_len, const void *body,
+                  size_t body_len, int binary)
+{
+    size_t len = head_len + body_len;
+    if (ws_queue_full(ws, len))
+        return -1;
+    http_ws_message *m = malloc(sizeof *m + LWS_PRE + len);
+    if (!m)
+        return -1;
+    m->len = len;
+    m->binary = binary;
+    m->frame = NULL;
+    if (head_len)
+        memcpy(m->bytes + LWS_PRE, head, head_len);
+    if (body_len)
+        memcpy(m->bytes + LWS_PRE + head_len, body, body_len);
+    ws_enqueue(ws, m);
     return 0;
 }
 
@@ -446,8 +503,10 @@ static int ws_write(http_ws *ws)
         ws->tail = NULL;
     ws->queued_messages--;
     ws->queued_bytes -= m->len;
-    int n = lws_write(ws->wsi, m->bytes + LWS_PRE, m->len,
+    unsigned char *bytes = m->frame ? m->frame->bytes : m->bytes;
+    int n = lws_write(ws->wsi, bytes + LWS_PRE, m->len,
                       m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+    http_ws_frame_unref(m->frame);
     free(m);
     if (n < 0)
         return -1;

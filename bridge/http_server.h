@@ -106,6 +106,14 @@ int http_ws_send(http_ws *ws, const void *msg, size_t len, int binary);
 /* The same for a message given in two parts (e.g. a type prefix and a body), sent as one. */
 int http_ws_send2(http_ws *ws, const void *head, size_t head_len, const void *body,
                   size_t body_len, int binary);
+/* A text message made once and queued on many websockets (fan-out): each queue holds a
+ * reference instead of a copy, and the frame is freed when the last one has written it.
+ * new: NULL when out of memory. send: 0, or -1 as http_ws_send (no reference taken then). */
+typedef struct http_ws_frame http_ws_frame;
+http_ws_frame *http_ws_frame_new(const void *head, size_t head_len, const void *body,
+                                 size_t body_len);
+int http_ws_send_frame(http_ws *ws, http_ws_frame *frame);
+void http_ws_frame_unref(http_ws_frame *frame);
 /* Closes after the queued messages are written, with a websocket close code (1000: normal).
  * on_ws_close follows later. Messages received meanwhile are dropped. */
 void http_ws_close(http_ws *ws, int code);

@@ -244,8 +244,7 @@ int sio_socket_emit(sio_socket *s, const char *event, json_t *args, const sio_bi
 }
 
 struct sio_frame {
-    char *text;
-    size_t len;
+    eio_frame *eio;
     char *nsp;
 };
 
@@ -254,11 +253,14 @@ sio_frame *sio_frame_new(const char *nsp, const char *event, json_t *args)
     json_t *payload = event_payload(event, args);
     sio_frame *frame = payload ? calloc(1, sizeof(*frame)) : NULL;
     if (frame && !sio_placeholders_check(payload, 0)) {
-        frame->text = sio_packet_encode(SIO_EVENT, nsp, -1, 0, payload, &frame->len);
+        size_t len;
+        char *text = sio_packet_encode(SIO_EVENT, nsp, -1, 0, payload, &len);
+        frame->eio = text ? eio_frame_new(text, len) : NULL;
         frame->nsp = strdup(nsp);
+        free(text);
     }
     json_decref(payload);
-    if (frame && (!frame->text || !frame->nsp)) {
+    if (frame && (!frame->eio || !frame->nsp)) {
         sio_frame_free(frame);
         frame = NULL;
     }
@@ -269,14 +271,14 @@ int sio_frame_send(sio_socket *s, const sio_frame *frame)
 {
     if (s->state != SOCKET_CONNECTED || strcmp(s->nsp->name, frame->nsp) != 0)
         return -1;
-    return client_send(s->client, frame->text, frame->len, NULL, 0);
+    return eio_socket_send_frame(s->client->eio, frame->eio);
 }
 
 void sio_frame_free(sio_frame *frame)
 {
     if (!frame)
         return;
-    free(frame->text);
+    eio_frame_free(frame->eio);
     free(frame->nsp);
     free(frame);
 }
