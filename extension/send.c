@@ -420,7 +420,7 @@ check_members(Send *send, int *indexes, Datum *a, Datum *b, Datum *c, bool *mark
 	values[1] = uuid_array(b, count);
 	values[2] = int4_array(c, count);
 	memset(marks, 0, sizeof(bool) * send->count);
-	query_run(&members_of, values, NULL, true);
+	query_run(&members_of, values, NULL, false);
 	mark_returned(marks);
 	for (int k = 0; k < count; k++)
 	{
@@ -463,7 +463,7 @@ check_replies(Send *send, int *indexes, Datum *a, Datum *b, Datum *c, bool *mark
 	values[1] = uuid_array(b, count);
 	values[2] = int4_array(c, count);
 	memset(marks, 0, sizeof(bool) * send->count);
-	query_run(&replies_in_place, values, NULL, true);
+	query_run(&replies_in_place, values, NULL, false);
 	mark_returned(marks);
 	for (int k = 0; k < count; k++)
 		if (!marks[indexes[k]])
@@ -486,6 +486,8 @@ static SavedQuery stored_before = SAVED_QUERY(
 /*
  * Resends across batches: a client id stored before answers its first message. The
  * conversations are locked, so no other transaction can store the same client id meanwhile.
+ * This and the other checks after the lock run with a fresh snapshot (read_only false): the
+ * statement's own snapshot predates the lock wait and misses what the holder committed.
  */
 static void
 find_resends(Send *send, int *indexes, Datum *a, Datum *b, Datum *c, Datum *d)
@@ -508,7 +510,7 @@ find_resends(Send *send, int *indexes, Datum *a, Datum *b, Datum *c, Datum *d)
 	values[1] = uuid_array(b, count);
 	values[2] = PointerGetDatum(construct_array(c, count, TEXTOID, -1, false, TYPALIGN_INT));
 	values[3] = int4_array(d, count);
-	query_run(&stored_before, values, NULL, true);
+	query_run(&stored_before, values, NULL, false);
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
 		bool		isnull;
