@@ -807,7 +807,8 @@ static struct fanout_event *event_parse(json_t *root, const char **conversation_
     if (kind == EVENT_RECEIPT) {
         body = holder = json_object_get(root, "receipt");
     } else if (kind != EVENT_MEMBERSHIP) {
-        body = json_object_get(root, "message"); /* absent: fetched by seq */
+        /* never trusted inline: anyone who can NOTIFY could write it; fetched by seq */
+        body = NULL;
     }
     *conversation_id = json_string_value(json_object_get(holder, "conversationId"));
     json_t *seq = json_object_get(root, "seq");
