@@ -36,6 +36,7 @@ struct fanout_event {
     int64_t seq;
     json_t *body;          /* message, receipt or membership payload; NULL: a message by reference */
     int awaiting;          /* a message a doorbell fetch in flight will fill */
+    int gap_checked;       /* the seq after the last sent is missing: fetch this one itself */
     int reloaded;          /* membership: members were reloaded for it */
     fanout_id *before;     /* membership: the members before it */
     size_t before_count;
@@ -630,7 +631,10 @@ static void fetch_missing(struct conversation *conv, int64_t seq)
                  conv->id, seq);
         queue_pop(conv);
     } else if (head && head->kind == EVENT_CREATED && head->seq > seq) {
-        conv->last_seq = seq; /* a hole the table doesn't fill: go on past it */
+        /* seqs are gapless, so the head may be forged: its own fetch decides, and last_seq
+         * moves only past a message that exists (else a forged doorbell naming seqs ahead
+         * would make the real next ones look sent already) */
+        head->gap_checked = 1;
     } else {
         conv->catching_up = 0;
     }
@@ -705,7 +709,7 @@ static int conversation_step(struct fanout *fanout, struct conversation *conv)
             queue_pop(conv); /* sent already: a duplicate */
             return 1;
         }
-        if (conv->last_seq >= 0 && event->seq > conv->last_seq + 1) {
+        if (conv->last_seq >= 0 && event->seq > conv->last_seq + 1 && !event->gap_checked) {
             fetch(fanout, conv, conv->last_seq + 1); /* a gap: the missed ones come first */
             return 0;
         }
@@ -817,7 +821,8 @@ static struct fanout_event *event_parse(json_t *root, const char **conversation_
     if (kind == EVENT_RECEIPT) {
         body = holder = json_object_get(root, "receipt");
     } else if (kind != EVENT_MEMBERSHIP) {
-        body = json_object_get(root, "message"); /* absent: fetched by seq */
+        /* never trusted inline: anyone who can NOTIFY could write it; fetched by seq */
+        body = NULL;
     }
     *conversation_id = json_string_value(json_object_get(holder, "conversationId"));
     json_t *seq = json_object_get(root, "seq");
