@@ -490,8 +490,6 @@ static SavedQuery stored_before = SAVED_QUERY(
 /*
  * Resends across batches: a client id stored before answers its first message. The
  * conversations are locked, so no other transaction can store the same client id meanwhile.
- * This and the other checks after the lock run with a fresh snapshot (read_only false): the
- * statement's own snapshot predates the lock wait and misses what the holder committed.
  */
 static void
 find_resends(Send *send, int *indexes, Datum *a, Datum *b, Datum *c, Datum *d)
