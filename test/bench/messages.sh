@@ -8,7 +8,9 @@
 #     each from another sender into another direct chat, beside a raw INSERT of the same 20 rows
 #     + one pg_notify per transaction; counted in messages/s, not calls/s, and the rows stored
 #     are counted afterwards so that a message answered with an error is not counted;
-#  4. a 50-message page (newest, and deep) in a 100,000-message chat.
+#  4. the batched call again with the foreign keys the schema leaves out on purpose (messages'
+#     conversation_id -> conversations, sender_id -> users), to show what they would cost;
+#  5. a 50-message page (newest, and deep) in a 100,000-message chat.
 # A LISTEN session reads the notifications throughout, as the bridge's would.
 # The conversation list of a user with 2,000 chats is measured by test/bench/conversation_list.sh.
 #   test/bench/messages.sh [seconds per send case, default 10]
@@ -132,6 +134,17 @@ for size in $batches; do
   measure "rawbatch$size" "$size"
   if [ "$batched" = 1 ]; then measure "batch$size" "$size"; fi
 done
+if [ "$batched" = 1 ]; then
+  q "ALTER TABLE chat.messages ADD CONSTRAINT bench_conversation_fkey FOREIGN KEY (conversation_id)
+       REFERENCES chat.conversations (id);
+     ALTER TABLE chat.messages ADD CONSTRAINT bench_sender_fkey FOREIGN KEY (sender_id)
+       REFERENCES chat.users (id) ON DELETE SET NULL" >/dev/null
+  for size in $batches; do
+    cp "$work/batch$size.sql" "$work/batch${size}_keys.sql"
+    measure "batch${size}_keys" "$size"
+  done
+  q "ALTER TABLE chat.messages DROP CONSTRAINT bench_conversation_fkey, DROP CONSTRAINT bench_sender_fkey" >/dev/null
+fi
 measure raw_again 1
 
 # a 100,000-message chat
@@ -167,5 +180,12 @@ for size in $batches; do
     row "chat.send_messages, $size per call" - 'not installed'
   fi
 done
+if [ "$batched" = 1 ]; then
+  for size in $batches; do
+    keys_share=$(awk -v k="${rate[batch${size}_keys]}" -v b="${rate[batch$size]}" 'BEGIN { printf "%.0f%%", 100 * k / b }')
+    row "chat.send_messages, $size per call, with both foreign keys" "${rate[batch${size}_keys]}" \
+      "${stored_note[batch${size}_keys]}; $keys_share of the call without them"
+  done
+fi
 printf '%-58s %10.3f ms\n' "newest 50-message page of a $total-message chat" "$newest_ms"
 printf '%-58s %10.3f ms\n' "50-message page at seq $((total / 2)) of the same chat" "$deep_ms"
