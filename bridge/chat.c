@@ -217,6 +217,13 @@ static void chat_plain_call(struct chat *chat, sio_socket *socket, struct fanout
 
 /* ---- send_message: checked here, stored in a batch with the others of this moment ---- */
 
+/* What this bridge stored goes to the members it holds at once; the doorbell then finds it sent. */
+static void chat_on_stored(void *data, json_t *message)
+{
+    struct chat *chat = data;
+    fanout_stored(chat->fanout, message);
+}
+
 static void chat_send(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
                       json_t *payload, int64_t ack_id)
 {
@@ -665,7 +672,7 @@ struct chat *chat_new(uv_loop_t *loop, sio_server *io, const struct chat_sql *sq
         return NULL;
     chat->sql = sql;
     chat->fanout = fanout;
-    chat->sends = send_batch_new(loop, sql, send_batches);
+    chat->sends = send_batch_new(loop, sql, send_batches, chat_on_stored, chat);
     if (!chat->sends) {
         free(chat);
         return NULL;

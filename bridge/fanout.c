@@ -1029,6 +1029,45 @@ static int doorbell_queue(struct fanout *fanout, const char *id, int64_t first, 
     return 0;
 }
 
+/* The highest seq of a new message queued in the conversation's stream, or 0. */
+static int64_t queued_last_seq(const struct conversation *conv)
+{
+    int64_t last = 0;
+    for (const struct fanout_event *event = conv->head; event; event = event->next)
+        if (event->kind == EVENT_CREATED && event->seq > last)
+            last = event->seq;
+    return last;
+}
+
+void fanout_stored(struct fanout *fanout, json_t *message)
+{
+    const char *id = json_string_value(json_object_get(message, "conversationId"));
+    json_t *seq = json_object_get(message, "seq");
+    if (!fanout_is_uuid(id) || !json_is_integer(seq))
+        return;
+    struct conversation *conv = conversation_get(fanout, id);
+    if (!conv || (conv->last_seq >= 0 && json_integer_value(seq) <= conv->last_seq))
+        return;
+    for (struct fanout_event *event = conv->head; event; event = event->next) {
+        if (event->kind == EVENT_CREATED && event->seq == json_integer_value(seq)) {
+            if (!event->body) { /* its doorbell came first: no need to wait for the fetch */
+                event->body = json_incref(message);
+                event->awaiting = 0;
+                conversation_pump(fanout, conv);
+            }
+            return;
+        }
+    }
+    struct fanout_event *event = conv->queued < FANOUT_MAX_QUEUED ? calloc(1, sizeof(*event)) : NULL;
+    if (!event)
+        return; /* the doorbell brings it */
+    event->kind = EVENT_CREATED;
+    event->seq = json_integer_value(seq);
+    event->body = json_incref(message);
+    queue_push_back(conv, event);
+    conversation_pump(fanout, conv);
+}
+
 /* A range of new messages: placeholders in the conversation's stream, in seq order, which the
  * batched fetch fills. A conversation none of whose members are here is not followed. */
 static void doorbell_ring(struct fanout *fanout, const char *id, int64_t first, int64_t last)
@@ -1042,6 +1081,9 @@ static void doorbell_ring(struct fanout *fanout, const char *id, int64_t first, 
     }
     if (conv->last_seq >= 0 && first <= conv->last_seq)
         first = conv->last_seq + 1; /* sent already */
+    int64_t queued = queued_last_seq(conv);
+    if (first <= queued)
+        first = queued + 1; /* on its way already (stored here, or an earlier doorbell) */
     int64_t seq = first;
     for (; seq <= last && conv->queued < FANOUT_MAX_QUEUED; seq++) {
         struct fanout_event *event = calloc(1, sizeof(*event));

@@ -43,6 +43,10 @@ size_t fanout_user_count(const struct fanout *fanout);
 
 /* One NOTIFY payload of channel chat (docs/events.md). Bad payloads are logged and dropped. */
 void fanout_event(struct fanout *fanout, const char *payload, size_t length);
+/* A message this bridge has just stored (and acked): queued for the members here as if its
+ * doorbell had been fetched, so it goes out without waiting for the doorbell; the doorbell
+ * then finds it sent. Borrowed. */
+void fanout_stored(struct fanout *fanout, json_t *message);
 /* The listener (re)connected and LISTENs again: member lists may be stale and events may have
  * been missed, so reload members and catch up by seq every conversation with members here. */
 void fanout_resync(struct fanout *fanout);

@@ -489,27 +489,31 @@ void http_ws_set_data(http_ws *ws, void *data) { ws->data = data; }
 void *http_ws_data(const http_ws *ws) { return ws->data; }
 size_t http_ws_queued_bytes(const http_ws *ws) { return ws->queued_bytes; }
 
+/* Writes what is queued while the socket takes it: one writable callback (and one pair of
+ * epoll changes) for every message that is ready, not one each. */
 static int ws_write(http_ws *ws)
 {
-    http_ws_message *m = ws->head;
-    if (!m) {
+    if (!ws->head) {
         if (!ws->closing)
             return 0;
         lws_close_reason(ws->wsi, (enum lws_close_status)ws->close_code, NULL, 0);
         return -1;
     }
-    ws->head = m->next;
-    if (!ws->head)
-        ws->tail = NULL;
-    ws->queued_messages--;
-    ws->queued_bytes -= m->len;
-    unsigned char *bytes = m->frame ? m->frame->bytes : m->bytes;
-    int n = lws_write(ws->wsi, bytes + LWS_PRE, m->len,
-                      m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
-    http_ws_frame_unref(m->frame);
-    free(m);
-    if (n < 0)
-        return -1;
+    do {
+        http_ws_message *m = ws->head;
+        ws->head = m->next;
+        if (!ws->head)
+            ws->tail = NULL;
+        ws->queued_messages--;
+        ws->queued_bytes -= m->len;
+        unsigned char *bytes = m->frame ? m->frame->bytes : m->bytes;
+        int n = lws_write(ws->wsi, bytes + LWS_PRE, m->len,
+                          m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+        http_ws_frame_unref(m->frame);
+        free(m);
+        if (n < 0)
+            return -1;
+    } while (ws->head && !lws_send_pipe_choked(ws->wsi));
     if (ws->head || ws->closing)
         lws_callback_on_writable(ws->wsi);
     return 0;

@@ -18,6 +18,8 @@ struct pending_send {
 
 struct send_batch {
     const struct chat_sql *sql;
+    send_batch_stored_fn on_stored;
+    void *on_stored_data;
     uv_check_t check;
     struct pending_send *head, *tail;
     size_t waiting;
@@ -93,6 +95,12 @@ static void batch_on_result(void *data, const struct db_result *result)
         ack(send, failure ? json_incref(failure) : answer_value(json_array_get(answers, i)));
         pending_free(send);
         send = next;
+    }
+    for (i = 0; !failure && batch->on_stored && i < call->count; i++) {
+        json_t *answer = json_array_get(answers, i);
+        json_t *message = json_object_get(answer, "message");
+        if (json_is_object(message) && !json_is_true(json_object_get(answer, "resent")))
+            batch->on_stored(batch->on_stored_data, message);
     }
     json_decref(failure);
     json_decref(answers);
@@ -209,12 +217,15 @@ size_t send_batch_pending(const struct send_batch *batch)
     return batch->waiting + batch->in_batches;
 }
 
-struct send_batch *send_batch_new(uv_loop_t *loop, const struct chat_sql *sql, int in_flight)
+struct send_batch *send_batch_new(uv_loop_t *loop, const struct chat_sql *sql, int in_flight,
+                                  send_batch_stored_fn on_stored, void *data)
 {
     struct send_batch *batch = calloc(1, sizeof(*batch));
     if (!batch)
         return NULL;
     batch->sql = sql;
+    batch->on_stored = on_stored;
+    batch->on_stored_data = data;
     batch->max_in_flight = in_flight > 0 ? in_flight : 1;
     uv_check_init(loop, &batch->check);
     batch->check.data = batch;

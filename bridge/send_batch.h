@@ -20,9 +20,14 @@
 
 struct send_batch;
 
+/* Told of each message a batch stored (not a resend), after its sender was acked: this bridge
+ * delivers it to the members it holds without waiting for the doorbell. message is borrowed. */
+typedef void (*send_batch_stored_fn)(void *data, json_t *message);
+
 /* Batches of sql's CHAT_SQL_SEND_MESSAGES, at most in_flight at once. sql must outlive it.
  * NULL when out of memory. */
-struct send_batch *send_batch_new(uv_loop_t *loop, const struct chat_sql *sql, int in_flight);
+struct send_batch *send_batch_new(uv_loop_t *loop, const struct chat_sql *sql, int in_flight,
+                                  send_batch_stored_fn on_stored, void *data);
 
 /* Queues one send: message is {conversationId, content, clientId?, replyTo?} (checked by the
  * caller; taken over: the batch drops the reference), token the sender's. The ack ack_id of

@@ -52,6 +52,7 @@ typedef struct SendItem
 	const char *message;		/* the refusal's message */
 	const char *detail;
 	int			same_as;		/* -1, or an earlier item with the same client id */
+	bool		resent;			/* its answer was stored by an earlier call */
 	int64		seq;			/* the seq it is stored with; 0 when it is not new */
 	Jsonb	   *answer;			/* the stored message */
 } SendItem;
@@ -520,6 +521,7 @@ find_resends(Send *send, int *indexes, Datum *a, Datum *b, Datum *c, Datum *d)
 		SendItem   *item = &send->items[DatumGetInt32(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull))];
 
 		item->answer = DatumGetJsonbP(SPI_datumTransfer(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull), false, -1));
+		item->resent = true;
 	}
 }
 
@@ -730,7 +732,10 @@ send_run(Send *send)
 	ring(send);
 	for (int i = 0; i < send->count; i++)
 		if (send->items[i].refusal == 0 && send->items[i].same_as >= 0)
+		{
 			send->items[i].answer = send->items[send->items[i].same_as].answer;
+			send->items[i].resent = send->items[send->items[i].same_as].resent;
+		}
 }
 
 static Send *
@@ -758,7 +763,7 @@ push_string(JsonbParseState **state, JsonbIteratorToken token, const char *text)
 	pushJsonbValue(state, token, &value);
 }
 
-/* {"message": m} or {"error": {"sqlstate", "message"}} */
+/* {"message": m}, {"message": m, "resent": true} or {"error": {"sqlstate", "message"}} */
 static void
 push_answer(JsonbParseState **state, const SendItem *item)
 {
@@ -772,6 +777,14 @@ push_answer(JsonbParseState **state, const SendItem *item)
 		value.val.binary.data = &item->answer->root;
 		value.val.binary.len = VARSIZE(item->answer) - VARHDRSZ;
 		pushJsonbValue(state, WJB_VALUE, &value);
+		if (item->resent)
+		{
+			/* stored by an earlier call: its doorbell rang then */
+			push_string(state, WJB_KEY, "resent");
+			value.type = jbvBool;
+			value.val.boolean = true;
+			pushJsonbValue(state, WJB_VALUE, &value);
+		}
 	}
 	else
 	{
@@ -792,7 +805,7 @@ PG_FUNCTION_INFO_V1(chat_send_messages);
 /*
  * chat.send_messages(batch jsonb) -> jsonb: batch is an array of {token, conversationId,
  * content, clientId?, replyTo?}; the answer an array of the same length, in order, of
- * {message} or {error: {sqlstate, message}}.
+ * {message} (with "resent": true when an earlier call stored it) or {error: {sqlstate, message}}.
  */
 Datum
 chat_send_messages(PG_FUNCTION_ARGS)
