@@ -20,6 +20,7 @@
 #define FANOUT_TARGETS_ON_STACK 64
 #define DOORBELL_MAX_RANGE 1000        /* seqs in one range of a doorbell; longer is refused */
 #define DOORBELL_FETCH_MAX 1000        /* messages asked for in one chat.event_messages call */
+#define DOORBELL_MAX_RUNG 100000       /* ranges heard in one loop turn; beyond, fetched as gaps */
 
 typedef char fanout_id[FANOUT_ID_LEN + 1];
 
@@ -85,6 +86,9 @@ struct fanout {
     int closing;
     struct doorbell_range *ranges; /* waiting for the next doorbell fetch */
     size_t range_count, range_room;
+    struct doorbell_range *rung;   /* doorbells heard this loop turn, rung in the check phase */
+    size_t rung_count, rung_room;
+    uv_check_t doorbell_check;
     int doorbell_fetching;         /* one fetch in flight at a time, so they come back in order */
 };
 
@@ -1012,21 +1016,29 @@ static void doorbell_fetch(struct fanout *fanout)
     free(ranges);
 }
 
-static int doorbell_queue(struct fanout *fanout, const char *id, int64_t first, int64_t last)
+/* Appends a range to a growing array. 0, or -1 when out of memory. */
+static int ranges_append(struct doorbell_range **ranges, size_t *count, size_t *room,
+                         const char *id, int64_t first, int64_t last)
 {
-    if (fanout->range_count == fanout->range_room) {
-        size_t room = fanout->range_room ? fanout->range_room * 2 : 64;
-        struct doorbell_range *grown = realloc(fanout->ranges, room * sizeof(*grown));
+    if (*count == *room) {
+        size_t bigger = *room ? *room * 2 : 64;
+        struct doorbell_range *grown = realloc(*ranges, bigger * sizeof(*grown));
         if (!grown)
             return -1;
-        fanout->ranges = grown;
-        fanout->range_room = room;
+        *ranges = grown;
+        *room = bigger;
     }
-    struct doorbell_range *range = &fanout->ranges[fanout->range_count++];
+    struct doorbell_range *range = &(*ranges)[(*count)++];
     snprintf(range->conversation_id, sizeof(range->conversation_id), "%s", id);
     range->first = first;
     range->last = last;
     return 0;
+}
+
+static int doorbell_queue(struct fanout *fanout, const char *id, int64_t first, int64_t last)
+{
+    return ranges_append(&fanout->ranges, &fanout->range_count, &fanout->range_room, id, first,
+                         last);
 }
 
 /* The highest seq of a new message queued in the conversation's stream, or 0. */
@@ -1103,6 +1115,20 @@ static void doorbell_ring(struct fanout *fanout, const char *id, int64_t first, 
     }
 }
 
+/* The doorbells heard in this loop turn, rung after every ready socket was read: the answers
+ * of this bridge's own batches, read in the same turn, have then put their messages in the
+ * streams already, and the doorbell finds nothing left to fetch. */
+static void doorbell_on_check(uv_check_t *check)
+{
+    struct fanout *fanout = check->data;
+    uv_check_stop(check);
+    for (size_t i = 0; i < fanout->rung_count; i++)
+        doorbell_ring(fanout, fanout->rung[i].conversation_id, fanout->rung[i].first,
+                      fanout->rung[i].last);
+    fanout->rung_count = 0;
+    doorbell_fetch(fanout);
+}
+
 /* {"type":"messages","ranges":[[conversationId, first, last], ...]}. A forged one can only make
  * the bridge read real rows: what the fetch does not find is not sent. */
 static void doorbell_handle(struct fanout *fanout, json_t *ranges)
@@ -1123,9 +1149,13 @@ static void doorbell_handle(struct fanout *fanout, json_t *ranges)
             log_warn("fanout_bad_event", "payload=\"(unusable doorbell range)\"");
             continue;
         }
-        doorbell_ring(fanout, id, json_integer_value(first), json_integer_value(last));
+        if (fanout->closing || fanout->rung_count >= DOORBELL_MAX_RUNG ||
+            ranges_append(&fanout->rung, &fanout->rung_count, &fanout->rung_room, id,
+                          json_integer_value(first), json_integer_value(last)) != 0)
+            log_warn("fanout_event_dropped", "conversation=%s reason=doorbells_full", id);
     }
-    doorbell_fetch(fanout);
+    if (fanout->rung_count > 0 && !fanout->closing)
+        uv_check_start(&fanout->doorbell_check, doorbell_on_check);
 }
 
 void fanout_resync(struct fanout *fanout)
@@ -1171,6 +1201,8 @@ struct fanout *fanout_new(uv_loop_t *loop, const struct chat_sql *sql)
     }
     uv_timer_init(loop, &fanout->retry_timer);
     fanout->retry_timer.data = fanout;
+    uv_check_init(loop, &fanout->doorbell_check);
+    fanout->doorbell_check.data = fanout;
     return fanout;
 }
 
@@ -1179,6 +1211,8 @@ void fanout_close(struct fanout *fanout)
     fanout->closing = 1;
     uv_timer_stop(&fanout->retry_timer);
     uv_close((uv_handle_t *)&fanout->retry_timer, NULL);
+    uv_check_stop(&fanout->doorbell_check);
+    uv_close((uv_handle_t *)&fanout->doorbell_check, NULL);
 }
 
 void fanout_free(struct fanout *fanout)
@@ -1199,5 +1233,6 @@ void fanout_free(struct fanout *fanout)
     eio_map_free(fanout->users);
     eio_map_free(fanout->conversations);
     free(fanout->ranges);
+    free(fanout->rung);
     free(fanout);
 }
