@@ -93,7 +93,9 @@ row() { # label, case, target ms (or -)
   local m p n
   read -r m p n <<<"$(measure "$2")"
   local verdict=""
-  if [ "$3" != - ]; then
+  if [ "${n:-0}" -eq 0 ]; then
+    verdict="FAILED: no call completed"
+  elif [ "$3" != - ]; then
     verdict=$(awk -v m="$m" -v t="$3" 'BEGIN { print (m <= t ? "meets" : "misses") " <= " t " ms" }')
   fi
   printf '%-58s %9.3f %9.3f %7d  %s\n' "$1" "$m" "$p" "$n" "$verdict"

@@ -57,8 +57,9 @@ SELECT c.conname, c.conrelid, c.confrelid,
 FROM pg_constraint c
 WHERE c.contype = 'f' AND c.conrelid IN (SELECT rel FROM distributed) AND c.confrelid IN (SELECT rel FROM distributed);
 SELECT set_eq('SELECT conname::text FROM distributed_fkeys',
-  ARRAY['conversation_participants_conversation_id_fkey', 'messages_reply_to_fkey', 'media_message_fkey'],
-  'the foreign keys among distributed tables are participants to conversations, replies and media to messages');
+  ARRAY['conversation_participants_conversation_id_fkey', 'messages_conversation_fkey',
+        'messages_reply_to_fkey', 'media_message_fkey'],
+  'the foreign keys among distributed tables are participants and messages to conversations, replies and media to messages');
 SELECT is_empty('SELECT conname FROM distributed_fkeys WHERE NOT paired',
   'every foreign key among distributed tables joins conversation_id to conversation_id (or id)');
 
