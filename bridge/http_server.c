@@ -393,24 +393,6 @@ static void ws_free(http_ws *ws)
     free(ws);
 }
 
-/* Writes a message at once when nothing waits before it and the socket takes it, sparing a
- * round of POLLOUT through the loop (two epoll changes and a wake-up). lws keeps what the
- * kernel did not take and sends it first. Returns 1 when the message must be queued instead,
- * 0 when written, -1 when the write failed (the socket is then closed from its next callback). */
-static int ws_write_now(http_ws *ws, http_ws_message *m)
-{
-    if (ws->head || ws->closing || lws_send_pipe_choked(ws->wsi))
-        return 1;
-    unsigned char *bytes = m->frame ? m->frame->bytes : m->bytes;
-    if (lws_write(ws->wsi, bytes + LWS_PRE, m->len,
-                  m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) >= 0)
-        return 0;
-    ws->closing = 1;
-    ws->close_code = LWS_CLOSE_STATUS_UNEXPECTED_CONDITION;
-    lws_callback_on_writable(ws->wsi);
-    return -1;
-}
-
 /* Puts a message at the end of the queue (the caller checked the bounds). */
 static void ws_enqueue(http_ws *ws, http_ws_message *m)
 {
@@ -464,11 +446,6 @@ int http_ws_send_frame(http_ws *ws, http_ws_frame *frame)
         return -1;
     m->len = frame->len;
     m->frame = frame;
-    int now = ws_write_now(ws, m);
-    if (now <= 0) {
-        free(m);
-        return now;
-    }
     frame->refs++;
     ws_enqueue(ws, m);
     return 0;
@@ -490,11 +467,6 @@ int http_ws_send2(http_ws *ws, const void *head, size_t head_len, const void *bo
         memcpy(m->bytes + LWS_PRE, head, head_len);
     if (body_len)
         memcpy(m->bytes + LWS_PRE + head_len, body, body_len);
-    int now = ws_write_now(ws, m);
-    if (now <= 0) {
-        free(m);
-        return now;
-    }
     ws_enqueue(ws, m);
     return 0;
 }
