@@ -23,6 +23,7 @@ struct send_batch {
     uv_check_t check;
     struct pending_send *head, *tail;
     size_t waiting;
+    size_t waiting_bytes;
     size_t in_batches;  /* sends in batches in flight */
     int in_flight;      /* batches in flight */
     int max_in_flight;
@@ -131,12 +132,15 @@ static void batch_send(struct send_batch *batch)
         if (!batch->head)
             batch->tail = NULL;
         batch->waiting--;
+        batch->waiting_bytes -= send->bytes;
         send->next = NULL;
         *last = send;
         last = &send->next;
         call->count++;
         bytes += send->bytes;
     }
+    if (call->count == 0)
+        goto failed;
     text = json_dumps(array, JSON_COMPACT);
     json_decref(array);
     array = NULL;
@@ -152,16 +156,19 @@ static void batch_send(struct send_batch *batch)
 failed:
     free(text);
     json_decref(array);
-    /* the sends cut off, or the queue's head when nothing was: unavailable, at once */
-    if (call && !call->sends && batch->head) {
-        call->sends = batch->head;
-        batch->head = batch->head->next;
+    /* the sends cut off, or the queue's head when nothing was (so the queue always moves):
+     * unavailable, at once */
+    struct pending_send *sends = call ? call->sends : NULL;
+    if (!sends && batch->head) {
+        sends = batch->head;
+        batch->head = sends->next;
         if (!batch->head)
             batch->tail = NULL;
         batch->waiting--;
-        call->sends->next = NULL;
+        batch->waiting_bytes -= sends->bytes;
+        sends->next = NULL;
     }
-    for (struct pending_send *send = call ? call->sends : NULL; send;) {
+    for (struct pending_send *send = sends; send;) {
         struct pending_send *next = send->next;
         ack(send, chat_sql_error(&ERROR_UNAVAILABLE, NULL));
         pending_free(send);
@@ -189,7 +196,9 @@ static void schedule(struct send_batch *batch)
 int send_batch_add(struct send_batch *batch, sio_socket *socket, int64_t ack_id, const char *token,
                    json_t *message)
 {
-    if (batch->closing || batch->waiting >= SEND_BATCH_MAX_WAITING)
+    size_t bytes = 256 + strlen(token) + 2 * json_string_length(json_object_get(message, "content"));
+    if (batch->closing || batch->waiting >= SEND_BATCH_MAX_WAITING ||
+        batch->waiting_bytes + bytes > SEND_BATCH_MAX_WAITING_BYTES)
         return -1;
     struct pending_send *send = calloc(1, sizeof(*send));
     if (!send || json_object_set_new(message, "token", json_string(token)) != 0) {
@@ -199,8 +208,8 @@ int send_batch_add(struct send_batch *batch, sio_socket *socket, int64_t ack_id,
     send->socket = socket;
     send->ack_id = ack_id;
     send->message = message;
-    send->bytes = 256 + strlen(token) +
-                  2 * json_string_length(json_object_get(message, "content"));
+    send->bytes = bytes;
+    batch->waiting_bytes += bytes;
     sio_socket_ref(socket);
     if (batch->tail)
         batch->tail->next = send;
@@ -250,6 +259,7 @@ void send_batch_close(struct send_batch *batch)
     }
     batch->tail = NULL;
     batch->waiting = 0;
+    batch->waiting_bytes = 0;
     uv_check_stop(&batch->check);
     uv_close((uv_handle_t *)&batch->check, batch_on_closed);
 }

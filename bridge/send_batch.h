@@ -17,6 +17,7 @@
 #define SEND_BATCH_MAX_MESSAGES 500          /* per call (the extension takes up to 1,000) */
 #define SEND_BATCH_MAX_BYTES (1024 * 1024)   /* of JSON per call, roughly */
 #define SEND_BATCH_MAX_WAITING 20000         /* sends waiting for a batch; beyond, unavailable */
+#define SEND_BATCH_MAX_WAITING_BYTES (32 * 1024 * 1024) /* and their JSON, roughly */
 
 struct send_batch;
 
