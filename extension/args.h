@@ -17,6 +17,12 @@ extern char *arg_text_or_null(FunctionCallInfo fcinfo, int argno);
 /* Argument argno as a Datum; raises 22023 "<name> is required" if NULL. */
 extern Datum arg_required(FunctionCallInfo fcinfo, int argno, const char *name);
 
+/* The tests behind the two checks below, for callers that answer instead of raising: whether
+ * value has no ASCII control characters (newlines allowed when asked), and whether its bytes
+ * hold at most max_chars characters. */
+extern bool arg_is_printable(const char *value, bool allow_newlines);
+extern bool arg_fits(const char *value, size_t bytes, int max_chars);
+
 /* Raises 22023 if the string has ASCII control characters (newlines allowed when asked). */
 extern void arg_check_printable(const char *value, const char *name, bool allow_newlines);
 

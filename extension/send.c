@@ -18,7 +18,6 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -60,11 +59,21 @@ typedef struct SendItem
 typedef struct SendConversation
 {
 	pg_uuid_t	id;
-	bool		found;			/* exists (and is now locked) */
 	int64		last_seq;		/* as locked */
 	int64		next_seq;		/* the last seq given in this batch */
 	int			first_slot;		/* where its new items start in Send.slots */
 } SendConversation;
+
+/* Arrays of one element per item, reused by each query of a batch. */
+typedef struct Scratch
+{
+	int		   *indexes;
+	Datum	   *a,
+			   *b,
+			   *c,
+			   *d;
+	bool	   *marks;
+} Scratch;
 
 typedef struct Send
 {
@@ -153,8 +162,7 @@ check_content(SendItem *item, int length)
 {
 	if (length == 0)
 		refuse(item, ERRCODE_INVALID_PARAMETER_VALUE, "content must not be empty");
-	else if (length > CONTENT_MAX * MAX_MULTIBYTE_CHAR_LEN ||
-			 (length > CONTENT_MAX && pg_mbstrlen_with_len(item->content, length) > CONTENT_MAX))
+	else if (!arg_fits(item->content, length, CONTENT_MAX))
 		refuse(item, ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
 			   psprintf("content must be at most %d characters", CONTENT_MAX));
 }
@@ -165,18 +173,11 @@ check_client_id(SendItem *item)
 	size_t		length = strlen(item->client_id);
 
 	if (length == 0 || length > CLIENT_ID_MAX_BYTES)
-	{
 		refuse(item, ERRCODE_INVALID_PARAMETER_VALUE,
 			   psprintf("clientId must be 1 to %d bytes", CLIENT_ID_MAX_BYTES));
-		return;
-	}
-	for (const unsigned char *c = (const unsigned char *) item->client_id; *c; c++)
-		if (*c < 0x20 || *c == 0x7f)
-		{
-			refuse(item, ERRCODE_INVALID_PARAMETER_VALUE,
-				   "clientId must not contain control characters");
-			return;
-		}
+	else if (!arg_is_printable(item->client_id, false))
+		refuse(item, ERRCODE_INVALID_PARAMETER_VALUE,
+			   "clientId must not contain control characters");
 }
 
 /* The token last, as the one-message call always did: a malformed message is told so first. */
@@ -380,7 +381,6 @@ lock(Send *send)
 		HeapTuple	tuple = SPI_tuptable->vals[row];
 		int			index = find_conversation(send, DatumGetUUIDP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull)));
 
-		send->conversations[index].found = true;
 		send->conversations[index].last_seq =
 			DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
 		send->conversations[index].next_seq = send->conversations[index].last_seq;
@@ -400,40 +400,51 @@ mark_returned(bool *marks)
 	}
 }
 
-static SavedQuery members_of = SAVED_QUERY(
-	"SELECT v.i FROM unnest($1::uuid[], $2::uuid[], $3::int4[]) v(c, u, i) "
-	"WHERE EXISTS (SELECT 1 FROM chat.conversation_participants p "
-	"  WHERE p.conversation_id = v.c AND p.user_id = v.u)",
-	UUIDARRAYOID, UUIDARRAYOID, INT4ARRAYOID);
+/* The uuid an item pairs with its conversation in a check. */
+typedef const pg_uuid_t *(*ItemUuid) (const SendItem *item);
 
-/* A conversation one is not in is indistinguishable from one that does not exist. */
+/*
+ * Asks query, given (conversation ids, paired uuids, item indexes) of the good items want
+ * selects, which of them hold (it returns their indexes), and refuses the others.
+ */
 static void
-check_members(Send *send, int *indexes, Datum *a, Datum *b, Datum *c, bool *marks)
+confirm(Send *send, Scratch *scratch, SavedQuery *query, ItemFilter want, ItemUuid paired,
+		int sqlstate, const char *message)
 {
-	int			count = good_items(send, NULL, indexes);
+	int			count = good_items(send, want, scratch->indexes);
 	Datum		values[3];
 
+	if (count == 0)
+		return;
 	for (int k = 0; k < count; k++)
 	{
-		SendItem   *item = &send->items[indexes[k]];
+		SendItem   *item = &send->items[scratch->indexes[k]];
 
-		a[k] = UUIDPGetDatum(&item->conversation_id);
-		b[k] = UUIDPGetDatum(&item->sender);
-		c[k] = Int32GetDatum(indexes[k]);
+		scratch->a[k] = UUIDPGetDatum(&item->conversation_id);
+		scratch->b[k] = UUIDPGetDatum(paired(item));
+		scratch->c[k] = Int32GetDatum(scratch->indexes[k]);
 	}
-	values[0] = uuid_array(a, count);
-	values[1] = uuid_array(b, count);
-	values[2] = int4_array(c, count);
-	memset(marks, 0, sizeof(bool) * send->count);
-	query_run(&members_of, values, NULL, false);
-	mark_returned(marks);
+	values[0] = uuid_array(scratch->a, count);
+	values[1] = uuid_array(scratch->b, count);
+	values[2] = int4_array(scratch->c, count);
+	memset(scratch->marks, 0, sizeof(bool) * send->count);
+	query_run(query, values, NULL, false);
+	mark_returned(scratch->marks);
 	for (int k = 0; k < count; k++)
-	{
-		SendItem   *item = &send->items[indexes[k]];
+		if (!scratch->marks[scratch->indexes[k]])
+			refuse(&send->items[scratch->indexes[k]], sqlstate, message);
+}
 
-		if (!marks[indexes[k]] || !send->conversations[item->conversation].found)
-			refuse(item, ERRCODE_NO_DATA_FOUND, "conversation not found");
-	}
+static const pg_uuid_t *
+sender_of(const SendItem *item)
+{
+	return &item->sender;
+}
+
+static const pg_uuid_t *
+reply_of(const SendItem *item)
+{
+	return &item->reply_to;
 }
 
 static bool
@@ -442,39 +453,18 @@ is_reply(const SendItem *item)
 	return item->has_reply;
 }
 
+/* A conversation one is not in (or that does not exist) is refused as not found. */
+static SavedQuery members_of = SAVED_QUERY(
+	"SELECT v.i FROM unnest($1::uuid[], $2::uuid[], $3::int4[]) v(c, u, i) "
+	"WHERE EXISTS (SELECT 1 FROM chat.conversation_participants p "
+	"  WHERE p.conversation_id = v.c AND p.user_id = v.u)",
+	UUIDARRAYOID, UUIDARRAYOID, INT4ARRAYOID);
+
+/* Asked after the membership check, so a stranger learns nothing of a conversation's messages. */
 static SavedQuery replies_in_place = SAVED_QUERY(
 	"SELECT v.i FROM unnest($1::uuid[], $2::uuid[], $3::int4[]) v(c, r, i) "
 	"WHERE EXISTS (SELECT 1 FROM chat.messages m WHERE m.conversation_id = v.c AND m.id = v.r)",
 	UUIDARRAYOID, UUIDARRAYOID, INT4ARRAYOID);
-
-/* After the membership check, so a stranger learns nothing of a conversation's messages. */
-static void
-check_replies(Send *send, int *indexes, Datum *a, Datum *b, Datum *c, bool *marks)
-{
-	int			count = good_items(send, is_reply, indexes);
-	Datum		values[3];
-
-	if (count == 0)
-		return;
-	for (int k = 0; k < count; k++)
-	{
-		SendItem   *item = &send->items[indexes[k]];
-
-		a[k] = UUIDPGetDatum(&item->conversation_id);
-		b[k] = UUIDPGetDatum(&item->reply_to);
-		c[k] = Int32GetDatum(indexes[k]);
-	}
-	values[0] = uuid_array(a, count);
-	values[1] = uuid_array(b, count);
-	values[2] = int4_array(c, count);
-	memset(marks, 0, sizeof(bool) * send->count);
-	query_run(&replies_in_place, values, NULL, false);
-	mark_returned(marks);
-	for (int k = 0; k < count; k++)
-		if (!marks[indexes[k]])
-			refuse(&send->items[indexes[k]], ERRCODE_INVALID_PARAMETER_VALUE,
-				   "replyTo must be a message of the same conversation");
-}
 
 static bool
 has_client_id(const SendItem *item)
@@ -493,26 +483,26 @@ static SavedQuery stored_before = SAVED_QUERY(
  * conversations are locked, so no other transaction can store the same client id meanwhile.
  */
 static void
-find_resends(Send *send, int *indexes, Datum *a, Datum *b, Datum *c, Datum *d)
+find_resends(Send *send, Scratch *scratch)
 {
-	int			count = good_items(send, has_client_id, indexes);
+	int			count = good_items(send, has_client_id, scratch->indexes);
 	Datum		values[4];
 
 	if (count == 0)
 		return;
 	for (int k = 0; k < count; k++)
 	{
-		SendItem   *item = &send->items[indexes[k]];
+		SendItem   *item = &send->items[scratch->indexes[k]];
 
-		a[k] = UUIDPGetDatum(&item->conversation_id);
-		b[k] = UUIDPGetDatum(&item->sender);
-		c[k] = CStringGetTextDatum(item->client_id);
-		d[k] = Int32GetDatum(indexes[k]);
+		scratch->a[k] = UUIDPGetDatum(&item->conversation_id);
+		scratch->b[k] = UUIDPGetDatum(&item->sender);
+		scratch->c[k] = CStringGetTextDatum(item->client_id);
+		scratch->d[k] = Int32GetDatum(scratch->indexes[k]);
 	}
-	values[0] = uuid_array(a, count);
-	values[1] = uuid_array(b, count);
-	values[2] = PointerGetDatum(construct_array(c, count, TEXTOID, -1, false, TYPALIGN_INT));
-	values[3] = int4_array(d, count);
+	values[0] = uuid_array(scratch->a, count);
+	values[1] = uuid_array(scratch->b, count);
+	values[2] = PointerGetDatum(construct_array(scratch->c, count, TEXTOID, -1, false, TYPALIGN_INT));
+	values[3] = int4_array(scratch->d, count);
 	query_run(&stored_before, values, NULL, false);
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
@@ -713,22 +703,27 @@ ring(const Send *send)
 static void
 send_run(Send *send)
 {
-	int		   *indexes = palloc(sizeof(int) * Max(send->count, 1));
-	Datum	   *a = palloc(sizeof(Datum) * Max(send->count, 1));
-	Datum	   *b = palloc(sizeof(Datum) * Max(send->count, 1));
-	Datum	   *c = palloc(sizeof(Datum) * Max(send->count, 1));
-	Datum	   *d = palloc(sizeof(Datum) * Max(send->count, 1));
-	bool	   *marks = palloc(sizeof(bool) * Max(send->count, 1));
+	int			size = Max(send->count, 1);
+	Scratch		scratch = {
+		.indexes = palloc(sizeof(int) * size),
+		.a = palloc(sizeof(Datum) * size),
+		.b = palloc(sizeof(Datum) * size),
+		.c = palloc(sizeof(Datum) * size),
+		.d = palloc(sizeof(Datum) * size),
+		.marks = palloc(sizeof(bool) * size),
+	};
 
 	collect_conversations(send);
 	if (send->conversation_count == 0)
 		return;
 	lock(send);
-	check_members(send, indexes, a, b, c, marks);
-	check_replies(send, indexes, a, b, c, marks);
-	find_resends(send, indexes, a, b, c, d);
-	find_repeats(send, indexes);
-	store_new(send, indexes);
+	confirm(send, &scratch, &members_of, NULL, sender_of, ERRCODE_NO_DATA_FOUND,
+			"conversation not found");
+	confirm(send, &scratch, &replies_in_place, is_reply, reply_of,
+			ERRCODE_INVALID_PARAMETER_VALUE, "replyTo must be a message of the same conversation");
+	find_resends(send, &scratch);
+	find_repeats(send, scratch.indexes);
+	store_new(send, scratch.indexes);
 	ring(send);
 	for (int i = 0; i < send->count; i++)
 		if (send->items[i].refusal == 0 && send->items[i].same_as >= 0)
