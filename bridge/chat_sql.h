@@ -10,7 +10,6 @@
 
 enum chat_sql_id {
     CHAT_SQL_AUTHENTICATE,   /* (token) -> user */
-    CHAT_SQL_SEND_MESSAGE,   /* (token, conversation, content, client_id, reply_to) -> message */
     CHAT_SQL_EDIT_MESSAGE,   /* (token, message, content) -> message */
     CHAT_SQL_DELETE_MESSAGE, /* (token, message) -> message */
     CHAT_SQL_MARK_READ,      /* (token, conversation, seq) -> receipt */

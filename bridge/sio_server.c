@@ -209,16 +209,16 @@ static json_t *event_payload(const char *event, json_t *args)
     return payload;
 }
 
-static char *encode_event(const sio_namespace *nsp, const char *event, json_t *args,
-                          size_t bin_count, int64_t id, size_t *len)
+static char *encode_event(const char *nsp, const char *event, json_t *args, size_t bin_count,
+                          int64_t id, size_t *len)
 {
     json_t *payload = event_payload(event, args);
     if (!payload || sio_placeholders_check(payload, bin_count)) {
         json_decref(payload);
         return NULL;
     }
-    char *text = sio_packet_encode(bin_count ? SIO_BINARY_EVENT : SIO_EVENT, nsp->name, id,
-                                   bin_count, payload, len);
+    char *text = sio_packet_encode(bin_count ? SIO_BINARY_EVENT : SIO_EVENT, nsp, id, bin_count,
+                                   payload, len);
     json_decref(payload);
     return text;
 }
@@ -229,7 +229,7 @@ static int emit_packet(sio_socket *s, const char *event, json_t *args, const sio
     if (s->state != SOCKET_CONNECTED)
         return -1;
     size_t len;
-    char *text = encode_event(s->nsp, event, args, bin_count, id, &len);
+    char *text = encode_event(s->nsp->name, event, args, bin_count, id, &len);
     if (!text)
         return -1;
     int rc = client_send(s->client, text, len, bins, bin_count);
@@ -250,16 +250,14 @@ struct sio_frame {
 
 sio_frame *sio_frame_new(const char *nsp, const char *event, json_t *args)
 {
-    json_t *payload = event_payload(event, args);
-    sio_frame *frame = payload ? calloc(1, sizeof(*frame)) : NULL;
-    if (frame && !sio_placeholders_check(payload, 0)) {
-        size_t len;
-        char *text = sio_packet_encode(SIO_EVENT, nsp, -1, 0, payload, &len);
-        frame->eio = text ? eio_frame_new(text, len) : NULL;
+    size_t len;
+    char *text = encode_event(nsp, event, args, 0, -1, &len);
+    sio_frame *frame = text ? calloc(1, sizeof(*frame)) : NULL;
+    if (frame) {
+        frame->eio = eio_frame_new(text, len);
         frame->nsp = strdup(nsp);
-        free(text);
     }
-    json_decref(payload);
+    free(text);
     if (frame && (!frame->eio || !frame->nsp)) {
         sio_frame_free(frame);
         frame = NULL;
@@ -448,7 +446,7 @@ int sio_namespace_emit(sio_namespace *nsp, const char *room_name, const char *ev
     if (count == 0)
         return 0;
     size_t len;
-    char *text = encode_event(nsp, event, args, bin_count, -1, &len);
+    char *text = encode_event(nsp->name, event, args, bin_count, -1, &len);
     sio_socket **targets = malloc(count * sizeof *targets);
     if (!text || !targets) {
         free(text);
