@@ -5,7 +5,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
-SELECT plan(59);
+SELECT plan(65);
 
 CREATE TEMP TABLE t (name text PRIMARY KEY, token text, id uuid);
 INSERT INTO t SELECT n, s->>'token', (s->'user'->>'id')::uuid
@@ -171,6 +171,23 @@ SELECT is(pg_temp.last_seq('a'), 1009::bigint, 'and stored with 1,000 more seqs'
 SELECT throws_ok($$ SELECT chat.send_messages('{"token": "t"}') $$, '22023', 'batch must be an array of messages', 'a batch that is an object is refused with 22023');
 SELECT throws_ok($$ SELECT chat.send_messages('"x"') $$, '22023', 'batch must be an array of messages', 'a batch that is a scalar is refused with 22023');
 SELECT throws_ok($$ SELECT chat.send_messages(NULL) $$, '22023', 'batch is required', 'a null batch is refused with 22023');
+
+-- wrong types, the content limit, client ids of different senders, and how resends are marked
+SELECT is((SELECT v->0->'error'->>'message' FROM chat.send_messages(jsonb_build_array(pg_temp.msg('ana', 'a', 'x') || '{"clientId": 7}')) v),
+  'clientId must be a string', 'a clientId that is not a string is refused in place');
+SELECT is((SELECT v->0->'error'->>'sqlstate' || ' ' || (v->0->'error'->>'message') FROM chat.send_messages(jsonb_build_array(pg_temp.msg('ana', 'a', 'x') || '{"token": 7}')) v),
+  '28000 a token is required', 'a token that is not a string is refused in place with 28000');
+SELECT is((SELECT v->0->'error'->>'message' FROM chat.send_messages(jsonb_build_array(pg_temp.msg('ana', 'a', 'x', E'c\u0001'))) v),
+  'clientId must not contain control characters', 'a clientId with control characters is refused in place');
+SELECT throws_ok(format('SELECT chat.send_messages(%L)', (SELECT jsonb_agg(pg_temp.msg('ana', 'a', repeat('x', 65536))) FROM generate_series(1, 257))),
+  '54000', 'a batch holds at most 16777216 bytes of content', 'a batch over 16 MiB of content is refused whole with 54000');
+CREATE TEMP TABLE shared_id AS
+  SELECT chat.send_messages(jsonb_build_array(pg_temp.msg('ana', 'a', 'from ana', 'same'), pg_temp.msg('bo', 'a', 'from bo', 'same'))) v;
+SELECT is((SELECT count(DISTINCT e->'message'->>'id')::int FROM shared_id, jsonb_array_elements(v) e), 2,
+  'the same client id from two senders stores two messages');
+SELECT is((SELECT array_agg(coalesce(e->>'resent', 'new') ORDER BY n) FROM
+  chat.send_messages(jsonb_build_array(pg_temp.msg('ana', 'a', 'again', 'same'), pg_temp.msg('ana', 'a', 'fresh', 'fresh-1'))) v,
+  jsonb_array_elements(v) WITH ORDINALITY x(e, n)), ARRAY['true', 'new'], 'a resend is marked resent, a new message is not');
 
 SELECT * FROM finish();
 ROLLBACK;
