@@ -955,8 +955,35 @@ static void array_append(char *out, size_t *used, size_t size, const char *item)
         *used += (size_t)n;
 }
 
+/* ranges[0..count) as the three array literals of chat.event_messages, "{id,...}", "{first,...}"
+ * and "{last,...}", in one allocation that out[0] owns. -1 when out of memory. */
+static int range_literals(const struct doorbell_range *ranges, size_t count, char *out[3])
+{
+    size_t size = count * (FANOUT_ID_LEN + 24) + 3;
+    char *buffer = malloc(3 * size);
+    if (!buffer)
+        return -1;
+    size_t used[3] = {1, 1, 1};
+    for (int k = 0; k < 3; k++) {
+        out[k] = buffer + k * size;
+        strcpy(out[k], "{");
+    }
+    for (size_t i = 0; i < count; i++) {
+        char first[24], last[24];
+        snprintf(first, sizeof(first), "%" PRId64, ranges[i].first);
+        snprintf(last, sizeof(last), "%" PRId64, ranges[i].last);
+        array_append(out[0], &used[0], size, ranges[i].conversation_id);
+        array_append(out[1], &used[1], size, first);
+        array_append(out[2], &used[2], size, last);
+    }
+    for (int k = 0; k < 3; k++)
+        strcat(out[k], "}");
+    return 0;
+}
+
 /* One chat.event_messages call for the ranges at the front (at most DOORBELL_FETCH_MAX
- * messages); one at a time, so the answers come back in the order the doorbells rang. */
+ * messages); one at a time, so the answers come back in the order the doorbells rang. What
+ * cannot be asked is left to the pump, one by one. */
 static void doorbell_fetch(struct fanout *fanout)
 {
     if (fanout->doorbell_fetching || fanout->range_count == 0)
@@ -971,49 +998,30 @@ static void doorbell_fetch(struct fanout *fanout)
         take++;
     }
     struct doorbell_call *call = malloc(sizeof(*call));
-    struct doorbell_range *ranges = malloc(take * sizeof(*ranges));
-    size_t size = take * (FANOUT_ID_LEN + 24) + 3;
-    char *ids = malloc(size), *firsts = malloc(size), *lasts = malloc(size);
-    if (call && ranges && ids && firsts && lasts) {
-        size_t id_used = 1, first_used = 1, last_used = 1;
-        strcpy(ids, "{");
-        strcpy(firsts, "{");
-        strcpy(lasts, "{");
-        for (size_t i = 0; i < take; i++) {
-            char number[24];
-            array_append(ids, &id_used, size, fanout->ranges[i].conversation_id);
-            snprintf(number, sizeof(number), "%" PRId64, fanout->ranges[i].first);
-            array_append(firsts, &first_used, size, number);
-            snprintf(number, sizeof(number), "%" PRId64, fanout->ranges[i].last);
-            array_append(lasts, &last_used, size, number);
-        }
-        strcat(ids, "}");
-        strcat(firsts, "}");
-        strcat(lasts, "}");
-    }
-    if (ranges)
-        memcpy(ranges, fanout->ranges, take * sizeof(*ranges));
+    struct doorbell_range *taken = malloc(take * sizeof(*taken));
+    char *literals[3] = {NULL, NULL, NULL};
+    int ready = call && taken && range_literals(fanout->ranges, take, literals) == 0;
+    if (taken)
+        memcpy(taken, fanout->ranges, take * sizeof(*taken));
+    else
+        doorbell_release(fanout, fanout->ranges, take);
     fanout->range_count -= take;
-    memmove(fanout->ranges, fanout->ranges + take, fanout->range_count * sizeof(*ranges));
-    const char *values[] = {ids, firsts, lasts};
-    if (call && ranges && ids && firsts && lasts) {
-        *call = (struct doorbell_call){fanout, ranges, take};
-        if (chat_sql_query(fanout->sql, CHAT_SQL_EVENT_MESSAGES, values, doorbell_on_result,
-                           call) == 0) {
-            fanout->doorbell_fetching = 1;
-            ranges = NULL;
-            call = NULL;
-        }
+    memmove(fanout->ranges, fanout->ranges + take, fanout->range_count * sizeof(*taken));
+    if (ready) {
+        *call = (struct doorbell_call){fanout, taken, take};
+        const char *values[] = {literals[0], literals[1], literals[2]};
+        ready = chat_sql_query(fanout->sql, CHAT_SQL_EVENT_MESSAGES, values, doorbell_on_result,
+                               call) == 0;
     }
-    free(ids);
-    free(firsts);
-    free(lasts);
-    if (call) {
-        free(call);
-        if (ranges) /* not sent: one by one, by the pump */
-            doorbell_release(fanout, ranges, take);
+    free(literals[0]);
+    if (ready) {
+        fanout->doorbell_fetching = 1;
+        return;
     }
-    free(ranges);
+    if (taken)
+        doorbell_release(fanout, taken, take);
+    free(taken);
+    free(call);
 }
 
 /* Appends a range to a growing array. 0, or -1 when out of memory. */
