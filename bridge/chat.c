@@ -62,7 +62,8 @@ static void chat_send(struct chat *, sio_socket *, struct fanout_socket *, json_
 #define CONVERSATION {"conversationId", ARG_UUID, 1}
 #define MESSAGE {"messageId", ARG_UUID, 1}
 
-/* The socket event contract (docs/realtime.md). */
+/* The socket event contract (docs/realtime.md). send_message stays first: chat_send reads its
+ * arguments from there. */
 static const struct chat_event chat_events[] = {
     {"send_message", CHAT_SQL_COUNT, chat_send,
      {CONVERSATION, {"content", ARG_TEXT, 1}, {"clientId", ARG_TEXT, 0}, {"replyTo", ARG_UUID, 0}}},
@@ -227,7 +228,7 @@ static void chat_on_stored(void *data, json_t *message)
 static void chat_send(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
                       json_t *payload, int64_t ack_id)
 {
-    const struct chat_event *event = &chat_events[0];
+    const struct chat_event *event = &chat_events[0]; /* send_message */
     json_t *message = json_object();
     char message_text[128];
     if (!message) {
