@@ -42,12 +42,15 @@ struct chat_arg {
 typedef void (*chat_handler)(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
                              json_t *payload, int64_t ack_id);
 
-/* A client event: either one SQL call, token first, then `args` in order, or a handler. */
+/* A client event: either one SQL call, token first, then `args` in order, or a handler.
+ * `bare`: the event may also carry its one argument as a bare value instead of an object, as the
+ * original design's client sends `join_conversation` and `leave_conversation`. */
 struct chat_event {
     const char *name;
     enum chat_sql_id sql;
     chat_handler handler;
     struct chat_arg args[CHAT_MAX_ARGS];
+    int bare;
 };
 
 static void chat_join(struct chat *, sio_socket *, struct fanout_socket *, json_t *, int64_t);
@@ -71,8 +74,8 @@ static const struct chat_event chat_events[] = {
     {"delete_message", CHAT_SQL_DELETE_MESSAGE, NULL, {MESSAGE}},
     {"mark_read", CHAT_SQL_MARK_READ, NULL, {CONVERSATION, {"seq", ARG_SEQ, 1}}},
     {"mark_delivered", CHAT_SQL_MARK_DELIVERED, NULL, {CONVERSATION, {"seq", ARG_SEQ, 1}}},
-    {"join_conversation", CHAT_SQL_COUNT, chat_join, {CONVERSATION}},
-    {"leave_conversation", CHAT_SQL_COUNT, chat_leave, {CONVERSATION}},
+    {"join_conversation", CHAT_SQL_COUNT, chat_join, {CONVERSATION}, 1},
+    {"leave_conversation", CHAT_SQL_COUNT, chat_leave, {CONVERSATION}, 1},
     {"typing", CHAT_SQL_COUNT, chat_typing, {CONVERSATION}},
     {"stop_typing", CHAT_SQL_COUNT, chat_stop_typing, {CONVERSATION}},
     {"sync", CHAT_SQL_COUNT, chat_sync, {{NULL, ARG_TEXT, 0}}},
@@ -521,8 +524,12 @@ static void chat_on_event(sio_socket *socket, const char *name, json_t *args,
         return;
     }
     json_t *payload = json_array_get(args, 0);
+    json_t *wrapped = NULL;
+    if (event->bare && json_is_string(payload))
+        payload = wrapped = json_pack("{s:O}", event->args[0].key, payload);
     if (!json_is_object(payload) && event->handler != chat_online) {
         chat_ack_error(socket, ack_id, &ERROR_BAD_REQUEST, "the event takes one object");
+        json_decref(wrapped);
         return;
     }
     log_debug("chat_event", "event=%s user=%s", event->name, who->user_id);
@@ -530,6 +537,7 @@ static void chat_on_event(sio_socket *socket, const char *name, json_t *args,
         event->handler(chat, socket, who, payload, ack_id);
     else
         chat_plain_call(chat, socket, who, event, payload, ack_id);
+    json_decref(wrapped);
 }
 
 struct chat_connect {

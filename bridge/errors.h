@@ -1,5 +1,5 @@
 /* The one table from PostgreSQL's SQLSTATE to an HTTP status and a stable error code
- * (DESIGN.md §3), and the JSON error body every refusal of the bridge carries. */
+ * (docs/rest.md lists it), and the JSON error body every refusal of the bridge carries. */
 #ifndef BRIDGE_ERRORS_H
 #define BRIDGE_ERRORS_H
 
