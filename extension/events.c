@@ -123,3 +123,23 @@ events_receipt(Jsonb *receipt)
 	appendStringInfo(&payload, "{\"type\":\"receipt\",\"receipt\":%s}", jsonb_text(receipt));
 	Async_Notify(EVENTS_CHANNEL, payload.data);
 }
+
+void
+events_sessions_ended(const pg_uuid_t *user_id, const pg_uuid_t *session_id,
+					  const pg_uuid_t *except)
+{
+	StringInfoData payload;
+
+	initStringInfo(&payload);
+	appendStringInfoString(&payload, "{\"type\":\"sessions_ended\"");
+	if (user_id != NULL)
+		appendStringInfo(&payload, ",\"userId\":\"%s\"", uuid_text(user_id));
+	if (session_id != NULL)
+		appendStringInfo(&payload, ",\"sessionId\":\"%s\"", uuid_text(session_id));
+	else
+		appendStringInfoString(&payload, ",\"all\":true");
+	if (except != NULL)
+		appendStringInfo(&payload, ",\"except\":\"%s\"", uuid_text(except));
+	appendStringInfoChar(&payload, '}');
+	Async_Notify(EVENTS_CHANNEL, payload.data);
+}

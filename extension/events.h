@@ -43,6 +43,15 @@ extern void events_message(const char *type, const pg_uuid_t *conversation_id, i
 extern void events_membership(const char *type, const pg_uuid_t *conversation_id,
 							  Jsonb *added, Jsonb *removed);
 
+/*
+ * sessions_ended: tokens that no longer work, so bridges close the sockets opened with them.
+ * {"type","userId","sessionId"} for one session; {"type","userId","all":true} for all of a user's
+ * (with "except" the one kept, after a password change); {"type","all":true} for every session
+ * of everyone (a rotated secret). user_id NULL means everyone.
+ */
+extern void events_sessions_ended(const pg_uuid_t *user_id, const pg_uuid_t *session_id,
+								  const pg_uuid_t *except);
+
 /* receipt: a member's delivered and read seq moved forward */
 extern void events_receipt(Jsonb *receipt);
 

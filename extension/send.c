@@ -46,6 +46,7 @@ typedef struct SendItem
 	bool		has_reply;
 	/* what the checks found */
 	pg_uuid_t	sender;
+	pg_uuid_t	session;		/* of the sender's token: it must still be live */
 	int			conversation;	/* index into the batch's conversations */
 	int			refusal;		/* 0, or the SQLSTATE (MAKE_SQLSTATE) it is refused with */
 	const char *message;		/* the refusal's message */
@@ -185,21 +186,21 @@ static void
 check_token(SendItem *item)
 {
 	const char *why = NULL;
-	pg_uuid_t  *sender;
+	TokenClaims claims;
 
 	if (item->token == NULL)
 	{
 		refuse(item, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, "a token is required");
 		return;
 	}
-	sender = token_subject(item->token, item->token_length, &why);
-	if (sender == NULL)
+	if (!token_read(item->token, item->token_length, &claims, &why))
 	{
 		refuse(item, ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, "invalid or expired token");
 		item->detail = why;
 		return;
 	}
-	item->sender = *sender;
+	item->sender = claims.user_id;
+	item->session = claims.session_id;
 }
 
 /* One element of the batch into item, refused with the first thing wrong with it. */
@@ -442,6 +443,12 @@ sender_of(const SendItem *item)
 }
 
 static const pg_uuid_t *
+session_of(const SendItem *item)
+{
+	return &item->session;
+}
+
+static const pg_uuid_t *
 reply_of(const SendItem *item)
 {
 	return &item->reply_to;
@@ -452,6 +459,12 @@ is_reply(const SendItem *item)
 {
 	return item->has_reply;
 }
+
+/* A token whose session ended (logout, password change, deleted user) sends nothing. */
+static SavedQuery sessions_live_of = SAVED_QUERY(
+	"SELECT v.i FROM unnest($1::uuid[], $2::uuid[], $3::int4[]) v(c, s, i) "
+	"WHERE EXISTS (SELECT 1 FROM chat.sessions x WHERE x.id = v.s AND x.ended_at IS NULL)",
+	UUIDARRAYOID, UUIDARRAYOID, INT4ARRAYOID);
 
 /* A conversation one is not in (or that does not exist) is refused as not found. */
 static SavedQuery members_of = SAVED_QUERY(
@@ -713,6 +726,8 @@ send_run(Send *send)
 		.marks = palloc(sizeof(bool) * size),
 	};
 
+	confirm(send, &scratch, &sessions_live_of, NULL, session_of,
+			ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, "invalid or expired token");
 	collect_conversations(send);
 	if (send->conversation_count == 0)
 		return;

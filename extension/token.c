@@ -22,6 +22,7 @@
 #include "utils/numeric.h"
 
 #include "chat.h"
+#include "events.h"
 #include "token.h"
 
 #define TOKEN_ISSUER "pgchat"
@@ -109,18 +110,19 @@ token_refuse(const char *why)
 }
 
 char *
-token_issue(const pg_uuid_t *user_id)
+token_issue(const pg_uuid_t *user_id, const pg_uuid_t *session_id, int64 expires)
 {
 	const unsigned char *key = signing_key_get();
 	char	   *sub = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(user_id)));
+	char	   *sid = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(session_id)));
 	long		now = (long) time(NULL);
 	char	   *payload;
 	char	   *signing_input;
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	char	   *signature;
 
-	payload = psprintf("{\"sub\":\"%s\",\"iss\":\"%s\",\"iat\":%ld,\"exp\":%ld}",
-					   sub, TOKEN_ISSUER, now, now + chat_token_lifetime);
+	payload = psprintf("{\"sub\":\"%s\",\"sid\":\"%s\",\"iss\":\"%s\",\"iat\":%ld,\"exp\":%lld}",
+					   sub, sid, TOKEN_ISSUER, now, (long long) expires);
 	signing_input = psprintf("%s.%s", TOKEN_HEADER,
 							 base64url_encode((const unsigned char *) payload, strlen(payload)));
 	crypto_auth_hmacsha256(mac, (const unsigned char *) signing_input, strlen(signing_input), key);
@@ -147,8 +149,24 @@ claim_time(Jsonb *claims, const char *key, int64 *out)
 	return true;
 }
 
-pg_uuid_t *
-token_subject(const char *token, size_t length, const char **why)
+/* The uuid claim key into *out; false when absent or not a uuid's 36 characters. */
+static bool
+claim_uuid(Jsonb *claims, const char *key, pg_uuid_t *out)
+{
+	JsonbValue	value;
+	pg_uuid_t  *parsed;
+
+	if (!claim_get(claims, key, &value) || value.type != jbvString || value.val.string.len != 36)
+		return false;
+	parsed = DatumGetUUIDP(DirectFunctionCall1(uuid_in,
+											   CStringGetDatum(pnstrdup(value.val.string.val,
+																		value.val.string.len))));
+	*out = *parsed;
+	return true;
+}
+
+bool
+token_read(const char *token, size_t length, TokenClaims *claims, const char **why)
 {
 	const char *payload_start;
 	const char *dot;
@@ -157,22 +175,22 @@ token_subject(const char *token, size_t length, const char **why)
 	size_t		mac_length;
 	char	   *json;
 	size_t		json_length;
-	Jsonb	   *claims;
+	Jsonb	   *json_claims;
 	JsonbValue	value;
 	int64		now = (int64) time(NULL);
 	int64		expires;
 	int64		issued;
 
 	if (length > TOKEN_MAX_LENGTH)
-		return (*why = "the token is too long", NULL);
+		return (*why = "the token is too long", false);
 	if (length <= TOKEN_HEADER_LENGTH + 1 ||
 		memcmp(token, TOKEN_HEADER ".", TOKEN_HEADER_LENGTH + 1) != 0)
-		return (*why = "the token's header is not HS256", NULL);
+		return (*why = "the token's header is not HS256", false);
 
 	payload_start = token + TOKEN_HEADER_LENGTH + 1;
 	dot = memchr(payload_start, '.', length - (payload_start - token));
 	if (dot == NULL || dot == payload_start)
-		return (*why = "the token is not three parts", NULL);
+		return (*why = "the token is not three parts", false);
 	payload_length = dot - payload_start;
 
 	/* the signature first: nothing of the payload is read before it checks out */
@@ -181,7 +199,7 @@ token_subject(const char *token, size_t length, const char **why)
 		mac_length != sizeof(mac) ||
 		crypto_auth_hmacsha256_verify(mac, (const unsigned char *) token, dot - token,
 									  signing_key_get()) != 0)
-		return (*why = "the token's signature does not match", NULL);
+		return (*why = "the token's signature does not match", false);
 
 	/*
 	 * From here the payload is one we signed, so the parsers below can't meet malformed input
@@ -190,40 +208,40 @@ token_subject(const char *token, size_t length, const char **why)
 	json = palloc(payload_length + 1);
 	if (sodium_base642bin((unsigned char *) json, payload_length, payload_start, payload_length,
 						  NULL, &json_length, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-		return (*why = "the token's payload is not base64url", NULL);
+		return (*why = "the token's payload is not base64url", false);
 	json[json_length] = '\0';
-	claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
-	if (!JB_ROOT_IS_OBJECT(claims))
-		return (*why = "the token's payload is not an object", NULL);
+	json_claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
+	if (!JB_ROOT_IS_OBJECT(json_claims))
+		return (*why = "the token's payload is not an object", false);
 
-	if (!claim_get(claims, "iss", &value) || value.type != jbvString ||
+	if (!claim_get(json_claims, "iss", &value) || value.type != jbvString ||
 		value.val.string.len != strlen(TOKEN_ISSUER) ||
 		memcmp(value.val.string.val, TOKEN_ISSUER, value.val.string.len) != 0)
-		return (*why = "the token has the wrong issuer", NULL);
-	if (!claim_time(claims, "exp", &expires))
-		return (*why = "the token has no numeric \"exp\" claim", NULL);
+		return (*why = "the token has the wrong issuer", false);
+	if (!claim_time(json_claims, "exp", &expires))
+		return (*why = "the token has no numeric \"exp\" claim", false);
 	if (expires <= now)
-		return (*why = "the token has expired", NULL);
-	if (!claim_time(claims, "iat", &issued))
-		return (*why = "the token has no numeric \"iat\" claim", NULL);
+		return (*why = "the token has expired", false);
+	if (!claim_time(json_claims, "iat", &issued))
+		return (*why = "the token has no numeric \"iat\" claim", false);
 	if (issued > now + TOKEN_CLOCK_SKEW)
-		return (*why = "the token was issued in the future", NULL);
-	if (!claim_get(claims, "sub", &value) || value.type != jbvString || value.val.string.len != 36)
-		return (*why = "the token has no subject", NULL);
-	return DatumGetUUIDP(DirectFunctionCall1(uuid_in,
-											 CStringGetDatum(pnstrdup(value.val.string.val,
-																	  value.val.string.len))));
+		return (*why = "the token was issued in the future", false);
+	if (!claim_uuid(json_claims, "sub", &claims->user_id))
+		return (*why = "the token has no subject", false);
+	/* tokens from before sessions existed can't be taken back, so they are no longer taken */
+	if (!claim_uuid(json_claims, "sid", &claims->session_id))
+		return (*why = "the token has no session", false);
+	claims->expires = expires;
+	return true;
 }
 
-pg_uuid_t *
-token_verify(const char *token, size_t length)
+void
+token_verify(const char *token, size_t length, TokenClaims *claims)
 {
 	const char *why = NULL;
-	pg_uuid_t  *subject = token_subject(token, length, &why);
 
-	if (subject == NULL)
+	if (!token_read(token, length, claims, &why))
 		token_refuse(why);
-	return subject;
 }
 
 PG_FUNCTION_INFO_V1(chat_rotate_secret);
@@ -257,5 +275,7 @@ chat_rotate_secret(PG_FUNCTION_ARGS)
 	/* every backend, this one included, drops its cached copy when this commits */
 	CacheInvalidateRelcacheByRelid(signing_key_table());
 	signing_key_invalidate((Datum) 0, InvalidOid);
+	/* and every bridge closes every socket: their tokens no longer verify */
+	events_sessions_ended(NULL, NULL, NULL);
 	PG_RETURN_VOID();
 }

@@ -13,17 +13,25 @@
 /* Registers the cache invalidation of the secret; called once from _PG_init. */
 extern void token_init(void);
 
-/* A token naming user_id, valid for chat.token_lifetime; palloc'd. */
-extern char *token_issue(const pg_uuid_t *user_id);
+/* What a valid token says: its user, the session it belongs to (chat.sessions), its expiry. */
+typedef struct TokenClaims
+{
+	pg_uuid_t	user_id;
+	pg_uuid_t	session_id;
+	int64		expires;		/* Unix seconds */
+} TokenClaims;
+
+/* A token naming user_id and session_id, valid until expires (Unix seconds); palloc'd. */
+extern char *token_issue(const pg_uuid_t *user_id, const pg_uuid_t *session_id, int64 expires);
 
 /*
- * The user id a token names, palloc'd; raises 28000 for a token that is malformed, too long,
+ * The claims of a token into *claims; raises 28000 for a token that is malformed, too long,
  * not HS256, badly signed (compared in constant time), expired or lacking a claim.
- * It doesn't look the user up: see users_authenticate().
+ * It doesn't look the session up: see users_authenticate().
  */
-extern pg_uuid_t *token_verify(const char *token, size_t length);
+extern void token_verify(const char *token, size_t length, TokenClaims *claims);
 
-/* The same check without raising: NULL with *why set (a detail for a 28000) when refused. */
-extern pg_uuid_t *token_subject(const char *token, size_t length, const char **why);
+/* The same check without raising: false with *why set (a detail for a 28000) when refused. */
+extern bool token_read(const char *token, size_t length, TokenClaims *claims, const char **why);
 
 #endif

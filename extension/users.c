@@ -14,6 +14,7 @@
 #include "args.h"
 #include "password.h"
 #include "query.h"
+#include "sessions.h"
 #include "token.h"
 #include "users.h"
 
@@ -32,8 +33,8 @@ static SavedQuery user_exists = SAVED_QUERY(
 	"SELECT 1 FROM chat.users WHERE id = $1",
 	UUIDOID);
 
-pg_uuid_t *
-users_token_subject(FunctionCallInfo fcinfo, int argno)
+void
+users_session(FunctionCallInfo fcinfo, int argno, TokenClaims *claims)
 {
 	text	   *token;
 
@@ -42,21 +43,22 @@ users_token_subject(FunctionCallInfo fcinfo, int argno)
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("a token is required")));
 	token = PG_GETARG_TEXT_PP(argno);
-	return token_verify(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token));
+	token_verify(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token), claims);
+	if (!sessions_live(&claims->user_id, &claims->session_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("invalid or expired token"),
+				 errdetail("The token's session has ended, or its user no longer exists.")));
 }
 
 pg_uuid_t *
 users_authenticate(FunctionCallInfo fcinfo, int argno)
 {
-	pg_uuid_t  *user_id = users_token_subject(fcinfo, argno);
-	Datum		values[1];
+	TokenClaims claims;
+	pg_uuid_t  *user_id = palloc(sizeof(pg_uuid_t));
 
-	values[0] = UUIDPGetDatum(user_id);
-	if (query_run(&user_exists, values, NULL, true) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("invalid or expired token"),
-				 errdetail("The token's user no longer exists.")));
+	users_session(fcinfo, argno, &claims);
+	*user_id = claims.user_id;
 	return user_id;
 }
 
@@ -163,7 +165,7 @@ static SavedQuery session_json = SAVED_QUERY(
 static Datum
 session_for(pg_uuid_t *user_id)
 {
-	Datum		values[2] = {UUIDPGetDatum(user_id), CStringGetTextDatum(token_issue(user_id))};
+	Datum		values[2] = {UUIDPGetDatum(user_id), CStringGetTextDatum(sessions_open(user_id))};
 	bool		isnull;
 	Datum		session;
 
@@ -468,7 +470,50 @@ chat_issue_token(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("user not found")));
-	token = SPI_datumTransfer(CStringGetTextDatum(token_issue(user_id)), false, -1);
+	token = SPI_datumTransfer(CStringGetTextDatum(sessions_open(user_id)), false, -1);
 	SPI_finish();
 	PG_RETURN_DATUM(token);
+}
+
+static SavedQuery credentials_by_id = SAVED_QUERY(
+	"SELECT password_hash FROM chat.users WHERE id = $1 FOR UPDATE",
+	UUIDOID);
+
+PG_FUNCTION_INFO_V1(chat_change_password);
+
+/*
+ * chat.change_password(token, current_password, new_password) -> {sessionsEnded: n}: the
+ * caller proves the current password; every other session of theirs ends (a thief's among them),
+ * this one stays.
+ */
+Datum
+chat_change_password(PG_FUNCTION_ARGS)
+{
+	char	   *current = arg_text(fcinfo, 1, "current password");
+	char	   *fresh = arg_text(fcinfo, 2, "new password");
+	size_t		current_length = strlen(current);
+	TokenClaims claims;
+	Datum		values[2];
+	bool		isnull;
+	char	   *hash;
+	int64		ended;
+
+	password_check(strlen(fresh));
+	SPI_connect();
+	users_session(fcinfo, 0, &claims);
+	values[0] = UUIDPGetDatum(&claims.user_id);
+	if (query_run(&credentials_by_id, values, NULL, false) != 1)
+		elog(ERROR, "the authenticated caller was not found");
+	hash = TextDatumGetCString(query_value(1, &isnull));
+	if (current_length > PASSWORD_MAX_BYTES || !password_verify(hash, current, current_length))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("the current password is wrong")));
+	values[1] = CStringGetTextDatum(password_hash(fresh, strlen(fresh)));
+	query_run(&rehash, values, NULL, false);
+	ended = sessions_end_all(&claims.user_id, &claims.session_id);
+	SPI_finish();
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in,
+										CStringGetDatum(psprintf("{\"sessionsEnded\": " INT64_FORMAT "}",
+																 ended))));
 }

@@ -8,16 +8,15 @@
 #include "fmgr.h"
 #include "utils/uuid.h"
 
-/*
- * The id of the user whose token is argument argno, palloc'd: the token must verify and its
- * user still exist, else 28000. Needs an open SPI connection.
- */
-extern pg_uuid_t *users_authenticate(FunctionCallInfo fcinfo, int argno);
+#include "token.h"
 
 /*
- * The user id a valid token names, without looking the user up: only for callers whose own
- * statement requires a membership, which a deleted user no longer has (the send path).
+ * The claims of the token in argument argno: it must verify and its session be live (not ended,
+ * its user not deleted), else 28000. Needs an open SPI connection.
  */
-extern pg_uuid_t *users_token_subject(FunctionCallInfo fcinfo, int argno);
+extern void users_session(FunctionCallInfo fcinfo, int argno, TokenClaims *claims);
+
+/* The same, answering only the user id, palloc'd. */
+extern pg_uuid_t *users_authenticate(FunctionCallInfo fcinfo, int argno);
 
 #endif

@@ -5,7 +5,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
-SELECT plan(27);
+SELECT plan(30);
 
 CREATE FUNCTION pg_temp.b64url(b bytea) RETURNS text LANGUAGE sql AS
   $$ SELECT translate(encode(b, 'base64'), E'+/=\n', '-_') $$;
@@ -13,8 +13,10 @@ CREATE FUNCTION pg_temp.forge(header text, payload text) RETURNS text LANGUAGE s
   SELECT input || '.' || pg_temp.b64url(hmac(convert_to(input, 'UTF8'), (SELECT key FROM chat.signing_key), 'sha256'))
   FROM (SELECT pg_temp.b64url(convert_to(header, 'UTF8')) || '.' || pg_temp.b64url(convert_to(payload, 'UTF8')) AS input) i
 $$;
+-- every token names a live session (chat.sessions); forged ones name a session made here
 CREATE FUNCTION pg_temp.claims(sub uuid, iat bigint, exp bigint, iss text DEFAULT 'pgchat') RETURNS text LANGUAGE sql AS
-  $$ SELECT format('{"sub":"%s","iss":"%s","iat":%s,"exp":%s}', sub, iss, iat, exp) $$;
+  $$ SELECT format('{"sub":"%s","sid":"%s","iss":"%s","iat":%s,"exp":%s}', sub,
+       (SELECT id FROM chat.sessions s WHERE s.user_id = sub ORDER BY created_at LIMIT 1), iss, iat, exp) $$;
 CREATE FUNCTION pg_temp.now() RETURNS bigint LANGUAGE sql AS $$ SELECT extract(epoch FROM clock_timestamp())::bigint $$;
 
 CREATE TEMP TABLE u AS SELECT (chat.register('tina', 'tina@example.com', 'tina password')->'user'->>'id')::uuid AS id,
@@ -48,21 +50,25 @@ FROM (VALUES
   ((SELECT token FROM t) || '.extra', 'authenticate refuses a fourth part'),
   (split_part((SELECT token FROM t), '.', 1) || '.' || split_part((SELECT token FROM t), '.', 2), 'authenticate refuses a token without signature'),
   ((SELECT token FROM t) || repeat('A', 3000), 'authenticate refuses an oversized token before parsing'),
+  (pg_temp.forge('{"alg":"HS256","typ":"JWT"}', format('{"sub":"%s","iss":"pgchat","iat":%s,"exp":%s}', (SELECT id FROM u), pg_temp.now(), pg_temp.now() + 60)), 'authenticate refuses a token without a session (as issued before 1.3)'),
+  (pg_temp.forge('{"alg":"HS256","typ":"JWT"}', format('{"sub":"%s","sid":"%s","iss":"pgchat","iat":%s,"exp":%s}', (SELECT id FROM u), gen_random_uuid(), pg_temp.now(), pg_temp.now() + 60)), 'authenticate refuses a session that does not exist'),
+  (pg_temp.forge('{"alg":"HS256","typ":"JWT"}', format('{"sub":"%s","sid":"%s","iss":"pgchat","iat":%s,"exp":%s}', (SELECT other FROM u), (SELECT id FROM chat.sessions WHERE user_id = (SELECT id FROM u) LIMIT 1), pg_temp.now(), pg_temp.now() + 60)), 'authenticate refuses another user''s session'),
   ('', 'authenticate refuses an empty token'),
   ('not a token', 'authenticate refuses garbage')
 ) AS cases(tok, why);
 
--- a deleted user's token
+-- a deleted user's token: the sessions go with the user
+CREATE TEMP TABLE gone AS SELECT chat.login('tom', 'tom password')->>'token' AS token;
 DELETE FROM chat.users WHERE id = (SELECT other FROM u);
-SELECT throws_ok(format('SELECT chat.authenticate(%L)', pg_temp.forge('{"alg":"HS256","typ":"JWT"}',
-  pg_temp.claims((SELECT other FROM u), pg_temp.now(), pg_temp.now() + 60))), '28000', 'invalid or expired token',
+SELECT throws_ok(format('SELECT chat.authenticate(%L)', (SELECT token FROM gone)), '28000', 'invalid or expired token',
   'authenticate refuses the token of a deleted user');
 
 -- rotation
 SELECT lives_ok($$ SELECT chat.rotate_secret() $$, 'rotate_secret makes a new secret');
 SELECT throws_ok(format('SELECT chat.authenticate(%L)', (SELECT token FROM t)), '28000', 'invalid or expired token',
   'a token signed before a secret rotation is refused');
-SELECT is((chat.authenticate((chat.login('tina', 'tina password'))->>'token'))->>'username', 'tina',
+CREATE TEMP TABLE fresh AS SELECT chat.login('tina', 'tina password')->>'token' AS token;
+SELECT is((chat.authenticate((SELECT token FROM fresh)))->>'username', 'tina',
   'a login after the rotation gets a token that works');
 SELECT is((SELECT count(*)::int FROM chat.signing_key), 1, 'there is one secret');
 SELECT is((SELECT length(key) FROM chat.signing_key), 32, 'the secret is 32 bytes');

@@ -1,0 +1,102 @@
+-- chat extension 1.2 -> 1.3. Released upgrade steps are never edited; the next change is a new step.
+
+\echo Use "ALTER EXTENSION chat UPDATE TO '1.3'" to load this file. \quit
+
+-- ---------------------------------------------------------------------------------------------
+-- Sessions: every token names one, so a token can be taken back
+-- ---------------------------------------------------------------------------------------------
+-- A login or a registration opens a session; its token carries the session id ("sid") and every
+-- call checks the session is live. Logout ends one, log out everywhere all of a user's, a password
+-- change all but the caller's; each NOTIFYs sessions_ended so bridges close the sockets at once.
+-- Tokens issued before 1.3 have no session and are refused: users log in again after the upgrade.
+
+CREATE TABLE chat.sessions (
+  id         uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+  user_id    uuid NOT NULL REFERENCES chat.users (id) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  expires_at timestamptz NOT NULL,
+  ended_at   timestamptz
+);
+CREATE INDEX sessions_user_idx ON chat.sessions (user_id);
+COMMENT ON TABLE chat.sessions IS 'One row per token issued (a device''s login): live while ended_at is null and expires_at is ahead. Expired rows of a user are dropped when that user opens the next session.';
+REVOKE ALL ON chat.sessions FROM PUBLIC;
+
+CREATE FUNCTION chat.session(token text)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'chat_session'
+LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp;
+COMMENT ON FUNCTION chat.session(text) IS 'authenticate for the bridge: {user, sessionId, expiresAt} of a token whose session is live; the bridge closes the socket when the session ends or expires.';
+
+CREATE FUNCTION chat.sessions(token text)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'chat_sessions'
+LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp;
+COMMENT ON FUNCTION chat.sessions(text) IS 'The caller''s live sessions (devices): {sessions: [{id, createdAt, expiresAt, current}]}, newest first.';
+
+CREATE FUNCTION chat.logout(token text)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'chat_logout'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp;
+COMMENT ON FUNCTION chat.logout(text) IS 'Ends the token''s session: {loggedOut: true}; the token stops working and its sockets are closed.';
+
+CREATE FUNCTION chat.logout_everywhere(token text)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'chat_logout_everywhere'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp;
+COMMENT ON FUNCTION chat.logout_everywhere(text) IS 'Ends every session of the caller, this one included: {sessionsEnded: n}.';
+
+CREATE FUNCTION chat.change_password(token text, current_password text, new_password text)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'chat_change_password'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp;
+COMMENT ON FUNCTION chat.change_password(text, text, text) IS 'Sets a new password after checking the current one (argon2id, slow); ends every other session of the caller: {sessionsEnded: n}.';
+
+-- A user deleted by an administrator: their sessions go with the row (cascade); the bridges are
+-- told, so the sockets close too.
+CREATE FUNCTION chat.user_deleted() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, chat, pg_temp AS $$
+BEGIN
+  PERFORM pg_catalog.pg_notify('chat', pg_catalog.json_build_object(
+    'type', 'sessions_ended', 'userId', OLD.id, 'all', true)::text);
+  RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION chat.user_deleted() FROM PUBLIC;
+COMMENT ON FUNCTION chat.user_deleted() IS 'Trigger: a deleted user''s sessions end with the row; this tells the bridges (sessions_ended) so the user''s sockets close.';
+CREATE TRIGGER users_deleted AFTER DELETE ON chat.users
+  FOR EACH ROW EXECUTE FUNCTION chat.user_deleted();
+
+REVOKE ALL ON FUNCTION chat.session(text), chat.sessions(text), chat.logout(text),
+  chat.logout_everywhere(text), chat.change_password(text, text, text) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------------------------
+-- Rights: grant_api names every function of 1.3; roles that had the API get the new ones
+-- ---------------------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION chat.grant_api(role name) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, chat, pg_temp AS $$
+BEGIN
+  EXECUTE format('GRANT USAGE ON SCHEMA chat TO %I', role);
+  EXECUTE format('GRANT EXECUTE ON FUNCTION chat.register, chat.login, chat.authenticate, chat.me,
+    chat.session, chat.sessions, chat.logout, chat.logout_everywhere, chat.change_password,
+    chat.update_profile, chat.search_users, chat.contacts, chat.add_contact, chat.remove_contact,
+    chat.create_conversation, chat.conversation, chat.conversations(text),
+    chat.conversations(text, timestamptz, uuid, integer), chat.conversation_page,
+    chat.add_participants, chat.remove_participant, chat.set_participant_role,
+    chat.leave_conversation, chat.send_message, chat.send_messages, chat.messages,
+    chat.messages_after, chat.edit_message, chat.delete_message, chat.mark_delivered,
+    chat.mark_read, chat.members, chat.event_message, chat.event_messages, chat.presence_audience,
+    chat.presence_visible, chat.set_last_seen TO %I', role);
+END
+$$;
+
+DO $$
+DECLARE
+  grantee name;
+BEGIN
+  FOR grantee IN
+    SELECT DISTINCT r.rolname FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a, pg_catalog.pg_roles r
+    WHERE p.oid = 'chat.presence_audience(uuid)'::pg_catalog.regprocedure AND a.grantee = r.oid
+      AND a.privilege_type = 'EXECUTE' AND r.oid <> p.proowner
+  LOOP
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION chat.session(text), chat.sessions(text),
+      chat.logout(text), chat.logout_everywhere(text), chat.change_password(text, text, text) TO %I',
+      grantee);
+  END LOOP;
+END
+$$;
