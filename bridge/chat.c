@@ -4,6 +4,7 @@
  * database is held by a reference, so a client that leaves meanwhile is harmless. */
 #include "chat.h"
 #include "chat_presence.h"
+#include "chat_sessions.h"
 #include "log.h"
 #include "send_batch.h"
 
@@ -24,6 +25,7 @@ struct chat {
     struct fanout *fanout;
     struct chat_presence *presence; /* NULL: typing local, no presence */
     struct send_batch *sends;       /* send_message, committed in batches */
+    struct chat_sessions *sessions; /* sockets by session: ended with it, or at expiry */
     sio_namespace *nsp;
     size_t pending;
     size_t sockets;
@@ -553,22 +555,34 @@ static void chat_refuse(sio_socket *socket, const struct error_kind *kind, const
     json_decref(data);
 }
 
-static void fanout_socket_free(struct fanout_socket *who)
+/* A socket's state: who it is for fanout, and the session its token names. */
+struct chat_socket {
+    struct fanout_socket who; /* first: a fanout_socket pointer is a chat_socket pointer */
+    struct chat_session session;
+};
+
+static void chat_socket_free(struct chat_socket *socket)
 {
-    free(who->username);
-    free(who->token);
-    free(who);
+    free(socket->who.username);
+    free(socket->who.token);
+    free(socket);
 }
 
-/* The authenticated user: a fanout_socket for it, the CONNECT accepted, the socket registered. */
-static void chat_welcome(struct chat_connect *connect, json_t *user)
+/* The authenticated user ({user, sessionId, expiresIn}): a chat_socket for it, the CONNECT
+ * accepted, the socket registered with fanout and with the sessions. */
+static void chat_welcome(struct chat_connect *connect, json_t *answer)
 {
+    json_t *user = json_object_get(answer, "user");
     const char *id = json_string_value(json_object_get(user, "id"));
     const char *username = json_string_value(json_object_get(user, "username"));
-    struct fanout_socket *who = calloc(1, sizeof(*who));
-    if (!who || !fanout_is_uuid(id) || !username || !(who->username = strdup(username))) {
-        if (who)
-            fanout_socket_free(who);
+    const char *session_id = json_string_value(json_object_get(answer, "sessionId"));
+    json_int_t expires_in = json_integer_value(json_object_get(answer, "expiresIn"));
+    struct chat_socket *state = calloc(1, sizeof(*state));
+    struct fanout_socket *who = state ? &state->who : NULL;
+    if (!state || !fanout_is_uuid(id) || !fanout_is_uuid(session_id) || !username ||
+        !(who->username = strdup(username))) {
+        if (state)
+            chat_socket_free(state);
         chat_refuse(connect->socket, &ERROR_INTERNAL, "internal error");
         return;
     }
@@ -576,8 +590,11 @@ static void chat_welcome(struct chat_connect *connect, json_t *user)
     who->token = connect->token;
     connect->token = NULL;
     snprintf(who->user_id, sizeof(who->user_id), "%s", id);
+    state->session.socket = connect->socket;
+    snprintf(state->session.id, sizeof(state->session.id), "%s", session_id);
+    snprintf(state->session.user_id, sizeof(state->session.user_id), "%s", id);
     if (fanout_add(connect->chat->fanout, who) != 0) {
-        fanout_socket_free(who);
+        chat_socket_free(state);
         chat_refuse(connect->socket, &ERROR_INTERNAL, "internal error");
         return;
     }
@@ -585,9 +602,10 @@ static void chat_welcome(struct chat_connect *connect, json_t *user)
     if (sio_socket_accept(connect->socket) != 0) { /* the client left meanwhile */
         sio_socket_set_data(connect->socket, NULL);
         fanout_remove(connect->chat->fanout, who);
-        fanout_socket_free(who);
+        chat_socket_free(state);
         return;
     }
+    chat_sessions_add(connect->chat->sessions, &state->session, expires_in);
     connect->chat->sockets++;
     if (connect->chat->presence)
         chat_presence_connected(connect->chat->presence, who);
@@ -599,11 +617,11 @@ static void chat_on_authenticated(void *data, const struct db_result *result)
     struct chat_connect *connect = data;
     connect->chat->pending--;
     if (result->status == DB_OK) {
-        json_t *user = chat_sql_result_json(result);
-        chat_welcome(connect, user);
-        json_decref(user);
+        json_t *answer = chat_sql_result_json(result);
+        chat_welcome(connect, answer);
+        json_decref(answer);
     } else {
-        json_t *error = chat_sql_result_error(result, "authenticate");
+        json_t *error = chat_sql_result_error(result, "session");
         const struct error_kind *kind = result->status == DB_ERROR
                                             ? errors_from_sqlstate(result->sqlstate)
                                             : &ERROR_UNAVAILABLE;
@@ -643,7 +661,7 @@ static void chat_on_connect(sio_socket *socket, json_t *auth, void *data)
     connect->chat = chat;
     connect->socket = socket;
     const char *values[] = {token};
-    if (chat_sql_query(chat->sql, CHAT_SQL_AUTHENTICATE, values, chat_on_authenticated,
+    if (chat_sql_query(chat->sql, CHAT_SQL_SESSION, values, chat_on_authenticated,
                        connect) != 0) {
         free(connect->token);
         free(connect);
@@ -667,7 +685,9 @@ static void chat_on_disconnect(sio_socket *socket, const char *reason, void *dat
     if (chat->presence)
         chat_presence_disconnected(chat->presence, who);
     fanout_remove(chat->fanout, who);
-    fanout_socket_free(who);
+    struct chat_socket *state = (struct chat_socket *)who;
+    chat_sessions_remove(chat->sessions, &state->session);
+    chat_socket_free(state);
     chat->sockets--;
 }
 
@@ -682,7 +702,12 @@ struct chat *chat_new(uv_loop_t *loop, sio_server *io, const struct chat_sql *sq
     chat->sql = sql;
     chat->fanout = fanout;
     chat->sends = send_batch_new(loop, sql, send_batches, chat_on_stored, chat);
-    if (!chat->sends) {
+    chat->sessions = chat_sessions_new(loop);
+    if (!chat->sends || !chat->sessions) {
+        if (chat->sends)
+            send_batch_close(chat->sends);
+        chat_sessions_close(chat->sessions);
+        chat_sessions_free(chat->sessions);
         free(chat);
         return NULL;
     }
@@ -695,6 +720,8 @@ struct chat *chat_new(uv_loop_t *loop, sio_server *io, const struct chat_sql *sq
     chat->nsp = sio_server_namespace(io, "/", &handlers);
     if (!chat->nsp) {
         send_batch_close(chat->sends);
+        chat_sessions_close(chat->sessions);
+        chat_sessions_free(chat->sessions);
         free(chat);
         return NULL;
     }
@@ -707,9 +734,20 @@ void chat_close(struct chat *chat)
         return;
     chat->closed = 1;
     send_batch_close(chat->sends);
+    chat_sessions_close(chat->sessions);
 }
 
-void chat_free(struct chat *chat) { free(chat); }
+void chat_free(struct chat *chat)
+{
+    if (chat)
+        chat_sessions_free(chat->sessions);
+    free(chat);
+}
+
+int chat_notify(struct chat *chat, const char *payload, size_t length)
+{
+    return chat_sessions_event(chat->sessions, payload, length);
+}
 
 void chat_set_presence(struct chat *chat, struct chat_presence *presence)
 {

@@ -28,6 +28,10 @@ void chat_free(struct chat *chat);
 struct chat_presence;
 void chat_set_presence(struct chat *chat, struct chat_presence *presence);
 
+/* A NOTIFY of channel chat that is the chat namespace's own business (sessions_ended: the
+ * sockets of ended sessions are closed): 1 when it was, else 0 (fanout's). */
+int chat_notify(struct chat *chat, const char *payload, size_t length);
+
 /* From now on events are refused with unavailable (the process is stopping). */
 void chat_drain(struct chat *chat);
 /* How many events wait for the database. */

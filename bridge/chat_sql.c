@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const struct db_statement chat_sql_table[CHAT_SQL_COUNT] = {
-    [CHAT_SQL_AUTHENTICATE] = {"rt_authenticate", "SELECT chat.authenticate($1)::text", 1},
+    [CHAT_SQL_SESSION] = {"rt_session", "SELECT chat.session($1)::text", 1},
     [CHAT_SQL_EDIT_MESSAGE] = {"rt_edit_message", "SELECT chat.edit_message($1, $2, $3)::text", 3},
     [CHAT_SQL_DELETE_MESSAGE] = {"rt_delete_message", "SELECT chat.delete_message($1, $2)::text",
                                  2},

@@ -9,7 +9,7 @@
 #include "errors.h"
 
 enum chat_sql_id {
-    CHAT_SQL_AUTHENTICATE,   /* (token) -> user */
+    CHAT_SQL_SESSION,        /* (token) -> {user, sessionId, expiresIn} */
     CHAT_SQL_EDIT_MESSAGE,   /* (token, message, content) -> message */
     CHAT_SQL_DELETE_MESSAGE, /* (token, message) -> message */
     CHAT_SQL_MARK_READ,      /* (token, conversation, seq) -> receipt */

@@ -109,13 +109,16 @@ static void bridge_on_signal(uv_signal_t *signal, int signum)
 
 static void bridge_on_notify(void *data, const char *payload, size_t length)
 {
-    fanout_event(data, payload, length);
+    struct bridge *bridge = data;
+    if (!chat_notify(bridge->chat, payload, length))
+        fanout_event(bridge->fanout, payload, length);
 }
 
 static void bridge_on_listening(void *data, int reconnected)
 {
+    struct bridge *bridge = data;
     (void)reconnected; /* the first time too: cheap, and nothing is known yet */
-    fanout_resync(data);
+    fanout_resync(bridge->fanout);
 }
 
 /* The CORS origin Engine.IO answers with: it takes "*" or one exact origin. */
@@ -158,7 +161,7 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
     if (!bridge->presence)
         return -1;
     chat_set_presence(bridge->chat, bridge->presence);
-    struct listener_handlers handlers = {bridge_on_notify, bridge_on_listening, bridge->fanout};
+    struct listener_handlers handlers = {bridge_on_notify, bridge_on_listening, bridge};
     bridge->listener = listener_new(&bridge->loop, config->database_url, "chat", &handlers);
     return bridge->listener ? 0 : -1;
 }

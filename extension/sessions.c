@@ -137,13 +137,16 @@ chat_sessions(PG_FUNCTION_ARGS)
 
 static SavedQuery session_user_json = SAVED_QUERY(
 	"SELECT jsonb_build_object('user', chat.user_json(u), 'sessionId', $2::uuid, "
-	"  'expiresAt', to_timestamp($3)) FROM chat.users u WHERE u.id = $1",
+	"  'expiresAt', to_timestamp($3), "
+	"  'expiresIn', greatest($3 - extract(epoch FROM statement_timestamp())::bigint, 0)) "
+	"FROM chat.users u WHERE u.id = $1",
 	UUIDOID, UUIDOID, INT8OID);
 
 PG_FUNCTION_INFO_V1(chat_session);
 
 /*
- * chat.session(token) -> {user, sessionId, expiresAt}: authenticate for the bridge, which keeps
+ * chat.session(token) -> {user, sessionId, expiresAt, expiresIn (seconds)}: authenticate for the
+ * bridge, which keeps
  * the session id to close the socket when the session ends, and the expiry to close it then.
  */
 Datum

@@ -2,7 +2,7 @@
 // socket.io-client, as the web client uses it), a client that keeps conversations the way the web
 // client does (merge by id, sync from its last seq after every reconnect), and hand-made tokens.
 import { io } from 'socket.io-client';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { BASE, api, psql } from './helpers.mjs';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -66,14 +66,24 @@ export async function group(owner, others, name = 'group') {
   return r.json;
 }
 
-// A token signed with the instance's key, with the claims given (sub, iat, exp, iss).
+// A token signed with the instance's key, with the claims given (sub, iat, exp, iss, sid). Every
+// token names a session: unless sid is given, one is opened for sub (or made up, for a sub that
+// is no user).
 export function signToken(claims) {
   const key = Buffer.from(psql("SELECT encode(key, 'hex') FROM chat.signing_key"), 'hex');
   const b64 = (x) => Buffer.from(x).toString('base64url');
+  const sid = claims.sid ?? openSession(claims.sub, claims.exp);
   const head = b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const body = b64(JSON.stringify({ iss: 'pgchat', ...claims }));
+  const body = b64(JSON.stringify({ iss: 'pgchat', sid, ...claims }));
   const signature = createHmac('sha256', key).update(`${head}.${body}`).digest('base64url');
   return `${head}.${body}.${signature}`;
+}
+
+function openSession(userId, exp) {
+  const uuid = /^[0-9a-f-]{36}$/;
+  if (!uuid.test(String(userId)) || !Number.isInteger(exp)) return randomUUID();
+  const id = psql(`INSERT INTO chat.sessions (user_id, expires_at) SELECT id, to_timestamp(${exp}) FROM chat.users WHERE id = '${userId}' RETURNING id`);
+  return id.split('\n')[0] || randomUUID(); // psql adds the INSERT tag after the row
 }
 
 // One device of a user that behaves like the web client: reconnects by itself, and after every
