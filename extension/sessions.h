@@ -9,11 +9,22 @@
 #include "postgres.h"
 #include "utils/uuid.h"
 
+#include "token.h"
+
+/*
+ * Whether the schema has sessions (1.3 on): between new files and ALTER EXTENSION UPDATE, an
+ * older schema keeps working as it did, with tokens that name no session.
+ */
+extern bool sessions_enabled(void);
+
+/*
+ * Whether the claims' session is live (not ended, its user not deleted); a token naming none is
+ * taken only by a schema without sessions, if its user exists. Needs SPI.
+ */
+extern bool sessions_check(const TokenClaims *claims, const char **why);
+
 /* Opens a session of user_id for chat.token_lifetime and returns its token; palloc'd. Needs SPI. */
 extern char *sessions_open(const pg_uuid_t *user_id);
-
-/* Whether session_id of user_id is live: not ended, its user not deleted. Needs SPI. */
-extern bool sessions_live(const pg_uuid_t *user_id, const pg_uuid_t *session_id);
 
 /* Ends every live session of user_id but keep (NULL: all); returns how many. Needs SPI. */
 extern int64 sessions_end_all(const pg_uuid_t *user_id, const pg_uuid_t *keep);

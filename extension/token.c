@@ -114,14 +114,16 @@ token_issue(const pg_uuid_t *user_id, const pg_uuid_t *session_id, int64 expires
 {
 	const unsigned char *key = signing_key_get();
 	char	   *sub = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(user_id)));
-	char	   *sid = DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(session_id)));
+	char	   *sid = session_id ? psprintf("\"sid\":\"%s\",",
+											DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(session_id))))
+		: "";
 	long		now = (long) time(NULL);
 	char	   *payload;
 	char	   *signing_input;
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	char	   *signature;
 
-	payload = psprintf("{\"sub\":\"%s\",\"sid\":\"%s\",\"iss\":\"%s\",\"iat\":%ld,\"exp\":%lld}",
+	payload = psprintf("{\"sub\":\"%s\",%s\"iss\":\"%s\",\"iat\":%ld,\"exp\":%lld}",
 					   sub, sid, TOKEN_ISSUER, now, (long long) expires);
 	signing_input = psprintf("%s.%s", TOKEN_HEADER,
 							 base64url_encode((const unsigned char *) payload, strlen(payload)));
@@ -181,6 +183,7 @@ token_read(const char *token, size_t length, TokenClaims *claims, const char **w
 	int64		expires;
 	int64		issued;
 
+	memset(claims, 0, sizeof(*claims));
 	if (length > TOKEN_MAX_LENGTH)
 		return (*why = "the token is too long", false);
 	if (length <= TOKEN_HEADER_LENGTH + 1 ||
@@ -228,9 +231,8 @@ token_read(const char *token, size_t length, TokenClaims *claims, const char **w
 		return (*why = "the token was issued in the future", false);
 	if (!claim_uuid(json_claims, "sub", &claims->user_id))
 		return (*why = "the token has no subject", false);
-	/* tokens from before sessions existed can't be taken back, so they are no longer taken */
-	if (!claim_uuid(json_claims, "sid", &claims->session_id))
-		return (*why = "the token has no session", false);
+	/* whether a token without one is still taken is the session check's business */
+	claims->has_session = claim_uuid(json_claims, "sid", &claims->session_id);
 	claims->expires = expires;
 	return true;
 }

@@ -17,11 +17,13 @@ extern void token_init(void);
 typedef struct TokenClaims
 {
 	pg_uuid_t	user_id;
-	pg_uuid_t	session_id;
+	pg_uuid_t	session_id;		/* when has_session */
+	bool		has_session;	/* tokens issued before 1.3 name none */
 	int64		expires;		/* Unix seconds */
 } TokenClaims;
 
-/* A token naming user_id and session_id, valid until expires (Unix seconds); palloc'd. */
+/* A token naming user_id and session_id (NULL: none, before 1.3), valid until expires (Unix
+ * seconds); palloc'd. */
 extern char *token_issue(const pg_uuid_t *user_id, const pg_uuid_t *session_id, int64 expires);
 
 /*

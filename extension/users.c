@@ -37,6 +37,7 @@ void
 users_session(FunctionCallInfo fcinfo, int argno, TokenClaims *claims)
 {
 	text	   *token;
+	const char *why = NULL;
 
 	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
 		ereport(ERROR,
@@ -44,11 +45,11 @@ users_session(FunctionCallInfo fcinfo, int argno, TokenClaims *claims)
 				 errmsg("a token is required")));
 	token = PG_GETARG_TEXT_PP(argno);
 	token_verify(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token), claims);
-	if (!sessions_live(&claims->user_id, &claims->session_id))
+	if (!sessions_check(claims, &why))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("invalid or expired token"),
-				 errdetail("The token's session has ended, or its user no longer exists.")));
+				 errdetail("%s", why)));
 }
 
 pg_uuid_t *

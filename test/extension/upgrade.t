@@ -3,11 +3,11 @@
 # ALTER EXTENSION chat UPDATE TO '1.1' and keeps every row, every token and every right; the new
 # statistics views count what is there; the result is the same as a fresh install of 1.1. Then
 # UPDATE TO '1.2' re-keys the tables by conversation_id and keeps the data: the direct chat made
-# with a random id is still the pair's one chat. The result is a fresh 1.2, and it dumps and
-# restores.
+# with a random id is still the pair's one chat. The result is a fresh 1.2. UPDATE TO '1.3' adds
+# sessions (tokens from before are refused); the result is a fresh 1.3, and it dumps and restores.
 set -u
 source "$(dirname "$0")/tap.sh"
-plan 34
+plan 41
 
 db="chat_upgrade_$$"
 fresh="chat_upgrade_fresh_$$"
@@ -117,8 +117,24 @@ ok "a reply to a message from before is stored" \
 carol_id=$(q "SELECT chat.register('up_carol', 'up_carol@example.com', 'carol password')->'user'->>'id'")
 ok "a direct chat made after the update has an id derived from its pair (version 5)" \
   test "$(q "SELECT substr(chat.create_conversation('$alice', ARRAY['$carol_id']::uuid[])->>'id', 15, 1)")" = 5
-sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat" >/dev/null
+sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat VERSION '1.2'" >/dev/null
 ok "the updated extension has the same objects as a fresh 1.2" test "$(members "$db")" = "$(members "$fresh")"
+
+# ---- 1.2 -> 1.3: sessions, so tokens can be taken back ----
+ok "ALTER EXTENSION chat UPDATE TO '1.3' succeeds" sql "$db" "ALTER EXTENSION chat UPDATE TO '1.3'"
+ok "the extension is now 1.3" test "$(q "SELECT extversion FROM pg_extension WHERE extname = 'chat'")" = 1.3
+ok "a token from before 1.3 names no session and is refused (users log in again)" \
+  test "$(q "SELECT chat.authenticate('$alice') IS NULL" 2>&1 | grep -c 'invalid or expired token')" = 1
+alice=$(q "SELECT chat.login('up_alice', 'alice password')->>'token'")
+ok "a login after the update opens a session whose token works" \
+  test "$(q "SELECT chat.authenticate('$alice')->>'username'")" = up_alice
+ok "the bridge role granted before the update can call the session functions 1.3 adds" \
+  test "$(sql "$db" "SET ROLE $role" "SELECT chat.session('$alice')->'user'->>'username'" | tail -n 1)" = up_alice
+ok "logout ends that session" \
+  test "$(q "SELECT chat.logout('$alice')->>'loggedOut'")" = true
+alice=$(q "SELECT chat.login('up_alice', 'alice password')->>'token'")
+sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat" >/dev/null
+ok "the updated extension has the same objects as a fresh 1.3" test "$(members "$db")" = "$(members "$fresh")"
 
 "$PGCHAT_PGBIN/pg_dump" -d "$db" >"$dump" 2>/dev/null
 ok "the updated database restores into a new one" \

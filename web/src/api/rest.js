@@ -49,7 +49,18 @@ async function request(method, path, body) {
 
 const id = (value) => encodeURIComponent(value);
 
+// Ends the session of token on the server. Its own fetch: the token may already be refused, and
+// that must not call the unauthorized handler (which logs out, which ends the session...).
+async function endSession(token) {
+  try {
+    await fetch('/api/auth/logout', { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  } catch {
+    // offline: the token stays valid until it expires; nothing else to do from here
+  }
+}
+
 export const api = {
+  endSession,
   register: (fields) => request('POST', '/api/auth/register', fields),
   login: (login, password) => request('POST', '/api/auth/login', { login, password }),
   me: () => request('GET', '/api/me'),

@@ -34,6 +34,8 @@ function bindEvents(s) {
     if (code === 'unauthorized' || (!code && /token|auth|expired|unauthor/i.test(message))) useAuthStore.getState().logout();
     else setTimeout(() => { if (socket === s && !s.connected) s.connect(); }, 3000);
   });
+  // The server ended this session (logout elsewhere, password change, expiry): back to the login.
+  s.on('session_ended', () => useAuthStore.getState().logout());
   s.on('message_received', (m) => store().receiveMessage(m));
   s.on('message_updated', (m) => store().updateMessage(m));
   s.on('message_deleted', (m) => store().updateMessage(m));

@@ -1,5 +1,5 @@
 // useAuthStore: who is signed in. The session (token and user) is kept in localStorage so a reload
-// keeps it until the token expires; logout forgets it.
+// keeps it until the token expires; logout forgets it and ends it on the server.
 import { create } from 'zustand';
 import { api } from '../api/rest.js';
 import { tokenIsLive } from '../lib/token.js';
@@ -75,8 +75,11 @@ export const useAuthStore = create((set, get) => ({
     return me;
   },
 
+  // Forgets the session here and takes its token back on the server (and so closes its sockets).
   logout() {
+    const { token } = get();
     saveSession(null, null);
     set({ token: null, user: null });
+    if (token) api.endSession(token);
   },
 }));
