@@ -141,16 +141,17 @@ static SavedQuery list_sessions = SAVED_QUERY(
 	"  'id', s.id, 'createdAt', s.created_at, 'expiresAt', s.expires_at, 'current', s.id = $2) "
 	"  ORDER BY s.created_at DESC, s.id), '[]'::jsonb)) "
 	"FROM chat.sessions s WHERE s.user_id = $1 AND s.ended_at IS NULL AND s.expires_at > now()",
-	UUIDOID, UUIDOID);
+	UUIDOID, UUIDOID, INT8OID);	/* $3, the expiry, is not needed here */
 
-PG_FUNCTION_INFO_V1(chat_sessions);
-
-/* chat.sessions(token) -> {sessions: [{id, createdAt, expiresAt, current}]}: the caller's devices */
-Datum
-chat_sessions(PG_FUNCTION_ARGS)
+/*
+ * The one row of query, given the caller's (user id, session id, token expiry): the answer of a
+ * read that is about the caller's own session.
+ */
+static Datum
+caller_read(FunctionCallInfo fcinfo, SavedQuery *query)
 {
 	TokenClaims claims;
-	Datum		values[2];
+	Datum		values[3];
 	bool		isnull;
 	Datum		result;
 
@@ -158,9 +159,19 @@ chat_sessions(PG_FUNCTION_ARGS)
 	users_session(fcinfo, 0, &claims);
 	values[0] = UUIDPGetDatum(&claims.user_id);
 	values[1] = UUIDPGetDatum(&claims.session_id);
-	result = query_first_copy(&list_sessions, values, NULL, true, &isnull);
+	values[2] = Int64GetDatum(claims.expires);
+	result = query_first_copy(query, values, NULL, true, &isnull);
 	SPI_finish();
-	PG_RETURN_DATUM(result);
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(chat_sessions);
+
+/* chat.sessions(token) -> {sessions: [{id, createdAt, expiresAt, current}]}: the caller's devices */
+Datum
+chat_sessions(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(caller_read(fcinfo, &list_sessions));
 }
 
 static SavedQuery session_user_json = SAVED_QUERY(
@@ -174,23 +185,11 @@ PG_FUNCTION_INFO_V1(chat_session);
 
 /*
  * chat.session(token) -> {user, sessionId, expiresAt, expiresIn (seconds)}: authenticate for the
- * bridge, which keeps
- * the session id to close the socket when the session ends, and the expiry to close it then.
+ * bridge, which keeps the session id to close the socket when the session ends, and the expiry to
+ * close it then.
  */
 Datum
 chat_session(PG_FUNCTION_ARGS)
 {
-	TokenClaims claims;
-	Datum		values[3];
-	bool		isnull;
-	Datum		result;
-
-	SPI_connect();
-	users_session(fcinfo, 0, &claims);
-	values[0] = UUIDPGetDatum(&claims.user_id);
-	values[1] = UUIDPGetDatum(&claims.session_id);
-	values[2] = Int64GetDatum(claims.expires);
-	result = query_first_copy(&session_user_json, values, NULL, true, &isnull);
-	SPI_finish();
-	PG_RETURN_DATUM(result);
+	PG_RETURN_DATUM(caller_read(fcinfo, &session_user_json));
 }
