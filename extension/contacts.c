@@ -114,9 +114,12 @@ prefix_pattern(const char *text)
 	return pattern.data;
 }
 
-/* Both arms use a prefix index, which needs the pattern's value at planning; the caller is left out. */
+/*
+ * Both arms use a prefix index, which needs the pattern's value at planning; the caller is left out.
+ * No lastSeenAt: a search reaches strangers, who may not learn when someone was online.
+ */
 static SavedQuery search = SAVED_QUERY_CUSTOM_PLAN(
-	"SELECT coalesce(jsonb_agg(" USER_JSON("u") " ORDER BY u.username), '[]') FROM ("
+	"SELECT coalesce(jsonb_agg(" USER_JSON("u") " - 'lastSeenAt' ORDER BY u.username), '[]') FROM ("
 	"  SELECT * FROM chat.users WHERE id <> $2 AND (username LIKE lower($1) OR lower(display_name) LIKE lower($1)) "
 	"  ORDER BY username LIMIT $3) u",
 	TEXTOID, UUIDOID, INT4OID);
@@ -157,12 +160,16 @@ static SavedQuery audience = SAVED_QUERY(
 	"  SELECT other.user_id AS id FROM chat.conversation_participants mine "
 	"  JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id "
 	"  WHERE mine.user_id = $1 AND other.user_id <> $1 "
-	"  UNION SELECT owner_id FROM chat.contacts WHERE contact_id = $1) a",
+	"  UNION SELECT contact_id FROM chat.contacts WHERE owner_id = $1) a",
 	UUIDOID);
 
 PG_FUNCTION_INFO_V1(chat_presence_audience);
 
-/* chat.presence_audience(user_id): for the bridge, who sees this user's presence */
+/*
+ * chat.presence_audience(user_id): for the bridge, who sees this user's presence and typing:
+ * those who share a conversation with the user, and those the user keeps as contacts. Adding
+ * someone as a contact shows them your presence, never theirs to you: that takes their consent.
+ */
 Datum
 chat_presence_audience(PG_FUNCTION_ARGS)
 {
@@ -196,7 +203,7 @@ static SavedQuery visible = SAVED_QUERY(
 	"  SELECT other.user_id AS id FROM chat.conversation_participants mine "
 	"  JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id "
 	"  WHERE mine.user_id = $1 AND other.user_id <> $1 "
-	"  UNION SELECT contact_id FROM chat.contacts WHERE owner_id = $1) v",
+	"  UNION SELECT owner_id FROM chat.contacts WHERE contact_id = $1) v",
 	UUIDOID);
 
 PG_FUNCTION_INFO_V1(chat_presence_visible);

@@ -65,6 +65,16 @@ REVOKE ALL ON FUNCTION chat.session(text), chat.sessions(text), chat.logout(text
   chat.logout_everywhere(text), chat.change_password(text, text, text) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------------------------
+-- Presence takes consent
+-- ---------------------------------------------------------------------------------------------
+-- Adding someone as a contact used to show you their presence; now it shows them yours. The
+-- functions are the same C symbols; their comments say the new rule.
+
+COMMENT ON FUNCTION chat.presence_audience(uuid) IS 'For the bridge only: who may see this user''s presence and typing: those who share a conversation with them, and the contacts the user keeps.';
+COMMENT ON FUNCTION chat.presence_visible(uuid) IS 'For the bridge only: whose presence this user may see: those who share a conversation with them, and those who keep them as a contact.';
+COMMENT ON FUNCTION chat.search_users(text, text, integer) IS 'Users whose username or display name starts with query (1 to 64 characters), at most lim (1 to 50); never emails, never when they were last seen.';
+
+-- ---------------------------------------------------------------------------------------------
 -- Rights: grant_api names every function of 1.3; roles that had the API get the new ones
 -- ---------------------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(24);
+SELECT plan(27);
 
 CREATE TEMP TABLE t (name text PRIMARY KEY, token text, id uuid);
 INSERT INTO t SELECT n, s->>'token', (s->'user'->>'id')::uuid
@@ -34,12 +34,17 @@ SELECT throws_ok(format('SELECT chat.search_users(%L, %L, 51)', pg_temp.tok('kip
 
 -- presence, for the bridge
 SELECT lives_ok(format('SELECT chat.create_conversation(%L, ARRAY[%L]::uuid[])', pg_temp.tok('lee_c'), pg_temp.uid('pct_c')), 'lee and pct share a chat');
-SELECT is((SELECT array_agg(x::uuid ORDER BY x::uuid) FROM jsonb_array_elements_text(chat.presence_audience(pg_temp.uid('kip_c'))) x),
-  ARRAY[pg_temp.uid('kim_c')], 'presence goes to those who keep the user as a contact');
+SELECT is(chat.presence_audience(pg_temp.uid('kip_c')), '[]'::jsonb,
+  'adding someone as a contact does not show you their presence (kim added kip; kip shares no chat)');
+SELECT is((SELECT array_agg(x::uuid ORDER BY x::uuid) FROM jsonb_array_elements_text(chat.presence_audience(pg_temp.uid('kim_c'))) x),
+  ARRAY[pg_temp.uid('kip_c')], 'a user''s presence goes to the contacts that user keeps');
 SELECT is((SELECT array_agg(x::uuid) FROM jsonb_array_elements_text(chat.presence_audience(pg_temp.uid('lee_c'))) x),
-  ARRAY[pg_temp.uid('pct_c')], 'presence goes to chat partners, not to the user''s own contacts list');
-SELECT is((SELECT array_agg(x::uuid ORDER BY x::uuid) FROM jsonb_array_elements_text(chat.presence_visible(pg_temp.uid('kim_c'))) x),
-  ARRAY[pg_temp.uid('kip_c')], 'a user sees the presence of their own contacts, not of those who added them');
+  ARRAY[pg_temp.uid('pct_c')], 'and to chat partners');
+SELECT is((SELECT array_agg(x::uuid ORDER BY x::uuid) FROM jsonb_array_elements_text(chat.presence_visible(pg_temp.uid('kip_c'))) x),
+  ARRAY[pg_temp.uid('kim_c')], 'a user sees the presence of those who keep them as a contact');
+SELECT is(chat.presence_visible(pg_temp.uid('kim_c')), '[]'::jsonb, 'not of those they added themselves');
+SELECT ok(NOT EXISTS (SELECT 1 FROM jsonb_array_elements(chat.search_users(pg_temp.tok('kip_c'), 'k')) u WHERE u ? 'lastSeenAt'),
+  'search never shows when someone was last seen');
 SELECT lives_ok(format('SELECT chat.set_last_seen(%L, %L), chat.set_last_seen(%L, %L)', pg_temp.uid('kim_c'), '2030-01-01 00:00+00',
   pg_temp.uid('kim_c'), '2029-01-01 00:00+00'), 'the bridge records last seen');
 SELECT is((SELECT last_seen_at FROM chat.users WHERE id = pg_temp.uid('kim_c')), '2030-01-01 00:00+00'::timestamptz, 'last seen only moves forward');
