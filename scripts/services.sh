@@ -57,6 +57,8 @@ DO \$\$ BEGIN
   END IF;
   PERFORM chat.grant_api('$PGCHAT_BRIDGE_ROLE');
 END \$\$;
+-- only roles given the API (or the statistics) may connect: nobody else can LISTEN or NOTIFY
+REVOKE CONNECT, TEMPORARY ON DATABASE $PGCHAT_DATABASE FROM PUBLIC;
 SQL
 }
 

@@ -77,10 +77,14 @@ COMMENT ON FUNCTION chat.search_users(text, text, integer) IS 'Users whose usern
 -- ---------------------------------------------------------------------------------------------
 -- Rights: grant_api names every function of 1.3; roles that had the API get the new ones
 -- ---------------------------------------------------------------------------------------------
+-- A deployment revokes CONNECT on the database from PUBLIC (scripts/services.sh and the container
+-- init do), so a role that may not use the product can't even LISTEN or NOTIFY on its channel;
+-- grant_api and grant_stats give their role CONNECT back.
 
 CREATE OR REPLACE FUNCTION chat.grant_api(role name) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, chat, pg_temp AS $$
 BEGIN
+  EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), role);
   EXECUTE format('GRANT USAGE ON SCHEMA chat TO %I', role);
   EXECUTE format('GRANT EXECUTE ON FUNCTION chat.register, chat.login, chat.authenticate, chat.me,
     chat.session, chat.sessions, chat.logout, chat.logout_everywhere, chat.change_password,
@@ -108,5 +112,15 @@ BEGIN
       chat.logout(text), chat.logout_everywhere(text), chat.change_password(text, text, text) TO %I',
       grantee);
   END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION chat.grant_stats(role name) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, chat, pg_temp AS $$
+BEGIN
+  EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), role);
+  EXECUTE format('GRANT USAGE ON SCHEMA chat TO %I', role);
+  EXECUTE format('GRANT SELECT ON chat.stats, chat.largest_conversations, chat.messages_per_hour,
+    chat.table_sizes TO %I', role);
 END
 $$;

@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # What a LISTEN on "chat" tells a role that is not the product's: a plain login role that may
 # connect hears the doorbells of a send, a batch, an edit and a delete, but never the text, and
-# cannot fetch the messages a doorbell names.
+# cannot fetch the messages a doorbell names. A role with no CONNECT granted (the deployment
+# revokes it from PUBLIC) can't connect at all; grant_api and grant_stats give CONNECT back.
 set -u
 source "$(dirname "$0")/tap.sh"
-plan 7
+plan 11
 
 db=$PGDATABASE
 q() { sql "$db" "$@" | tail -n 1; }
 suffix=$$
 role=eavesdropper_$suffix
+stranger=stranger_$suffix
+api_role=api_$suffix
+stats_role=stats_$suffix
 work=$(mktemp -d)
 cleanup() {
   [ -n "${listener:-}" ] && kill "$listener" 2>/dev/null
   sql "$db" "REVOKE CONNECT ON DATABASE \"$db\" FROM $role" "DROP ROLE IF EXISTS $role" >/dev/null 2>&1
+  sql "$db" "REVOKE ALL ON DATABASE \"$db\" FROM $stranger" "DROP ROLE IF EXISTS $stranger" >/dev/null 2>&1
+  sql "$db" "DROP OWNED BY $api_role" "DROP ROLE IF EXISTS $api_role" "DROP OWNED BY $stats_role" "DROP ROLE IF EXISTS $stats_role" >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -58,3 +64,14 @@ ok "the listener cannot fetch the messages a doorbell names" \
 ok "nor one message by reference" denied "SELECT chat.event_message('$conv', 1)"
 ok "nor read the table" denied "SELECT content FROM chat.messages LIMIT 1"
 ok "nor call send_messages" denied "SELECT chat.send_messages('[]')"
+
+# ---- who may connect at all ----
+sql "$db" "CREATE ROLE $stranger LOGIN" "CREATE ROLE $api_role LOGIN" "CREATE ROLE $stats_role LOGIN" \
+  "SELECT chat.grant_api('$api_role')" "SELECT chat.grant_stats('$stats_role')" >/dev/null
+connects() { "$PGCHAT_PGBIN/psql" -X -q -A -t -U "$1" -d "$db" -c "SELECT 'in'" 2>&1; }
+ok "the database does not let PUBLIC connect" \
+  test "$(q "SELECT has_database_privilege('public', current_database(), 'CONNECT')")" = f
+ok "a role without the API cannot connect (so cannot LISTEN or NOTIFY)" \
+  grep -q 'permission denied for database' <<<"$(connects "$stranger")"
+ok "a role given the API connects" test "$(connects "$api_role")" = in
+ok "a role given the statistics connects" test "$(connects "$stats_role")" = in
