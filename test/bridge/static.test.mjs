@@ -21,6 +21,21 @@ test('hashed assets are cached for good with their content type', async () => {
   assert.equal(await r.text(), 'console.log("fixture");\n');
 });
 
+test('the web app is served with a content security policy that forbids framing and inline code', async () => {
+  for (const path of ['/', '/assets/app-1a2b3c.js', '/chat/x']) {
+    const r = await fetch(`${BASE}${path}`);
+    const csp = r.headers.get('content-security-policy') || '';
+    assert.match(csp, /default-src 'self'/, path);
+    assert.match(csp, /script-src 'self';/, `${path}: scripts only from the app itself`);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, path);
+    assert.match(csp, /frame-ancestors 'none'/, path);
+    assert.match(csp, /object-src 'none'/, path);
+    assert.equal(r.headers.get('x-frame-options'), 'DENY', path);
+    assert.equal(r.headers.get('referrer-policy'), 'no-referrer', path);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff', path);
+  }
+});
+
 test('a client-side route falls back to index.html', async () => {
   const r = await fetch(`${BASE}/chat/some-conversation`);
   assert.equal(r.status, 200);
