@@ -208,6 +208,12 @@ void chat_presence_drain(struct chat_presence *chat_presence)
         presence_leave(chat_presence->presence);
 }
 
+int chat_presence_redis_up(const void *chat_presence)
+{
+    const struct chat_presence *self = chat_presence;
+    return self->redis && redis_is_up(self->redis);
+}
+
 void chat_presence_close(struct chat_presence *chat_presence)
 {
     if (!chat_presence)

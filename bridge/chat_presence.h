@@ -37,6 +37,9 @@ void chat_presence_typing(struct chat_presence *chat_presence, const struct fano
 void chat_presence_online(struct chat_presence *chat_presence, sio_socket *socket,
                           const struct fanout_socket *who, int64_t ack_id);
 
+/* Whether its Redis link is up (scripts loaded, PING answered); a health_redis_probe. */
+int chat_presence_redis_up(const void *chat_presence);
+
 /* The bridge is stopping: its users go offline everywhere now (not when its lease runs out). */
 void chat_presence_drain(struct chat_presence *chat_presence);
 /* Closes the link, presence and typing; frees itself as their handles close. NULL is fine. */

@@ -68,6 +68,8 @@ static void bridge_close_everything(struct bridge *bridge)
     chat_close(bridge->chat);
     sio_server_free(bridge->io); /* every socket is told, before the connections close */
     bridge->io = NULL;
+    if (bridge->health)
+        health_watch_redis(bridge->health, NULL, NULL); /* the link goes with presence */
     chat_presence_close(bridge->presence);
     bridge->presence = NULL;
     http_server_free(bridge->server);
@@ -161,6 +163,8 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
     if (!bridge->presence)
         return -1;
     chat_set_presence(bridge->chat, bridge->presence);
+    if (config->redis_url)
+        health_watch_redis(bridge->health, chat_presence_redis_up, bridge->presence);
     struct listener_handlers handlers = {bridge_on_notify, bridge_on_listening, bridge};
     bridge->listener = listener_new(&bridge->loop, config->database_url, "chat", &handlers);
     return bridge->listener ? 0 : -1;
@@ -199,7 +203,7 @@ static int bridge_start(struct bridge *bridge)
     };
     bridge->server = http_server_new(&bridge->loop, &server_config);
     bridge->rest = rest_new(config, bridge->pool, bridge->slow_pool);
-    bridge->health = health_new(&bridge->loop, config, bridge->pool, health_statement);
+    bridge->health = health_new(config, bridge->pool, health_statement);
     bridge->files = static_new(config);
     if (!bridge->pool || !bridge->slow_pool || !bridge->server || !bridge->rest ||
         !bridge->health || !bridge->files)

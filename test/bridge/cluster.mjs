@@ -1,4 +1,5 @@
-// Helpers of cluster.test.mjs: a redis-server and two bridges of its own, on ports of their own
+// Helpers of cluster.test.mjs: a redis-server (with a password, as a deployment runs it) and two
+// bridges of its own, on ports of their own
 // (CLUSTER_REDIS_PORT, CLUSTER_PORT_A, CLUSTER_PORT_B; by default the instance's Redis port + 7
 // and HTTP port + 3, + 4), sharing the instance's database; Socket.IO clients; small waits.
 import { spawn, execFileSync } from 'node:child_process';
@@ -23,6 +24,7 @@ export class Cluster {
     this.artifacts = env.PGCHAT_TEST_ARTIFACTS || join(ROOT, 'test/artifacts');
     this.bridges = {};
     this.dir = mkdtempSync(join(tmpdir(), 'pgchat-cluster-'));
+    this.redisPassword = randomBytes(12).toString('hex');
   }
 
   url(name) {
@@ -43,12 +45,12 @@ export class Cluster {
   async startRedis() {
     const log = openSync(join(this.dir, 'redis.log'), 'a');
     this.redis = spawn('redis-server', ['--port', String(this.redisPort), '--bind', '127.0.0.1', '--save', '',
-      '--appendonly', 'no', '--dir', this.dir], { stdio: ['ignore', log, log] });
+      '--appendonly', 'no', '--dir', this.dir, '--requirepass', this.redisPassword], { stdio: ['ignore', log, log] });
     closeSync(log);
     const redis = this.redis;
     redis.exited = new Promise((resolve) => redis.on('exit', (code, signal) => resolve({ code, signal })));
     for (let i = 0; i < 100; i++) {
-      if (redisCli(this.redisPort, 'ping') === 'PONG') return;
+      if (redisCli(this.redisPort, this.redisPassword, 'ping') === 'PONG') return;
       if (redis.exitCode !== null || redis.signalCode !== null) break;
       await sleep(100);
     }
@@ -59,7 +61,7 @@ export class Cluster {
   async stopRedis() {
     const redis = this.redis;
     if (!redis || redis.exitCode !== null || redis.signalCode !== null) return;
-    redisCli(this.redisPort, 'shutdown', 'nosave');
+    redisCli(this.redisPort, this.redisPassword, 'shutdown', 'nosave');
     const stopped = await Promise.race([redis.exited, sleep(5000).then(() => null)]);
     if (!stopped) {
       redis.kill('SIGKILL');
@@ -74,7 +76,7 @@ export class Cluster {
         ...env,
         PGCHAT_PORT: String(this.ports[name]),
         PGCHAT_LISTEN: '127.0.0.1',
-        PGCHAT_REDIS_URL: `redis://127.0.0.1:${this.redisPort}`,
+        PGCHAT_REDIS_URL: `redis://:${this.redisPassword}@127.0.0.1:${this.redisPort}`,
         PGCHAT_WEB_ROOT: this.dir,
         PGCHAT_BRIDGE_ID: `cluster-${name}`,
       },
@@ -151,9 +153,9 @@ export class Cluster {
   }
 }
 
-function redisCli(port, ...args) {
+function redisCli(port, password, ...args) {
   try {
-    return execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('redis-cli', ['-p', String(port), '--no-auth-warning', '-a', password, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return '';
   }
