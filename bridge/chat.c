@@ -7,6 +7,7 @@
 #include "chat_sessions.h"
 #include "log.h"
 #include "send_batch.h"
+#include "token_bucket.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #define CHAT_SYNC_BUDGET (512 * 1024)   /* bytes of messages per sync answer, roughly */
 
 struct chat {
+    uv_loop_t *loop;
     const struct chat_sql *sql;
     struct fanout *fanout;
     struct chat_presence *presence; /* NULL: typing local, no presence */
@@ -29,8 +31,17 @@ struct chat {
     sio_namespace *nsp;
     size_t pending;
     size_t sockets;
+    uint32_t event_rate;  /* events a socket may send a second (config socket_event_rate) */
+    uint32_t event_burst; /* and at once: twice that */
     int draining;
     int closed;
+};
+
+/* A socket's state: who it is for fanout, and the session its token names. */
+struct chat_socket {
+    struct fanout_socket who; /* first: a fanout_socket pointer is a chat_socket pointer */
+    struct chat_session session;
+    struct token_bucket events; /* each client event takes one: a flood is refused, not queued */
 };
 
 enum chat_arg_type { ARG_UUID, ARG_TEXT, ARG_SEQ };
@@ -525,6 +536,12 @@ static void chat_on_event(sio_socket *socket, const char *name, json_t *args,
         chat_ack_error(socket, ack_id, &ERROR_UNAVAILABLE, NULL);
         return;
     }
+    struct chat_socket *state = (struct chat_socket *)who;
+    if (!token_bucket_take(&state->events, chat->event_rate, chat->event_burst, uv_now(chat->loop),
+                           NULL)) {
+        chat_ack_error(socket, ack_id, &ERROR_RATE_LIMITED, "too many events: slow down");
+        return;
+    }
     json_t *payload = json_array_get(args, 0);
     json_t *wrapped = NULL;
     if (event->bare && json_is_string(payload))
@@ -554,12 +571,6 @@ static void chat_refuse(sio_socket *socket, const struct error_kind *kind, const
     sio_socket_refuse(socket, message, data);
     json_decref(data);
 }
-
-/* A socket's state: who it is for fanout, and the session its token names. */
-struct chat_socket {
-    struct fanout_socket who; /* first: a fanout_socket pointer is a chat_socket pointer */
-    struct chat_session session;
-};
 
 static void chat_socket_free(struct chat_socket *socket)
 {
@@ -606,6 +617,7 @@ static void chat_welcome(struct chat_connect *connect, json_t *answer)
         return;
     }
     chat_sessions_add(connect->chat->sessions, &state->session, expires_in);
+    token_bucket_init(&state->events, connect->chat->event_burst, uv_now(connect->chat->loop));
     connect->chat->sockets++;
     if (connect->chat->presence)
         chat_presence_connected(connect->chat->presence, who);
@@ -694,11 +706,14 @@ static void chat_on_disconnect(sio_socket *socket, const char *reason, void *dat
 /* ---- lifetime ---- */
 
 struct chat *chat_new(uv_loop_t *loop, sio_server *io, const struct chat_sql *sql,
-                      struct fanout *fanout, int send_batches)
+                      struct fanout *fanout, int send_batches, int event_rate)
 {
     struct chat *chat = calloc(1, sizeof(*chat));
     if (!chat)
         return NULL;
+    chat->loop = loop;
+    chat->event_rate = (uint32_t)event_rate;
+    chat->event_burst = 2 * (uint32_t)event_rate;
     chat->sql = sql;
     chat->fanout = fanout;
     chat->sends = send_batch_new(loop, sql, send_batches, chat_on_stored, chat);

@@ -15,10 +15,11 @@
 struct chat;
 
 /* The namespace "/" on io, calling the database through sql (pool and statement table), with
- * fanout for sockets by user, and send_batches batches of sends in flight at once. All must
- * outlive it. NULL when out of memory or "/" is taken. */
+ * fanout for sockets by user, send_batches batches of sends in flight at once, and each socket
+ * allowed event_rate events a second (in bursts of twice that). All must outlive it. NULL when
+ * out of memory or "/" is taken. */
 struct chat *chat_new(uv_loop_t *loop, sio_server *io, const struct chat_sql *sql,
-                      struct fanout *fanout, int send_batches);
+                      struct fanout *fanout, int send_batches, int event_rate);
 /* Answers the sends still waiting for a batch unavailable (the bridge is stopping); call before
  * the pools close. chat_free after the loop has run. */
 void chat_close(struct chat *chat);

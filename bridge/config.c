@@ -26,6 +26,8 @@ static const char config_usage[] =
     "                        a vanished client is noticed within their sum\n"
     "  --send-batches N      send batches in flight at once; the sends that arrive meanwhile\n"
     "                        form the next one (PGCHAT_SEND_BATCHES, default 2)\n"
+    "  --socket-event-rate N events a socket may send per second, in bursts of twice that;\n"
+    "                        more are refused with rate_limited (PGCHAT_SOCKET_EVENT_RATE, 100)\n"
     "  --log-level LEVEL     debug, info, warn or error (PGCHAT_LOG_LEVEL, default info)\n"
     "  PGCHAT_BRIDGE_ID      this bridge's id in Redis presence (default: host, pid, random)\n";
 
@@ -119,7 +121,7 @@ static char *config_default_conninfo(void)
 enum config_option {
     OPT_PORT = 256, OPT_LISTEN, OPT_DATABASE_URL, OPT_REDIS_URL, OPT_WEB_ROOT, OPT_CORS_ORIGINS,
     OPT_POOL_SIZE, OPT_SLOW_POOL_SIZE, OPT_MAX_BODY, OPT_DRAIN_SECONDS, OPT_LOG_LEVEL, OPT_HELP,
-    OPT_PING_INTERVAL, OPT_PING_TIMEOUT, OPT_SEND_BATCHES,
+    OPT_PING_INTERVAL, OPT_PING_TIMEOUT, OPT_SEND_BATCHES, OPT_SOCKET_EVENT_RATE,
 };
 
 /* One setting, whichever source it came from. */
@@ -174,6 +176,11 @@ static int config_apply(struct config *config, int option, const char *name, con
             return -1;
         config->send_batches = (int)number;
         return 0;
+    case OPT_SOCKET_EVENT_RATE:
+        if (config_parse_int(name, value, 1, 100000, &number))
+            return -1;
+        config->socket_event_rate = (int)number;
+        return 0;
     case OPT_LOG_LEVEL:
         if (log_set_level_name(value)) {
             fprintf(stderr, "pgchat-bridge: %s must be debug, info, warn or error\n", name);
@@ -199,6 +206,7 @@ static const struct { const char *env; int option; } config_env[] = {
     {"PGCHAT_PING_INTERVAL_MS", OPT_PING_INTERVAL},
     {"PGCHAT_PING_TIMEOUT_MS", OPT_PING_TIMEOUT},
     {"PGCHAT_SEND_BATCHES", OPT_SEND_BATCHES},
+    {"PGCHAT_SOCKET_EVENT_RATE", OPT_SOCKET_EVENT_RATE},
 };
 
 static const struct option config_flags[] = {
@@ -216,6 +224,7 @@ static const struct option config_flags[] = {
     {"ping-interval", required_argument, NULL, OPT_PING_INTERVAL},
     {"ping-timeout", required_argument, NULL, OPT_PING_TIMEOUT},
     {"send-batches", required_argument, NULL, OPT_SEND_BATCHES},
+    {"socket-event-rate", required_argument, NULL, OPT_SOCKET_EVENT_RATE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -231,6 +240,7 @@ int config_load(struct config *config, int argc, char **argv)
     config->ping_interval_ms = 25000; /* the Socket.IO defaults */
     config->ping_timeout_ms = 20000;
     config->send_batches = 2;
+    config->socket_event_rate = 100;
     if (config_set_string(&config->web_root, "web/dist"))
         return -1;
 

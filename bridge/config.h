@@ -23,6 +23,7 @@ struct config {
     int ping_interval_ms;      /* Engine.IO pingInterval, PGCHAT_PING_INTERVAL_MS, default 25000 */
     int ping_timeout_ms;       /* Engine.IO pingTimeout, PGCHAT_PING_TIMEOUT_MS, default 20000 */
     int send_batches;          /* send batches in flight at once, PGCHAT_SEND_BATCHES, default 2 */
+    int socket_event_rate;     /* events a socket may send a second, PGCHAT_SOCKET_EVENT_RATE, 100 */
 };
 
 /* Fills config from the environment and argv. Returns 0, 1 when --help was printed (the caller

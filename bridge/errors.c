@@ -11,6 +11,7 @@ const struct error_kind ERROR_NOT_FOUND = {404, "not_found", "not found"};
 const struct error_kind ERROR_METHOD_NOT_ALLOWED = {405, "method_not_allowed", "method not allowed"};
 const struct error_kind ERROR_CONFLICT = {409, "conflict", "conflict"};
 const struct error_kind ERROR_PAYLOAD_TOO_LARGE = {413, "payload_too_large", "payload too large"};
+const struct error_kind ERROR_RATE_LIMITED = {429, "rate_limited", "too many requests, slow down"};
 const struct error_kind ERROR_UNAVAILABLE = {503, "unavailable", "the database is unavailable, retry shortly"};
 const struct error_kind ERROR_INTERNAL = {500, "internal", "internal error"};
 

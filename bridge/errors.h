@@ -13,7 +13,7 @@ struct error_kind {
 
 extern const struct error_kind ERROR_BAD_REQUEST, ERROR_UNAUTHORIZED, ERROR_FORBIDDEN,
     ERROR_NOT_FOUND, ERROR_METHOD_NOT_ALLOWED, ERROR_CONFLICT, ERROR_PAYLOAD_TOO_LARGE,
-    ERROR_UNAVAILABLE, ERROR_INTERNAL;
+    ERROR_RATE_LIMITED, ERROR_UNAVAILABLE, ERROR_INTERNAL;
 
 /* The kind for a SQLSTATE (NULL or unknown: internal). Never NULL. */
 const struct error_kind *errors_from_sqlstate(const char *sqlstate);
