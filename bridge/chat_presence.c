@@ -208,6 +208,11 @@ void chat_presence_drain(struct chat_presence *chat_presence)
         presence_leave(chat_presence->presence);
 }
 
+struct redis *chat_presence_redis(struct chat_presence *chat_presence)
+{
+    return chat_presence->redis;
+}
+
 int chat_presence_redis_up(const void *chat_presence)
 {
     const struct chat_presence *self = chat_presence;

@@ -37,6 +37,8 @@ void chat_presence_typing(struct chat_presence *chat_presence, const struct fano
 void chat_presence_online(struct chat_presence *chat_presence, sio_socket *socket,
                           const struct fanout_socket *who, int64_t ack_id);
 
+/* Its Redis link (NULL without Redis), for others that share it (the rate limits). */
+struct redis *chat_presence_redis(struct chat_presence *chat_presence);
 /* Whether its Redis link is up (scripts loaded, PING answered); a health_redis_probe. */
 int chat_presence_redis_up(const void *chat_presence);
 

@@ -28,6 +28,14 @@ static const char config_usage[] =
     "                        form the next one (PGCHAT_SEND_BATCHES, default 2)\n"
     "  --socket-event-rate N events a socket may send per second, in bursts of twice that;\n"
     "                        more are refused with rate_limited (PGCHAT_SOCKET_EVENT_RATE, 100)\n"
+    "  --limit-window S      the window of the credential limits (PGCHAT_LIMIT_WINDOW_S, 300)\n"
+    "  --login-address-limit N  logins per client address a window (PGCHAT_LOGIN_ADDRESS_LIMIT, 30)\n"
+    "  --login-name-limit N  logins per login name a window (PGCHAT_LOGIN_NAME_LIMIT, 10);\n"
+    "                        past either, 429 with Retry-After\n"
+    "  --register-address-limit N  registrations per client address a window\n"
+    "                        (PGCHAT_REGISTER_ADDRESS_LIMIT, 10)\n"
+    "  --trust-proxy 0|1     behind a reverse proxy: the client's address is the last of\n"
+    "                        X-Forwarded-For (PGCHAT_TRUST_PROXY, default 0)\n"
     "  --log-level LEVEL     debug, info, warn or error (PGCHAT_LOG_LEVEL, default info)\n"
     "  PGCHAT_BRIDGE_ID      this bridge's id in Redis presence (default: host, pid, random)\n";
 
@@ -122,6 +130,8 @@ enum config_option {
     OPT_PORT = 256, OPT_LISTEN, OPT_DATABASE_URL, OPT_REDIS_URL, OPT_WEB_ROOT, OPT_CORS_ORIGINS,
     OPT_POOL_SIZE, OPT_SLOW_POOL_SIZE, OPT_MAX_BODY, OPT_DRAIN_SECONDS, OPT_LOG_LEVEL, OPT_HELP,
     OPT_PING_INTERVAL, OPT_PING_TIMEOUT, OPT_SEND_BATCHES, OPT_SOCKET_EVENT_RATE,
+    OPT_LIMIT_WINDOW, OPT_LOGIN_ADDRESS_LIMIT, OPT_LOGIN_NAME_LIMIT, OPT_REGISTER_ADDRESS_LIMIT,
+    OPT_TRUST_PROXY,
 };
 
 /* One setting, whichever source it came from. */
@@ -181,6 +191,25 @@ static int config_apply(struct config *config, int option, const char *name, con
             return -1;
         config->socket_event_rate = (int)number;
         return 0;
+    case OPT_LIMIT_WINDOW:
+        if (config_parse_int(name, value, 1, 86400, &number))
+            return -1;
+        config->limit_window_s = (int)number;
+        return 0;
+    case OPT_LOGIN_ADDRESS_LIMIT:
+    case OPT_LOGIN_NAME_LIMIT:
+    case OPT_REGISTER_ADDRESS_LIMIT:
+        if (config_parse_int(name, value, 1, 1000000, &number))
+            return -1;
+        *(option == OPT_LOGIN_ADDRESS_LIMIT   ? &config->login_address_limit
+          : option == OPT_LOGIN_NAME_LIMIT ? &config->login_name_limit
+                                              : &config->register_address_limit) = (int)number;
+        return 0;
+    case OPT_TRUST_PROXY:
+        if (config_parse_int(name, value, 0, 1, &number))
+            return -1;
+        config->trust_proxy = (int)number;
+        return 0;
     case OPT_LOG_LEVEL:
         if (log_set_level_name(value)) {
             fprintf(stderr, "pgchat-bridge: %s must be debug, info, warn or error\n", name);
@@ -207,6 +236,11 @@ static const struct { const char *env; int option; } config_env[] = {
     {"PGCHAT_PING_TIMEOUT_MS", OPT_PING_TIMEOUT},
     {"PGCHAT_SEND_BATCHES", OPT_SEND_BATCHES},
     {"PGCHAT_SOCKET_EVENT_RATE", OPT_SOCKET_EVENT_RATE},
+    {"PGCHAT_LIMIT_WINDOW_S", OPT_LIMIT_WINDOW},
+    {"PGCHAT_LOGIN_ADDRESS_LIMIT", OPT_LOGIN_ADDRESS_LIMIT},
+    {"PGCHAT_LOGIN_NAME_LIMIT", OPT_LOGIN_NAME_LIMIT},
+    {"PGCHAT_REGISTER_ADDRESS_LIMIT", OPT_REGISTER_ADDRESS_LIMIT},
+    {"PGCHAT_TRUST_PROXY", OPT_TRUST_PROXY},
 };
 
 static const struct option config_flags[] = {
@@ -225,6 +259,11 @@ static const struct option config_flags[] = {
     {"ping-timeout", required_argument, NULL, OPT_PING_TIMEOUT},
     {"send-batches", required_argument, NULL, OPT_SEND_BATCHES},
     {"socket-event-rate", required_argument, NULL, OPT_SOCKET_EVENT_RATE},
+    {"limit-window", required_argument, NULL, OPT_LIMIT_WINDOW},
+    {"login-address-limit", required_argument, NULL, OPT_LOGIN_ADDRESS_LIMIT},
+    {"login-name-limit", required_argument, NULL, OPT_LOGIN_NAME_LIMIT},
+    {"register-address-limit", required_argument, NULL, OPT_REGISTER_ADDRESS_LIMIT},
+    {"trust-proxy", required_argument, NULL, OPT_TRUST_PROXY},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -241,6 +280,10 @@ int config_load(struct config *config, int argc, char **argv)
     config->ping_timeout_ms = 20000;
     config->send_batches = 2;
     config->socket_event_rate = 100;
+    config->limit_window_s = 300;
+    config->login_address_limit = 30;
+    config->login_name_limit = 10;
+    config->register_address_limit = 10;
     if (config_set_string(&config->web_root, "web/dist"))
         return -1;
 

@@ -24,6 +24,11 @@ struct config {
     int ping_timeout_ms;       /* Engine.IO pingTimeout, PGCHAT_PING_TIMEOUT_MS, default 20000 */
     int send_batches;          /* send batches in flight at once, PGCHAT_SEND_BATCHES, default 2 */
     int socket_event_rate;     /* events a socket may send a second, PGCHAT_SOCKET_EVENT_RATE, 100 */
+    int limit_window_s;        /* the window of the limits below, PGCHAT_LIMIT_WINDOW_S, 300 */
+    int login_address_limit;   /* login attempts per address, PGCHAT_LOGIN_ADDRESS_LIMIT, 30 */
+    int login_name_limit;   /* login attempts per login name, PGCHAT_LOGIN_NAME_LIMIT, 10 */
+    int register_address_limit; /* registrations per address, PGCHAT_REGISTER_ADDRESS_LIMIT, 10 */
+    int trust_proxy;           /* the client's address is X-Forwarded-For's last, PGCHAT_TRUST_PROXY */
 };
 
 /* Fills config from the environment and argv. Returns 0, 1 when --help was printed (the caller

@@ -13,6 +13,7 @@
 #include "http_server.h"
 #include "listener.h"
 #include "log.h"
+#include "rate_limit.h"
 #include "rest.h"
 #include "sio_server.h"
 #include "static.h"
@@ -41,6 +42,7 @@ struct bridge {
     int presence_base;              /* its statements in the pool's array */
     struct listener *listener;
     struct rest *rest;
+    struct rate_limit *limits; /* counted in Redis once presence's link exists */
     struct health *health;
     struct static_files *files;
     uv_signal_t sigterm;
@@ -70,6 +72,8 @@ static void bridge_close_everything(struct bridge *bridge)
     bridge->io = NULL;
     if (bridge->health)
         health_watch_redis(bridge->health, NULL, NULL); /* the link goes with presence */
+    if (bridge->limits)
+        rate_limit_use_redis(bridge->limits, NULL);
     chat_presence_close(bridge->presence);
     bridge->presence = NULL;
     http_server_free(bridge->server);
@@ -166,6 +170,7 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
     chat_set_presence(bridge->chat, bridge->presence);
     if (config->redis_url)
         health_watch_redis(bridge->health, chat_presence_redis_up, bridge->presence);
+    rate_limit_use_redis(bridge->limits, chat_presence_redis(bridge->presence));
     struct listener_handlers handlers = {bridge_on_notify, bridge_on_listening, bridge};
     bridge->listener = listener_new(&bridge->loop, config->database_url, "chat", &handlers);
     return bridge->listener ? 0 : -1;
@@ -203,7 +208,8 @@ static int bridge_start(struct bridge *bridge)
         .ws_queue_bytes = 4 * 1024 * 1024,
     };
     bridge->server = http_server_new(&bridge->loop, &server_config);
-    bridge->rest = rest_new(config, bridge->pool, bridge->slow_pool);
+    bridge->limits = rate_limit_new();
+    bridge->rest = bridge->limits ? rest_new(config, bridge->pool, bridge->slow_pool, bridge->limits) : NULL;
     bridge->health = health_new(config, bridge->pool, health_statement);
     bridge->files = static_new(config);
     if (!bridge->pool || !bridge->slow_pool || !bridge->server || !bridge->rest ||
@@ -246,6 +252,10 @@ int main(int argc, char **argv)
         chat_close(bridge.chat);
         sio_server_free(bridge.io);
         bridge.io = NULL;
+        if (bridge.health)
+            health_watch_redis(bridge.health, NULL, NULL);
+        if (bridge.limits)
+            rate_limit_use_redis(bridge.limits, NULL);
         chat_presence_close(bridge.presence);
         if (bridge.server)
             http_server_free(bridge.server);
@@ -269,6 +279,7 @@ int main(int argc, char **argv)
     chat_free(bridge.chat);
     fanout_free(bridge.fanout);
     rest_free(bridge.rest);
+    rate_limit_free(bridge.limits);
     static_free(bridge.files);
     if (uv_loop_close(&bridge.loop) != 0)
         log_warn("bridge_loop_busy", "reason=\"handles left open at exit\"");

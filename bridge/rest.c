@@ -3,6 +3,7 @@
  * leaves or the request times out first, the call is detached and freed when the database
  * answers. */
 #include "rest.h"
+#include "credential_guard.h"
 #include "log.h"
 #include "rest_params.h"
 #include "rest_routes.h"
@@ -92,6 +93,7 @@ struct rest {
     const struct config *config;
     struct db_pool *pool;
     struct db_pool *slow_pool;
+    struct credential_guard *guard; /* in front of the slow routes */
     size_t pending;
     int draining;
 };
@@ -103,6 +105,8 @@ struct rest_call {
     http_request *req;
     const struct rest_route *route;
     uint64_t started;
+    struct rest_args args; /* kept while the credential guard decides */
+    char *login;           /* the login route's name, counted by the guard */
 };
 
 /* ---- statements ---- */
@@ -217,6 +221,8 @@ static void rest_fail(struct rest *rest, http_request *req, const struct error_k
 static void rest_call_free(struct rest_call *call)
 {
     call->rest->pending--;
+    rest_args_free(&call->args);
+    free(call->login);
     free(call);
 }
 
@@ -336,6 +342,60 @@ static void rest_refuse_unmatched(struct rest *rest, http_request *req, char **s
               started);
 }
 
+/* The call goes to the database; a refusal to queue it is answered at once. */
+static void rest_call_database(struct rest_call *call)
+{
+    struct rest *rest = call->rest;
+    struct db_pool *pool = call->route->slow ? rest->slow_pool : rest->pool;
+    int statement = (int)(call->route - rest_routes);
+    if (db_query(pool, statement, call->args.values, rest_on_result, call) != 0) {
+        if (call->req)
+            rest_fail(rest, call->req, &ERROR_UNAVAILABLE, NULL, NULL, call->started);
+        rest_call_free(call);
+    }
+}
+
+/* The client's address: the peer, or behind a trusted reverse proxy the last address of
+ * X-Forwarded-For (the one that proxy added; those before it are the client's word). */
+static const char *rest_client_address(const struct rest *rest, http_request *req, char *out,
+                                       size_t size)
+{
+    const char *forwarded = rest->config->trust_proxy ? http_request_header(req, "x-forwarded-for")
+                                                      : NULL;
+    if (!forwarded || !*forwarded)
+        return http_request_peer(req);
+    const char *last = strrchr(forwarded, ',');
+    last = last ? last + 1 : forwarded;
+    while (*last == ' ' || *last == '\t')
+        last++;
+    size_t length = strcspn(last, " \t");
+    if (length == 0 || length >= size)
+        return http_request_peer(req);
+    memcpy(out, last, length);
+    out[length] = '\0';
+    return out;
+}
+
+static void rest_on_guarded(void *data, unsigned retry_after_s)
+{
+    struct rest_call *call = data;
+    if (!call->req) { /* the client left or timed out meanwhile */
+        rest_call_free(call);
+        return;
+    }
+    if (retry_after_s) {
+        char seconds[16], message[96];
+        snprintf(seconds, sizeof(seconds), "%u", retry_after_s);
+        snprintf(message, sizeof(message), "too many attempts; try again in %u seconds",
+                 retry_after_s);
+        http_header extra[] = {{"Retry-After", seconds}, {NULL, NULL}};
+        rest_fail(call->rest, call->req, &ERROR_RATE_LIMITED, message, extra, call->started);
+        rest_call_free(call);
+        return;
+    }
+    rest_call_database(call);
+}
+
 static void rest_on_request(http_request *req, void *data)
 {
     struct rest *rest = data;
@@ -377,41 +437,59 @@ static void rest_on_request(http_request *req, void *data)
         rest_fail(rest, req, kind, message, NULL, started);
         return;
     }
-    struct rest_call *call = malloc(sizeof(*call));
+    struct rest_call *call = calloc(1, sizeof(*call));
     if (!call) {
         rest_args_free(&args);
         rest_fail(rest, req, &ERROR_INTERNAL, NULL, NULL, started);
         return;
     }
-    *call = (struct rest_call){rest, req, route, started};
-    struct db_pool *pool = route->slow ? rest->slow_pool : rest->pool;
-    int statement = (int)(route - rest_routes);
-    if (http_request_set_timeout(req, REST_TIMEOUT_MS, rest_on_timeout, call) != 0 ||
-        db_query(pool, statement, args.values, rest_on_result, call) != 0) {
-        rest_args_free(&args);
+    *call = (struct rest_call){rest, req, route, started, args, NULL};
+    if (http_request_set_timeout(req, REST_TIMEOUT_MS, rest_on_timeout, call) != 0) {
+        rest_args_free(&call->args);
         free(call);
         rest_fail(rest, req, &ERROR_UNAVAILABLE, NULL, NULL, started);
         return;
     }
-    rest_args_free(&args);
     rest->pending++;
-    http_request_on_gone(req, rest_on_gone, call); /* db_query never calls back before this */
+    http_request_on_gone(req, rest_on_gone, call); /* nothing calls back before this */
+    if (!route->slow) {
+        rest_call_database(call);
+        return;
+    }
+    /* a password check: the credential guard first (counts per address and per login name) */
+    if (strcmp(route->function, "login") == 0 && call->args.values[0])
+        call->login = strdup(call->args.values[0]);
+    char address[64];
+    credential_guard_before(rest->guard, route->function,
+                            rest_client_address(rest, req, address, sizeof(address)), call->login,
+                            rest_on_guarded, call);
 }
 
 /* ---- lifetime ---- */
 
-struct rest *rest_new(const struct config *config, struct db_pool *pool, struct db_pool *slow_pool)
+struct rest *rest_new(const struct config *config, struct db_pool *pool, struct db_pool *slow_pool,
+                      struct rate_limit *limits)
 {
     struct rest *rest = calloc(1, sizeof(*rest));
     if (!rest)
         return NULL;
+    rest->guard = credential_guard_new(config, limits);
+    if (!rest->guard) {
+        free(rest);
+        return NULL;
+    }
     rest->config = config;
     rest->pool = pool;
     rest->slow_pool = slow_pool;
     return rest;
 }
 
-void rest_free(struct rest *rest) { free(rest); }
+void rest_free(struct rest *rest)
+{
+    if (rest)
+        credential_guard_free(rest->guard);
+    free(rest);
+}
 
 /* A body too large (413) or chunked (411), refused by http_server: the JSON error of the API. */
 static void rest_on_refused(http_request *req, int status, void *data)

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "errors.h"
 #include "http_server.h"
+#include "rate_limit.h"
 
 struct rest;
 
@@ -18,8 +19,10 @@ struct rest;
 int rest_statements(struct db_statement *out, int max);
 
 /* The REST layer on two pools: pool for ordinary calls, slow_pool for the calls that hash a
- * password (register, login). config and the pools must outlive it. NULL when out of memory. */
-struct rest *rest_new(const struct config *config, struct db_pool *pool, struct db_pool *slow_pool);
+ * password (register, login, change_password), which pass the credential guard first, counting
+ * in limits. config, the pools and limits must outlive it. NULL when out of memory. */
+struct rest *rest_new(const struct config *config, struct db_pool *pool, struct db_pool *slow_pool,
+                      struct rate_limit *limits);
 void rest_free(struct rest *rest);
 
 /* Registers the "/api/" prefix on server. Returns 0 or -1. */

@@ -28,6 +28,10 @@ elif [ "${BRIDGE_VALGRIND:-0}" = 1 ]; then
            --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
 fi
 [ -x "$binary" ] || { echo "bridge suite: $binary is not built (make bridge/pgchat-bridge)"; exit 1; }
+# The tests register hundreds of users from one address: the credential limits are lifted for the
+# suite's bridges (limits.test.mjs runs a bridge of its own with small ones).
+export PGCHAT_REGISTER_ADDRESS_LIMIT=${PGCHAT_REGISTER_ADDRESS_LIMIT:-1000000}
+export PGCHAT_LOGIN_ADDRESS_LIMIT=${PGCHAT_LOGIN_ADDRESS_LIMIT:-1000000}
 # The realtime tests start a bridge of their own too (restarts): the same binary, the same way.
 export PGCHAT_TEST_BRIDGE="${wrapper[*]} $binary"
 export PGCHAT_ARTIFACTS

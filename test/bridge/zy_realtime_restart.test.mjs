@@ -6,48 +6,17 @@
 // zz_restart (file order in run.sh).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import { openSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { freePort, startBridge, waitHealthy } from './bridge_process.mjs';
 import { newUser } from './helpers.mjs';
 import { Device, group, sleep } from './realtime_helpers.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const COMMAND = (process.env.PGCHAT_TEST_BRIDGE || 'bridge/pgchat-bridge').split(' ').filter(Boolean);
-const LOG = `${process.env.PGCHAT_ARTIFACTS || `${ROOT}test/artifacts`}/bridge-restart-test.log`;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 let bridge = null;
-function startBridge(port) {
-  const log = openSync(LOG, 'a');
-  bridge = spawn(COMMAND[0], [...COMMAND.slice(1), '--port', String(port), '--listen', '127.0.0.1'], {
-    cwd: ROOT,
-    stdio: ['ignore', log, log],
-  });
-  const exited = new Promise((resolve) => bridge.once('exit', (code, signal) => resolve({ code, signal })));
-  bridge.exited = exited;
+function start(port) {
+  bridge = startBridge(port, { log: 'bridge-restart-test.log' });
   return bridge;
-}
-
-async function waitHealthy(url) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).status === 200) return;
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(100);
-  }
-  throw new Error('the bridge did not come up');
 }
 
 function pgCtl(action) {
@@ -66,7 +35,7 @@ after(async () => {
 test('a bridge restart and a Postgres restart lose nothing: every acked message reaches every device once, in seq order', { timeout: 180000 }, async () => {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  startBridge(port);
+  start(port);
   await waitHealthy(url);
 
   const users = await Promise.all([newUser('nl'), newUser('nl'), newUser('nl')]);
@@ -98,7 +67,7 @@ test('a bridge restart and a Postgres restart lose nothing: every acked message 
     bridge.kill('SIGKILL'); // a crash: nothing drained, nothing said
     await bridge.exited;
     await sleep(300);
-    startBridge(port);
+    start(port);
     await waitHealthy(url);
     while (sent < 55) await sleep(20);
     pgCtl('stop');
