@@ -6,6 +6,7 @@
 #include "chat_presence.h"
 #include "chat_sessions.h"
 #include "log.h"
+#include "metrics.h"
 #include "send_batch.h"
 #include "token_bucket.h"
 
@@ -537,8 +538,10 @@ static void chat_on_event(sio_socket *socket, const char *name, json_t *args,
         return;
     }
     struct chat_socket *state = (struct chat_socket *)who;
+    metrics_count(METRICS_EVENTS_IN, 1);
     if (!token_bucket_take(&state->events, chat->event_rate, chat->event_burst, uv_now(chat->loop),
                            NULL)) {
+        metrics_count(METRICS_REFUSED_RATE, 1);
         chat_ack_error(socket, ack_id, &ERROR_RATE_LIMITED, "too many events: slow down");
         return;
     }

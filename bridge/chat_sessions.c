@@ -3,6 +3,7 @@
  * comparisons per socket. */
 #include "chat_sessions.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -68,6 +69,7 @@ static void on_sweep(uv_timer_t *timer)
     struct chat_sessions *sessions = timer->data;
     uint64_t now = uv_now(timer->loop);
     size_t ended = sessions_end(sessions, is_expired, &now, "expired");
+    metrics_count(METRICS_SESSIONS_EXPIRED, ended);
     if (ended)
         log_info("sessions_expired", "sockets=%zu", ended);
 }
@@ -165,6 +167,7 @@ int chat_sessions_event(struct chat_sessions *sessions, const char *payload, siz
         return 1;
     }
     size_t count = sessions_end(sessions, is_ended, &ended, "ended");
+    metrics_count(METRICS_SESSIONS_ENDED, count);
     log_info("sessions_ended", "user=%s session=%s sockets=%zu",
              ended.user_id ? ended.user_id : "*", ended.session_id ? ended.session_id : "*",
              count);

@@ -36,6 +36,7 @@ static const char config_usage[] =
     "                        (PGCHAT_REGISTER_ADDRESS_LIMIT, 10)\n"
     "  --trust-proxy 0|1     behind a reverse proxy: the client's address is the last of\n"
     "                        X-Forwarded-For (PGCHAT_TRUST_PROXY, default 0)\n"
+    "  PGCHAT_METRICS_TOKEN  GET /metrics wants it as a bearer token (unset: loopback only)\n"
     "  --log-level LEVEL     debug, info, warn or error (PGCHAT_LOG_LEVEL, default info)\n"
     "  PGCHAT_BRIDGE_ID      this bridge's id in Redis presence (default: host, pid, random)\n";
 
@@ -131,7 +132,7 @@ enum config_option {
     OPT_POOL_SIZE, OPT_SLOW_POOL_SIZE, OPT_MAX_BODY, OPT_DRAIN_SECONDS, OPT_LOG_LEVEL, OPT_HELP,
     OPT_PING_INTERVAL, OPT_PING_TIMEOUT, OPT_SEND_BATCHES, OPT_SOCKET_EVENT_RATE,
     OPT_LIMIT_WINDOW, OPT_LOGIN_ADDRESS_LIMIT, OPT_LOGIN_NAME_LIMIT, OPT_REGISTER_ADDRESS_LIMIT,
-    OPT_TRUST_PROXY,
+    OPT_TRUST_PROXY, OPT_METRICS_TOKEN,
 };
 
 /* One setting, whichever source it came from. */
@@ -205,6 +206,8 @@ static int config_apply(struct config *config, int option, const char *name, con
           : option == OPT_LOGIN_NAME_LIMIT ? &config->login_name_limit
                                               : &config->register_address_limit) = (int)number;
         return 0;
+    case OPT_METRICS_TOKEN:
+        return config_set_string(&config->metrics_token, value);
     case OPT_TRUST_PROXY:
         if (config_parse_int(name, value, 0, 1, &number))
             return -1;
@@ -241,6 +244,7 @@ static const struct { const char *env; int option; } config_env[] = {
     {"PGCHAT_LOGIN_NAME_LIMIT", OPT_LOGIN_NAME_LIMIT},
     {"PGCHAT_REGISTER_ADDRESS_LIMIT", OPT_REGISTER_ADDRESS_LIMIT},
     {"PGCHAT_TRUST_PROXY", OPT_TRUST_PROXY},
+    {"PGCHAT_METRICS_TOKEN", OPT_METRICS_TOKEN},
 };
 
 static const struct option config_flags[] = {
@@ -336,6 +340,7 @@ void config_free(struct config *config)
     free(config->database_url);
     free(config->redis_url);
     free(config->web_root);
+    free(config->metrics_token);
     config_clear_origins(config);
     memset(config, 0, sizeof(*config));
 }

@@ -28,6 +28,8 @@ struct config {
     int login_address_limit;   /* login attempts per address, PGCHAT_LOGIN_ADDRESS_LIMIT, 30 */
     int login_name_limit;   /* login attempts per login name, PGCHAT_LOGIN_NAME_LIMIT, 10 */
     int register_address_limit; /* registrations per address, PGCHAT_REGISTER_ADDRESS_LIMIT, 10 */
+    char *metrics_token;       /* GET /metrics wants it as a bearer token, PGCHAT_METRICS_TOKEN;
+                                * unset: loopback clients only */
     int trust_proxy;           /* the client's address is X-Forwarded-For's last, PGCHAT_TRUST_PROXY */
 };
 

@@ -4,6 +4,7 @@
  * commits on its own; its results come back in order, and the call at the head of the
  * connection's in-flight list walks through the stages below as they arrive. */
 #include "db.h"
+#include "metrics.h"
 #include "log.h"
 
 #include <libpq-fe.h>
@@ -32,6 +33,7 @@ struct db_call {
     db_callback callback;
     void *data;
     PGresult *result; /* the first error, or the query's tuples */
+    uint64_t queued;  /* uv_hrtime when queued, for the latency metrics */
     const char *values[DB_MAX_PARAMS];
     char storage[];   /* the copied values */
 };
@@ -125,6 +127,9 @@ static void call_complete(struct db_call *call, enum db_status forced)
     } else if (forced == DB_OK) {
         result.status = DB_UNAVAILABLE;
     }
+    metrics_db_call(uv_hrtime() - call->queued);
+    if (result.status != DB_OK)
+        metrics_count(METRICS_DB_ERRORS, 1);
     call->callback(call->data, &result);
     PQclear(res);
     free(call);
@@ -560,6 +565,7 @@ int db_query(struct db_pool *pool, int statement, const char *const *values, db_
     }
     call->statement = statement;
     call->callback = callback;
+    call->queued = uv_hrtime();
     call->data = data;
     if (pool->queue_tail)
         pool->queue_tail->next = call;

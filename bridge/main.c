@@ -13,6 +13,7 @@
 #include "http_server.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "rate_limit.h"
 #include "rest.h"
 #include "sio_server.h"
@@ -65,6 +66,7 @@ static void bridge_close_everything(struct bridge *bridge)
     uv_close((uv_handle_t *)&bridge->drain_timer, NULL);
     uv_close((uv_handle_t *)&bridge->sigterm, NULL);
     uv_close((uv_handle_t *)&bridge->sigint, NULL);
+    metrics_forget_gauges();
     listener_close(bridge->listener);
     fanout_close(bridge->fanout);
     chat_close(bridge->chat);
@@ -80,6 +82,37 @@ static void bridge_close_everything(struct bridge *bridge)
     db_pool_close(bridge->pool);
     db_pool_close(bridge->slow_pool);
     health_close(bridge->health);
+}
+
+/* ---- what /metrics reads from the modules ---- */
+
+static double read_sockets(const void *data) { return (double)chat_sockets(data); }
+static double read_sessions(const void *data) { return (double)sio_server_session_count(data); }
+static double read_packets(const void *data) { return (double)sio_server_packets_sent(data); }
+static double read_pool(const void *data) { return (double)db_pool_pending(data); }
+static double read_rest(const void *data) { return (double)rest_pending(data); }
+static double read_chat(const void *data) { return (double)chat_pending(data); }
+static double read_redis(const void *data) { return chat_presence_redis_up(data); }
+
+static void bridge_register_metrics(struct bridge *bridge)
+{
+    metrics_gauge("pgchat_sockets", "Authenticated sockets of the chat namespace.", read_sockets,
+                  bridge->chat);
+    metrics_gauge("pgchat_engine_sessions", "Engine.IO sessions open (before and after CONNECT).",
+                  read_sessions, bridge->io);
+    metrics_counter_read("pgchat_socket_packets_sent_total", "Socket.IO packets sent: events and acks.",
+                         read_packets, bridge->io);
+    metrics_gauge("pgchat_db_calls_pending", "Calls waiting for or running on the main pool.",
+                  read_pool, bridge->pool);
+    metrics_gauge("pgchat_db_slow_calls_pending", "Calls waiting for or running on the pool that hashes passwords.",
+                  read_pool, bridge->slow_pool);
+    metrics_gauge("pgchat_http_requests_pending", "REST requests waiting for the database.", read_rest,
+                  bridge->rest);
+    metrics_gauge("pgchat_socket_calls_pending", "Socket events waiting for the database.", read_chat,
+                  bridge->chat);
+    if (bridge->config.redis_url)
+        metrics_gauge("pgchat_redis_up", "1 while the Redis link is up (presence, typing, shared limits).",
+                      read_redis, bridge->presence);
 }
 
 static void bridge_on_drain_tick(uv_timer_t *timer)
@@ -171,6 +204,7 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
     if (config->redis_url)
         health_watch_redis(bridge->health, chat_presence_redis_up, bridge->presence);
     rate_limit_use_redis(bridge->limits, chat_presence_redis(bridge->presence));
+    bridge_register_metrics(bridge);
     struct listener_handlers handlers = {bridge_on_notify, bridge_on_listening, bridge};
     bridge->listener = listener_new(&bridge->loop, config->database_url, "chat", &handlers);
     return bridge->listener ? 0 : -1;
@@ -216,6 +250,7 @@ static int bridge_start(struct bridge *bridge)
         !bridge->health || !bridge->files)
         return -1;
     if (rest_attach(bridge->rest, bridge->server) || health_attach(bridge->health, bridge->server) ||
+        metrics_attach(bridge->server, config) ||
         static_attach(bridge->files, bridge->server))
         return -1;
     return bridge_start_realtime(bridge, chat_base);
@@ -256,6 +291,7 @@ int main(int argc, char **argv)
             health_watch_redis(bridge.health, NULL, NULL);
         if (bridge.limits)
             rate_limit_use_redis(bridge.limits, NULL);
+        metrics_forget_gauges();
         chat_presence_close(bridge.presence);
         if (bridge.server)
             http_server_free(bridge.server);

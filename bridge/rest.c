@@ -5,6 +5,7 @@
 #include "rest.h"
 #include "credential_guard.h"
 #include "log.h"
+#include "metrics.h"
 #include "rest_params.h"
 #include "rest_routes.h"
 
@@ -384,6 +385,7 @@ static void rest_on_guarded(void *data, unsigned retry_after_s)
         return;
     }
     if (retry_after_s) {
+        metrics_count(METRICS_REFUSED_CREDENTIALS, 1);
         char seconds[16], message[96];
         snprintf(seconds, sizeof(seconds), "%u", retry_after_s);
         snprintf(message, sizeof(message), "too many attempts; try again in %u seconds",

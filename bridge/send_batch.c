@@ -3,6 +3,7 @@
  * head while a batch slot is free. A batch is one call: its JSON array is the only parameter,
  * and its answer an array in the same order, one ack per send. */
 #include "send_batch.h"
+#include "metrics.h"
 #include "log.h"
 
 #include <stdlib.h>
@@ -151,6 +152,7 @@ static void batch_send(struct send_batch *batch)
     free(text);
     batch->in_flight++;
     batch->in_batches += call->count;
+    metrics_send_batch(call->count);
     return;
 
 failed:

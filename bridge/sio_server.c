@@ -77,6 +77,7 @@ struct sio_server {
     sio_config config;
     eio_server *engine;
     sio_namespace *namespaces;
+    uint64_t packets_sent; /* for the operator (metrics) */
 };
 
 /* ---------- sockets ---------- */
@@ -189,6 +190,7 @@ static int client_send(sio_client *client, const char *text, size_t len, const s
 {
     if (eio_socket_send(client->eio, text, len, 0))
         return -1;
+    client->server->packets_sent++;
     for (size_t i = 0; i < bin_count; i++)
         if (eio_socket_send(client->eio, bins[i].data, bins[i].len, 1))
             return -1;
@@ -269,6 +271,7 @@ int sio_frame_send(sio_socket *s, const sio_frame *frame)
 {
     if (s->state != SOCKET_CONNECTED || strcmp(s->nsp->name, frame->nsp) != 0)
         return -1;
+    s->client->server->packets_sent++;
     return eio_socket_send_frame(s->client->eio, frame->eio);
 }
 
@@ -841,4 +844,11 @@ sio_namespace *sio_server_namespace(sio_server *server, const char *name,
     nsp->next = server->namespaces;
     server->namespaces = nsp;
     return nsp;
+}
+
+uint64_t sio_server_packets_sent(const sio_server *server) { return server->packets_sent; }
+
+size_t sio_server_session_count(const sio_server *server)
+{
+    return eio_server_session_count(server->engine);
 }

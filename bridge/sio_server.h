@@ -75,6 +75,10 @@ sio_namespace *sio_server_namespace(sio_server *server, const char *name,
 /* Answers a pending CONNECT. accept: the client gets its socket id. refuse: it gets
  * CONNECT_ERROR {"message": message, "data": data?} and the socket is finished (no
  * on_disconnect). Both return 0, or -1 if the client is gone or it was answered before. */
+/* For the operator: packets sent (events, acks, CONNECT answers) and Engine.IO sessions open. */
+uint64_t sio_server_packets_sent(const sio_server *server);
+size_t sio_server_session_count(const sio_server *server);
+
 int sio_socket_accept(sio_socket *socket);
 int sio_socket_refuse(sio_socket *socket, const char *message, json_t *data);
 

@@ -35,7 +35,7 @@ export PGCHAT_LOGIN_ADDRESS_LIMIT=${PGCHAT_LOGIN_ADDRESS_LIMIT:-1000000}
 # The realtime tests start a bridge of their own too (restarts): the same binary, the same way.
 export PGCHAT_TEST_BRIDGE="${wrapper[*]} $binary"
 export PGCHAT_ARTIFACTS
-if [ ! -d test/bridge/node_modules/socket.io-client ]; then
+if [ ! -d test/bridge/node_modules/socket.io-client ] || [ ! -d test/bridge/node_modules/parse-prometheus-text-format ]; then
   (cd test/bridge && npm ci --no-audit --no-fund --silent) || { echo "bridge suite: npm ci failed"; exit 1; }
 fi
 
@@ -72,7 +72,7 @@ export PGCHAT_URL="http://127.0.0.1:$PGCHAT_PORT"
 node --test --test-concurrency=1 test/bridge/accounts.test.mjs test/bridge/http.test.mjs \
   test/bridge/static.test.mjs test/bridge/messaging.test.mjs test/bridge/conversation_list.test.mjs \
   test/bridge/concurrency.test.mjs \
-  test/bridge/realtime.test.mjs test/bridge/original_client.test.mjs test/bridge/sessions.test.mjs test/bridge/limits.test.mjs test/bridge/send_batch.test.mjs test/bridge/presence_modules.test.mjs \
+  test/bridge/realtime.test.mjs test/bridge/original_client.test.mjs test/bridge/sessions.test.mjs test/bridge/limits.test.mjs test/bridge/metrics.test.mjs test/bridge/send_batch.test.mjs test/bridge/presence_modules.test.mjs \
   test/bridge/cluster.test.mjs \
   test/bridge/zy_realtime_restart.test.mjs \
   test/bridge/zz_restart.test.mjs
