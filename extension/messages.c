@@ -23,6 +23,11 @@
 #define PAGE_MAX 100
 #define CATCH_UP_DEFAULT 100
 #define CATCH_UP_MAX 500
+/*
+ * A page stops once this much content is in it (one message at least), so no answer is larger
+ * than a few MiB whatever the limit asked: the client goes on from the page's last seq.
+ */
+#define PAGE_CONTENT_BYTES (1024 * 1024)
 
 static void
 content_check(const char *content)
@@ -32,6 +37,8 @@ content_check(const char *content)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("content must not be empty")));
 	arg_check_length(content, "content", CONTENT_MAX);
+	/* line breaks and tabs only: other control characters grow sixfold in JSON, and no one types them */
+	arg_check_printable(content, "content", true);
 }
 
 static int32
@@ -58,23 +65,32 @@ seq_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 	return seq;
 }
 
+/* The content read before each message of a page, in the page's order, keeps it under $4 bytes. */
+#define PAGE_SIZED(order) \
+	"SELECT coalesce(jsonb_agg(j ORDER BY seq), '[]') FROM (" \
+	"  SELECT seq, j, sum(bytes) OVER (ORDER BY seq " order ") - bytes AS before FROM ("
+#define PAGE_CUT ") page) sized WHERE before < $4"
+
 static SavedQuery page_before = SAVED_QUERY(
-	"SELECT coalesce(jsonb_agg(j ORDER BY seq), '[]') FROM ("
-	"  SELECT m.seq, " MESSAGE_JSON("m") " AS j FROM chat.messages m "
-	"  WHERE m.conversation_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3) page",
-	UUIDOID, INT8OID, INT4OID);
+	PAGE_SIZED("DESC")
+	"    SELECT m.seq, octet_length(m.content) AS bytes, " MESSAGE_JSON("m") " AS j "
+	"    FROM chat.messages m WHERE m.conversation_id = $1 AND m.seq < $2 "
+	"    ORDER BY m.seq DESC LIMIT $3" PAGE_CUT,
+	UUIDOID, INT8OID, INT4OID, INT8OID);
 
 static SavedQuery page_after = SAVED_QUERY(
-	"SELECT coalesce(jsonb_agg(j ORDER BY seq), '[]') FROM ("
-	"  SELECT m.seq, " MESSAGE_JSON("m") " AS j FROM chat.messages m "
-	"  WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3) page",
-	UUIDOID, INT8OID, INT4OID);
+	PAGE_SIZED("ASC")
+	"    SELECT m.seq, octet_length(m.content) AS bytes, " MESSAGE_JSON("m") " AS j "
+	"    FROM chat.messages m WHERE m.conversation_id = $1 AND m.seq > $2 "
+	"    ORDER BY m.seq LIMIT $3" PAGE_CUT,
+	UUIDOID, INT8OID, INT4OID, INT8OID);
 
 static Datum
 message_page(FunctionCallInfo fcinfo, SavedQuery *query, int64 seq, int32 limit)
 {
 	pg_uuid_t  *conversation_id = DatumGetUUIDP(arg_required(fcinfo, 1, "conversationId"));
-	Datum		values[3] = {UUIDPGetDatum(conversation_id), Int64GetDatum(seq), Int32GetDatum(limit)};
+	Datum		values[4] = {UUIDPGetDatum(conversation_id), Int64GetDatum(seq), Int32GetDatum(limit),
+	Int64GetDatum(PAGE_CONTENT_BYTES)};
 	bool		isnull;
 	Datum		result;
 

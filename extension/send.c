@@ -167,6 +167,9 @@ check_content(SendItem *item, int length)
 	else if (!arg_fits(item->content, length, CONTENT_MAX))
 		refuse(item, ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
 			   psprintf("content must be at most %d characters", CONTENT_MAX));
+	/* line breaks and tabs only: other control characters grow sixfold in JSON, and no one types them */
+	else if (!arg_is_printable(item->content, true))
+		refuse(item, ERRCODE_INVALID_PARAMETER_VALUE, "content must not contain control characters");
 }
 
 static void

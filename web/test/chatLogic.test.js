@@ -7,6 +7,7 @@ import {
   countUnread,
   fetchAllAfter,
   lastStoredSeq,
+  olderExist,
   mergeMessages,
   messageStatus,
   sortConversations,
@@ -190,7 +191,7 @@ describe('catch-up after a reconnect', () => {
     expect(plan).toEqual({ c1: 2, c2: 4 });
   });
 
-  it('pages until a short page and returns every missed message once', async () => {
+  it('pages until an empty page and returns every missed message once', async () => {
     const server = Array.from({ length: 250 }, (_, i) => msg(i + 1));
     const asked = [];
     const fetchAfter = async (after, limit) => {
@@ -199,8 +200,21 @@ describe('catch-up after a reconnect', () => {
     };
     const missed = await fetchAllAfter(fetchAfter, 30, 100);
     expect(missed.map((m) => m.seq)).toEqual(server.slice(30).map((m) => m.seq));
-    expect(asked).toEqual([30, 130, 230]);
+    expect(asked).toEqual([30, 130, 230, 250]);
     expect(lastStoredSeq(mergeMessages(server.slice(0, 30), missed))).toBe(250);
+  });
+
+  it('goes on after a page the server cut short by size', async () => {
+    const server = Array.from({ length: 40 }, (_, i) => msg(i + 1));
+    const fetchAfter = async (after, limit) => server.filter((m) => m.seq > after).slice(0, Math.min(limit, 7));
+    const missed = await fetchAllAfter(fetchAfter, 0, 100);
+    expect(missed.map((m) => m.seq)).toEqual(server.map((m) => m.seq));
+  });
+
+  it('knows older history exists while the first seq held is above 1', () => {
+    expect(olderExist([msg(3), msg(4)])).toBe(true);
+    expect(olderExist([msg(1), msg(2)])).toBe(false);
+    expect(olderExist([])).toBe(false);
   });
 
   it('stops when a page does not move forward', async () => {

@@ -71,6 +71,13 @@ export function lastStoredSeq(list) {
   return 0;
 }
 
+// Whether a page of history leaves older messages to fetch. Seqs run from 1 with no gap, so that is
+// whether its first seq is above 1; a page's length says nothing, since the server also cuts a
+// page by size.
+export function olderExist(page) {
+  return page.length > 0 && page[0].seq > 1;
+}
+
 export function firstStoredSeq(list) {
   for (const m of list) if (m.seq != null) return m.seq;
   return null;
@@ -169,7 +176,8 @@ export async function fetchAllAfter(fetchAfter, fromSeq, limit = 100, maxPages =
   for (let page = 0; page < maxPages; page++) {
     const batch = await fetchAfter(after, limit);
     all.push(...batch);
-    if (batch.length < limit) break;
+    // a short page is not the end: the server also cuts pages by size; an empty one is
+    if (batch.length === 0) break;
     const last = lastStoredSeq(batch);
     if (last <= after) break;
     after = last;

@@ -12,6 +12,7 @@ import {
   conversationAfterReceipt,
   fetchAllAfter,
   firstStoredSeq,
+  olderExist,
   mergeMessages,
 } from './chatLogic.js';
 
@@ -224,7 +225,7 @@ export const useChatStore = create((set, get) => ({
     try {
       const page = await api.messagesBefore(conversationId, null, PAGE_SIZE);
       get().mergeInto(conversationId, page);
-      get().setHistory(conversationId, { loading: false, hasMore: page.length >= PAGE_SIZE });
+      get().setHistory(conversationId, { loading: false, hasMore: olderExist(page) });
     } catch (error) {
       get().setHistory(conversationId, { loading: false, error: error.message });
     }
@@ -243,7 +244,7 @@ export const useChatStore = create((set, get) => ({
     try {
       const page = await api.messagesBefore(conversationId, before, PAGE_SIZE);
       get().mergeInto(conversationId, page);
-      get().setHistory(conversationId, { loading: false, hasMore: page.length >= PAGE_SIZE });
+      get().setHistory(conversationId, { loading: false, hasMore: olderExist(page) });
     } catch (error) {
       get().setHistory(conversationId, { loading: false, error: error.message });
     }
