@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,42 @@ static char *config_default_conninfo(void)
         buffer[used] = '\0';
     }
     return strdup(buffer);
+}
+
+/* The passwords of docker/.env.example and k8s/secrets.example.yaml all start so. They are
+ * public: a deployment that kept one must not come up, rather than run with a known password. */
+static const char config_placeholder[] = "change-me";
+
+static int config_is_placeholder(const char *password, size_t length)
+{
+    size_t prefix = sizeof(config_placeholder) - 1;
+    return password && length >= prefix && strncmp(password, config_placeholder, prefix) == 0;
+}
+
+/* The database password: libpq's PGPASSWORD, or the one the URL or conninfo carries (parsed by
+ * libpq itself, so both spellings count; one it cannot parse is reported when connecting). */
+static int config_database_placeholder(const char *conninfo)
+{
+    const char *env = getenv("PGPASSWORD");
+    if (env && config_is_placeholder(env, strlen(env)))
+        return 1;
+    PQconninfoOption *options = PQconninfoParse(conninfo, NULL);
+    int found = 0;
+    for (PQconninfoOption *o = options; o && o->keyword; o++) {
+        if (strcmp(o->keyword, "password") == 0 && o->val)
+            found = config_is_placeholder(o->val, strlen(o->val));
+    }
+    PQconninfoFree(options);
+    return found;
+}
+
+/* The password of redis://[[user]:password@]host..., found as redis.c finds it. */
+static int config_redis_placeholder(const char *url)
+{
+    const char *rest = url + 8;
+    const char *at = strrchr(rest, '@');
+    const char *colon = at ? memchr(rest, ':', (size_t)(at - rest)) : NULL;
+    return colon && config_is_placeholder(colon + 1, (size_t)(at - colon - 1));
 }
 
 enum config_option {
@@ -329,6 +366,16 @@ int config_load(struct config *config, int argc, char **argv)
     }
     if (config->redis_url && strncmp(config->redis_url, "redis://", 8) != 0) {
         fprintf(stderr, "pgchat-bridge: the Redis URL must start with redis://\n");
+        return -1;
+    }
+    if (config_database_placeholder(config->database_url)) {
+        fprintf(stderr, "pgchat-bridge: the database password (PGPASSWORD or the one in "
+                        "PGCHAT_DATABASE_URL) is an example's change-me placeholder; set a real one\n");
+        return -1;
+    }
+    if (config->redis_url && config_redis_placeholder(config->redis_url)) {
+        fprintf(stderr, "pgchat-bridge: the password in the Redis URL (PGCHAT_REDIS_URL) is an "
+                        "example's change-me placeholder; set a real one\n");
         return -1;
     }
     return 0;

@@ -34,7 +34,8 @@ struct config {
 };
 
 /* Fills config from the environment and argv. Returns 0, 1 when --help was printed (the caller
- * exits 0), or -1 after printing what is wrong to stderr. The caller frees with config_free,
+ * exits 0), or -1 after printing what is wrong to stderr (a database or Redis password that is
+ * still an example's change-me placeholder is wrong too). The caller frees with config_free,
  * whatever the result. */
 int config_load(struct config *config, int argc, char **argv);
 void config_free(struct config *config);

@@ -4,6 +4,7 @@
 # which may call the API and nothing else. The password comes from the environment only.
 #   PGCHAT_BRIDGE_PASSWORD  the bridge role's password (required; docker/.env or the k8s secret)
 #   PGCHAT_BRIDGE_ROLE      its name (default pgchat_bridge)
+# The example files' change-me placeholders are refused for both passwords: they are public.
 set -euo pipefail
 
 export PGCHAT_BRIDGE_ROLE=${PGCHAT_BRIDGE_ROLE:-pgchat_bridge}
@@ -11,11 +12,13 @@ if [ -z "${PGCHAT_BRIDGE_PASSWORD:-}" ]; then
   echo "pgchat init: PGCHAT_BRIDGE_PASSWORD is not set (docker/.env or the pgchat-db secret)" >&2
   exit 1
 fi
-case "$PGCHAT_BRIDGE_PASSWORD" in
-  change-me*)
-    echo "pgchat init: PGCHAT_BRIDGE_PASSWORD is still the example's placeholder; choose a password" >&2
-    exit 1 ;;
-esac
+for name in POSTGRES_PASSWORD PGCHAT_BRIDGE_PASSWORD; do
+  case "${!name:-}" in
+    change-me*)
+      echo "pgchat init: $name is still the example's placeholder; choose a password" >&2
+      exit 1 ;;
+  esac
+done
 
 # \getenv keeps the password out of every command line; %L and %I quote it and the role name.
 psql -X -q -v ON_ERROR_STOP=1 --username "${POSTGRES_USER:-postgres}" --dbname "${POSTGRES_DB:-postgres}" <<'SQL'

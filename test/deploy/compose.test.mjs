@@ -14,12 +14,13 @@ const services = compose.services;
 const envExample = Object.fromEntries(readText('docker/.env.example').split('\n')
   .filter((l) => l && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 
-// Compose's ${NAME}, ${NAME:-default} and ${NAME:?message}, resolved against .env.example.
-const interpolations = [...readText('docker/compose.yaml').matchAll(/\$\{(\w+)(?:(:?[-?])([^}]*))?\}/g)]
-  .map(([, name, kind, rest]) => ({ name, kind, rest }));
+// Compose's ${NAME}, ${NAME:-default} and ${NAME:?message}, resolved against .env.example; $$ is
+// a literal $ (a variable of a container's own script), never an interpolation.
+const interpolations = [...readText('docker/compose.yaml').matchAll(/\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}/g)]
+  .filter(([whole]) => whole !== '$$').map(([, name, kind, rest]) => ({ name, kind, rest }));
 function resolve(value) {
-  return String(value).replace(/\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g,
-    (m, name, fallback) => envExample[name] ?? fallback ?? '');
+  return String(value).replace(/\$\$|\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g,
+    (m, name, fallback) => (m === '$$' ? '$' : envExample[name] ?? fallback ?? ''));
 }
 const environment = (service) => Object.fromEntries(Object.entries(services[service].environment ?? {})
   .map(([k, v]) => [k, resolve(v)]));
@@ -89,6 +90,36 @@ describe('docker/compose.yaml', () => {
     assert.ok(!services.redis.command.includes('--port'), 'Redis listens on its default port');
   });
 
+  test('Redis requires the password of .env, given to it on stdin, never on a command line', () => {
+    const redis = services.redis;
+    assert.equal(redis.environment.REDIS_PASSWORD, '${REDIS_PASSWORD:?set REDIS_PASSWORD in docker/.env}');
+    const script = redis.entrypoint.map(resolve);
+    assert.deepEqual(script.slice(0, 2), ['sh', '-c']);
+    assert.match(script[2], /^exec redis-server - "\$@" <<EOF\nrequirepass \$REDIS_PASSWORD\nEOF$/m,
+      'the password is configuration read from stdin');
+    assert.match(script[2], /change-me\*\)[^\n]*exit 1/, 'the placeholder stops Redis');
+    const commandLines = [...script, ...redis.command, ...redis.healthcheck.test].join(' ');
+    assert.doesNotMatch(commandLines, /--requirepass|\s-a\s|--pass|--user/, 'no password option on a command line');
+    assert.doesNotMatch(commandLines, new RegExp(envExample.REDIS_PASSWORD), 'the password itself is in no command line');
+    assert.equal(redis.user, '999:999', 'the image\'s redis user, as its replaced entrypoint would have chosen');
+  });
+
+  test('Redis\'s health check authenticates through REDISCLI_AUTH and needs a PONG', () => {
+    const redis = services.redis;
+    assert.equal(redis.environment.REDISCLI_AUTH, redis.environment.REDIS_PASSWORD);
+    assert.deepEqual(redis.healthcheck.test, ['CMD-SHELL', 'redis-cli ping | grep -qx PONG'],
+      'redis-cli exits 0 on NOAUTH, so only the answer tells');
+  });
+
+  test('the bridge\'s Redis URL carries the Redis password, which .env.example says must be URL-safe', () => {
+    const url = new URL(environment('bridge').PGCHAT_REDIS_URL);
+    assert.equal(url.username, '');
+    assert.equal(url.password, envExample.REDIS_PASSWORD);
+    assert.equal(services.bridge.environment.PGCHAT_REDIS_URL,
+      'redis://:${REDIS_PASSWORD:?set REDIS_PASSWORD in docker/.env}@redis:6379');
+    assert.match(readText('docker/.env.example'), /# .*unescaped.*\n.*hex.*\nREDIS_PASSWORD=/);
+  });
+
   test('keeps Postgres, Redis and pgAdmin data on named volumes', () => {
     const mounts = (service) => services[service].volumes.map((v) => v.split(':'));
     assert.deepEqual(mounts('postgres'), [['postgres-data', '/var/lib/postgresql/data']]);
@@ -101,7 +132,7 @@ describe('docker/compose.yaml', () => {
   });
 
   test('every secret comes from .env and has no default; .env.example holds placeholders only', () => {
-    const secrets = ['POSTGRES_PASSWORD', 'PGCHAT_BRIDGE_PASSWORD', 'PGADMIN_DEFAULT_PASSWORD'];
+    const secrets = ['POSTGRES_PASSWORD', 'PGCHAT_BRIDGE_PASSWORD', 'REDIS_PASSWORD', 'PGADMIN_DEFAULT_PASSWORD'];
     for (const name of secrets) {
       const uses = interpolations.filter((i) => i.name === name);
       assert.ok(uses.length > 0, `${name} is used`);
@@ -110,7 +141,7 @@ describe('docker/compose.yaml', () => {
     }
     for (const service of Object.values(services)) {
       for (const [name, value] of Object.entries(service.environment ?? {})) {
-        if (/PASSWORD$/.test(name)) assert.match(value, /^\$\{\w+:\?/, `${name} comes from .env`);
+        if (/PASSWORD$|AUTH$/.test(name)) assert.match(value, /^\$\{\w+:\?/, `${name} comes from .env`);
       }
     }
     assert.match(readText('docker/.gitignore'), /^\.env$/m, 'docker/.env is never committed');

@@ -29,8 +29,9 @@ function containerPort(c, port) {
 describe('docker/k8s', () => {
   test('every manifest parses into objects with a kind, a name and the pgchat namespace', () => {
     assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
-      'Deployment/bridge', 'Ingress/pgchat', 'Namespace/pgchat', 'Service/bridge', 'Service/postgres',
-      'Service/redis', 'StatefulSet/postgres', 'StatefulSet/redis',
+      'Deployment/bridge', 'Ingress/pgchat', 'Namespace/pgchat', 'NetworkPolicy/bridge-from-ingress',
+      'NetworkPolicy/default-deny-ingress', 'NetworkPolicy/postgres-from-bridge', 'NetworkPolicy/redis-from-bridge',
+      'Service/bridge', 'Service/postgres', 'Service/redis', 'StatefulSet/postgres', 'StatefulSet/redis',
     ]);
     for (const o of objects) {
       assert.ok(o.apiVersion && o.kind && o.metadata?.name, `${o.file}: ${JSON.stringify(o).slice(0, 80)}`);
@@ -57,12 +58,94 @@ describe('docker/k8s', () => {
     assert.ok(live.periodSeconds * live.failureThreshold >= 60, 'a database outage does not restart every bridge at once');
   });
 
-  test('every PGCHAT_* variable given to the bridge is one it reads; the others are libpq\'s', () => {
+  test('every PGCHAT_* variable given to the bridge is one it reads; the others are libpq\'s or expanded', () => {
     const known = bridgeEnvNames();
+    // a variable another one names as $(NAME) is there for the kubelet to expand
+    const expanded = new Set(Object.values(bridgeEnv).filter((v) => typeof v === 'string')
+      .flatMap((v) => [...v.matchAll(/\$\((\w+)\)/g)].map((m) => m[1])));
     for (const name of Object.keys(bridgeEnv)) {
       if (name.startsWith('PGCHAT_')) assert.ok(known.has(name), `${name} is read by bridge/config.c`);
-      else assert.ok(LIBPQ_ENV.has(name), `${name} is a libpq variable`);
+      else assert.ok(LIBPQ_ENV.has(name) || expanded.has(name), `${name} is a libpq variable or expanded into another`);
     }
+  });
+
+  test('Redis requires the password of the pgchat-redis secret; the bridge\'s URL carries it', () => {
+    const redis = container(findObject(objects, 'StatefulSet', 'redis'), 'redis');
+    const redisEnv = envOf(redis);
+    const ref = { secretKeyRef: { name: 'pgchat-redis', key: 'redis-password' } };
+    assert.deepEqual(redisEnv.REDIS_PASSWORD, ref);
+    assert.deepEqual(redisEnv.REDISCLI_AUTH, ref, 'redis-cli in the probes authenticates from the environment');
+    assert.deepEqual(bridgeEnv.REDIS_PASSWORD, ref);
+    // the kubelet expands $(NAME) only for variables listed before
+    const names = bridgeContainer.env.map((e) => e.name);
+    assert.ok(names.indexOf('REDIS_PASSWORD') < names.indexOf('PGCHAT_REDIS_URL'));
+    const url = new URL(bridgeEnv.PGCHAT_REDIS_URL.replace('$(REDIS_PASSWORD)', '0123abcd'));
+    assert.equal(url.password, '0123abcd');
+    assert.equal(url.username, '');
+  });
+
+  test('Redis runs compose\'s script and options: the password on stdin, probes that need a PONG', () => {
+    const redis = container(findObject(objects, 'StatefulSet', 'redis'), 'redis');
+    const composeRedis = compose.services.redis;
+    assert.deepEqual(redis.command, composeRedis.entrypoint.map((v) => v.replaceAll('$$', '$')));
+    assert.deepEqual(redis.args, composeRedis.command);
+    for (const probe of ['readinessProbe', 'livenessProbe']) {
+      assert.deepEqual(redis[probe].exec.command, ['sh', '-c', 'redis-cli ping | grep -qx PONG'], probe);
+    }
+    assert.doesNotMatch([...redis.command, ...redis.args].join(' '), /--requirepass|\$\(REDIS_PASSWORD\)/,
+      'no password on a command line');
+  });
+
+  test('Postgres, Redis and the bridge run unprivileged, read-only, with RuntimeDefault seccomp', () => {
+    const users = { postgres: 999, redis: 999, bridge: 10001 }; // the images' own users
+    for (const [name, uid] of Object.entries(users)) {
+      const workload = objects.find((o) => o.spec?.template && o.metadata.name === name);
+      const pod = workload.spec.template.spec;
+      const c = container(workload, name);
+      const context = { ...pod.securityContext, ...c.securityContext };
+      assert.equal(context.runAsNonRoot, true, name);
+      assert.equal(context.runAsUser, uid, `${name} runs as ${uid}`);
+      assert.equal(c.securityContext.allowPrivilegeEscalation, false, name);
+      assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] }, name);
+      assert.deepEqual(c.securityContext.seccompProfile, { type: 'RuntimeDefault' }, name);
+      assert.equal(c.securityContext.readOnlyRootFilesystem, true, name);
+      // every mount is a pod volume or a claim template
+      const volumes = new Set([...(pod.volumes ?? []), ...(workload.spec.volumeClaimTemplates ?? []).map((t) => t.metadata)]
+        .map((v) => v.name));
+      for (const mount of c.volumeMounts ?? []) assert.ok(volumes.has(mount.name), `${name}: volume ${mount.name}`);
+    }
+    // what each image writes outside its data volume, on a read-only root
+    const mounts = (name) => container(findObject(objects, 'StatefulSet', name), name).volumeMounts.map((m) => m.mountPath);
+    for (const path of ['/var/run/postgresql', '/tmp']) assert.ok(mounts('postgres').includes(path), `postgres: ${path}`);
+    for (const path of ['/data', '/tmp']) assert.ok(mounts('redis').includes(path), `redis: ${path}`);
+  });
+
+  test('NetworkPolicies deny every ingress but ingress-controller to bridge, bridge to Postgres and Redis', () => {
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+    const deny = findObject(objects, 'NetworkPolicy', 'default-deny-ingress');
+    assert.deepEqual(deny.spec, { podSelector: {}, policyTypes: ['Ingress'] }, 'selects every pod, allows nothing');
+    const workloads = objects.filter((o) => o.spec?.template);
+    const selected = (selector) => workloads.filter((w) => Object.entries(selector.matchLabels ?? {})
+      .every(([k, v]) => w.spec.template.metadata.labels[k] === v)).map((w) => w.metadata.name);
+    // every allowed flow as "source -> pod:port", the port checked against the pod's own
+    const flows = policies.filter((p) => p !== deny).flatMap((policy) => {
+      assert.deepEqual(policy.spec.policyTypes, ['Ingress'], policy.metadata.name);
+      const [target] = selected(policy.spec.podSelector);
+      assert.equal(selected(policy.spec.podSelector).length, 1, `${policy.metadata.name} selects one workload`);
+      const ports = workloads.find((w) => w.metadata.name === target).spec.template.spec.containers[0].ports
+        .map((p) => p.containerPort);
+      return policy.spec.ingress.flatMap((rule) => rule.from.flatMap((from) => rule.ports.map((port) => {
+        assert.equal(port.protocol, 'TCP');
+        assert.ok(ports.includes(port.port), `${target} listens on ${port.port}`);
+        const source = from.namespaceSelector
+          ? `namespace ${from.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}/${from.podSelector?.matchLabels['app.kubernetes.io/name']}`
+          : selected(from.podSelector).join(',');
+        return `${source} -> ${target}:${port.port}`;
+      })));
+    });
+    assert.deepEqual(flows.sort(), [
+      'bridge -> postgres:5432', 'bridge -> redis:6379', 'namespace ingress-nginx/ingress-nginx -> bridge:5000',
+    ]);
   });
 
   test('the bridge reaches the postgres and redis Services on their ports, as the role Postgres creates', () => {
@@ -122,6 +205,7 @@ describe('docker/k8s', () => {
       }
     }
     for (const data of keys.values()) for (const value of Object.values(data)) assert.match(value, /^change-me/);
+    assert.deepEqual([...keys.keys()].sort(), ['pgchat-db', 'pgchat-redis']);
     for (const o of objects) assert.notEqual(o.kind, 'Secret', 'no real secret in the applied manifests');
   });
 
@@ -155,5 +239,19 @@ describe('docker/k8s', () => {
       assert.ok(service.spec.ports.some((p) => p.name === backend.port.name || p.port === backend.port.number));
     }
     assert.match(readText('docker/k8s/ingress.yaml'), /long-polling/);
+  });
+
+  test('the Ingress serves every host over TLS from the pgchat-tls secret and redirects plain HTTP', () => {
+    const ingress = findObject(objects, 'Ingress', 'pgchat');
+    const annotations = ingress.metadata.annotations;
+    const covered = new Set(ingress.spec.tls.flatMap((t) => t.hosts));
+    for (const rule of ingress.spec.rules) assert.ok(covered.has(rule.host), `${rule.host} has a certificate`);
+    assert.deepEqual(ingress.spec.tls.map((t) => t.secretName), ['pgchat-tls']);
+    assert.equal(annotations['nginx.ingress.kubernetes.io/ssl-redirect'], 'true');
+    assert.equal(annotations['nginx.ingress.kubernetes.io/force-ssl-redirect'], 'true');
+    assert.equal(annotations['nginx.ingress.kubernetes.io/session-cookie-secure'], 'true', 'the affinity cookie too');
+    for (const file of ['docker/k8s/secrets.example.yaml', 'docs/operations.md']) {
+      assert.match(readText(file), /pgchat-tls/, `${file} names the certificate's secret`);
+    }
   });
 });

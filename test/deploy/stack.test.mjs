@@ -1,27 +1,27 @@
 // The containers' own scripts and settings against the real parts, without Docker: the database
 // image's first-start script runs against this instance's PostgreSQL, the bridge runs with the
-// environment compose gives it (service names mapped to loopback), and the image's health check
-// script judges it. Needs the environment of scripts/test.sh (PG*, PGCHAT_*).
+// environment compose gives it (service names mapped to loopback; Redis started by compose's own
+// script, with a password), and the image's health check script judges it. Needs the environment of scripts/test.sh (PG*, PGCHAT_*).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ROOT, readText, readYaml } from './lib.mjs';
+import { freePort, startComposeRedis } from './services.mjs';
 
-const { PGHOST, PGPORT, PGUSER = 'postgres', PGCHAT_PGBIN = '/usr/lib/postgresql/15/bin', PGCHAT_REDIS_PORT } = process.env;
+const { PGHOST, PGPORT, PGUSER = 'postgres', PGCHAT_PGBIN = '/usr/lib/postgresql/15/bin' } = process.env;
 const INIT = path.join(ROOT, 'docker/initdb/10-chat.sh');
 const HEALTHCHECK = path.join(ROOT, 'docker/bridge-healthcheck.sh');
 const BRIDGE = path.join(ROOT, 'bridge/pgchat-bridge');
-const PORTS = [55610, 55619]; // this suite's own range
 
 const suffix = `${process.pid}`;
 const db = `deploy_${suffix}`;
 const role = `deploy_bridge_${suffix}`;
 const password = crypto.randomBytes(18).toString('base64url');
+const redisPassword = crypto.randomBytes(24).toString('hex');
 const env = { ...process.env, PATH: `${PGCHAT_PGBIN}:${process.env.PATH}` };
 
 function psql(database, sql, extra = {}) {
@@ -39,23 +39,13 @@ function healthcheck(port) {
   return spawnSync(HEALTHCHECK, [], { env: { ...env, PGCHAT_PORT: String(port) }, encoding: 'utf8', timeout: 10000 });
 }
 
-async function freePort(skip = []) {
-  for (let port = PORTS[0]; port <= PORTS[1]; port++) {
-    if (skip.includes(port)) continue;
-    const free = await new Promise((resolve) => {
-      const server = net.createServer().once('error', () => resolve(false))
-        .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error(`no free port in ${PORTS.join('..')}`);
-}
-
-// The bridge's environment in compose, with ${...} taken from .env.example and the service names
-// pointed at this instance; the rest exactly as compose sets it.
-function composeBridgeEnv(port, webRoot, databaseUrl) {
+// The bridge's environment in compose, with ${...} taken from .env.example (its placeholders
+// replaced by this run's passwords) and the service names pointed at this instance and at the
+// test's Redis; the rest exactly as compose sets it.
+function composeBridgeEnv(port, webRoot, databaseUrl, redisPort) {
   const example = Object.fromEntries(readText('docker/.env.example').split('\n').filter((l) => /^\w+=/.test(l))
     .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  example.REDIS_PASSWORD = redisPassword;
   const composed = Object.fromEntries(Object.entries(readYaml('docker/compose.yaml').services.bridge.environment)
     .map(([k, v]) => [k, String(v).replace(/\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g, (m, name, d) => example[name] ?? d ?? '')]));
   const url = new URL(composed.PGCHAT_DATABASE_URL);
@@ -66,10 +56,13 @@ function composeBridgeEnv(port, webRoot, databaseUrl) {
   url.pathname = `/${db}`;
   const redis = new URL(composed.PGCHAT_REDIS_URL);
   assert.equal(redis.hostname, 'redis');
+  assert.equal(redis.password, redisPassword, 'the URL carries the Redis password');
+  redis.hostname = '127.0.0.1';
+  redis.port = String(redisPort);
   return {
     ...composed,
     PGCHAT_DATABASE_URL: databaseUrl ?? url.toString(),
-    PGCHAT_REDIS_URL: `redis://127.0.0.1:${PGCHAT_REDIS_PORT}`,
+    PGCHAT_REDIS_URL: redis.toString(),
     PGPASSWORD: password,
     PGCHAT_PORT: String(port),
     PGCHAT_LISTEN: '127.0.0.1', // loopback here; the container listens on all interfaces
@@ -97,17 +90,21 @@ async function waitFor(check, ms = 10000) {
   return false;
 }
 
-const skip = !PGHOST || !PGPORT || !PGCHAT_REDIS_PORT ? 'needs the environment of scripts/test.sh' : false;
+const skip = !PGHOST || !PGPORT ? 'needs the environment of scripts/test.sh' : false;
 
 describe('the containers\' scripts against the real services', { skip }, () => {
   const webRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pgchat-deploy-web-'));
   fs.writeFileSync(path.join(webRoot, 'index.html'), '<!doctype html><title>deploy fixture</title>');
 
-  before(() => {
+  let redis;
+  before(async () => {
     assert.ok(fs.existsSync(BRIDGE), 'bridge/pgchat-bridge is built (make bridge/pgchat-bridge)');
     assert.ok(psql('postgres', `CREATE DATABASE ${db}`).ok, 'a scratch database');
+    redis = await startComposeRedis(redisPassword, await freePort());
+    assert.equal(redis.exitCode, null, `compose's Redis runs: ${redis.output}`);
   });
   after(async () => {
+    await redis?.stop();
     for (const child of bridges) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await Promise.all(bridges.map((b) => b.exited));
     psql('postgres', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
@@ -132,6 +129,14 @@ describe('the containers\' scripts against the real services', { skip }, () => {
     const result = runInit({ PGCHAT_BRIDGE_PASSWORD: placeholder });
     assert.notEqual(result.status, 0);
     assert.match(result.stderr, /placeholder/);
+    nothingCreated();
+  });
+
+  test('the first start refuses the example\'s superuser password and creates nothing', () => {
+    const placeholder = readText('docker/.env.example').match(/^POSTGRES_PASSWORD=(.*)$/m)[1];
+    const result = runInit({ POSTGRES_PASSWORD: placeholder, PGCHAT_BRIDGE_PASSWORD: password });
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /POSTGRES_PASSWORD is still the example's placeholder/);
     nothingCreated();
   });
 
@@ -163,8 +168,8 @@ describe('the containers\' scripts against the real services', { skip }, () => {
   });
 
   test('the bridge runs with compose\'s environment and the image\'s health check passes', async () => {
-    const port = await freePort();
-    const child = startBridge(composeBridgeEnv(port, webRoot));
+    const port = await freePort([redis.port]);
+    const child = startBridge(composeBridgeEnv(port, webRoot, undefined, redis.port));
     const up = await waitFor(() => healthcheck(port).status === 0);
     assert.ok(up, `healthy within 10 s; bridge said:\n${child.output}`);
     const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
@@ -184,9 +189,9 @@ describe('the containers\' scripts against the real services', { skip }, () => {
   });
 
   test('the health check fails while the bridge\'s database is unreachable, and when nothing listens', async () => {
-    const port = await freePort();
-    const closed = await freePort([port]);
-    const child = startBridge(composeBridgeEnv(port, webRoot, `postgresql://${role}@127.0.0.1:${closed}/${db}?connect_timeout=2`));
+    const port = await freePort([redis.port]);
+    const closed = await freePort([port, redis.port]);
+    const child = startBridge(composeBridgeEnv(port, webRoot, `postgresql://${role}@127.0.0.1:${closed}/${db}?connect_timeout=2`, redis.port));
     const listening = await waitFor(async () => {
       try { return (await fetch(`http://127.0.0.1:${port}/health`)).status === 503; } catch { return false; }
     });
