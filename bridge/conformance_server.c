@@ -32,10 +32,11 @@ static void engine_echo(eio_socket *socket, const uint8_t *msg, size_t len, int 
 
 /* ---------- Socket.IO ---------- */
 
-/* The suites read the CONNECT reply and the "auth" event as two separate socket reads (their
- * waitFor registers its listener only after the first message was handled), so a second frame
- * arriving in the same read is lost to them. The reference server writes the two in different
- * ticks; this one waits a few milliseconds after the CONNECT reply to do the same. */
+/* Over a websocket, the suites read the CONNECT reply and the "auth" event as two separate socket
+ * reads (their waitFor registers its listener only after the first message was handled), so a
+ * second frame arriving in the same read is lost to them. The reference server writes the two in
+ * different ticks; this one waits a few milliseconds after the CONNECT reply to do the same. Over
+ * polling both go in one payload, in order, as the reference sends them. */
 #define AUTH_DELAY_MS 5
 
 typedef struct auth_later {
@@ -65,6 +66,14 @@ static void emit_auth(sio_socket *socket, json_t *auth, void *data)
     uv_loop_t *loop = data;
     if (sio_socket_accept(socket))
         return;
+    const char *transport = sio_socket_transport(socket);
+    if (!transport || strcmp(transport, "websocket") != 0) {
+        json_t *args = json_pack("[O]", auth);
+        if (args)
+            sio_socket_emit(socket, "auth", args, NULL, 0);
+        json_decref(args);
+        return;
+    }
     auth_later *later = calloc(1, sizeof *later);
     if (!later || !(later->args = json_pack("[O]", auth))) {
         free(later);
