@@ -56,6 +56,8 @@ struct http_request {
     int http10;                  /* an HTTP/1.0 client: persistence must be said explicitly */
     int close_after;             /* the server closes after the answer, whatever the client said */
     int chunked;                 /* the body comes in the chunked transfer coding */
+    int dispatched;              /* handed to the route (once) */
+    int body_ended;              /* lws reported the end of the body */
     http_chunked dechunk;
     /* the response, once answered */
     int status;
@@ -656,6 +658,7 @@ static int request_dispatch(http_request *req)
 {
     /* a held request must not be killed by lws' content timeout */
     lws_set_timeout(req->wsi, NO_PENDING_TIMEOUT, 0);
+    req->dispatched = 1;
     req->route->on_request(req, req->route->data);
     return 0;
 }
@@ -765,8 +768,8 @@ static int on_chunked_body(http_request *req, const uint8_t *in, size_t len)
 static int on_http_body(http_conn *conn, const uint8_t *in, size_t len)
 {
     http_request *req = conn->req;
-    if (!req || req->answered || len == 0)
-        return 0;
+    if (!req || req->answered || req->dispatched || len == 0)
+        return 0;                      /* e.g. bytes after a chunked body: the connection closes */
     if (req->chunked)
         return on_chunked_body(req, in, len);
     if (req->body_len + len > req->body_expected)
@@ -828,6 +831,21 @@ static void on_ws_closed(http_conn *conn)
     ws_free(ws);
 }
 
+/* lws 4.1 stays in its body state until the answer is written; when the next request is already
+ * buffered behind the body (pipelining), it reports the body's end again and again in a busy
+ * loop, and never lets the answer be written. So the answer, if the route gave it yet, is written
+ * at once with "Connection: close", and the connection is closed: the requests pipelined behind
+ * a body are lost (RFC 9112 section 9.3.2: clients retry them), the server never spins. */
+static int body_end_repeated(http_request *req, struct lws *wsi)
+{
+    if (req->answered && !req->headers_sent) {
+        req->close_after = 1;
+        while (request_write(req, wsi) == 0 && !lws_send_pipe_choked(wsi))
+            ;
+    }
+    return -1;
+}
+
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                          size_t len)
 {
@@ -841,15 +859,22 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         return on_http(server, conn, wsi);
     case LWS_CALLBACK_HTTP_BODY:
         return on_http_body(conn, in, len);
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        /* body_expected 0: on_http dispatched it already (lws may still report an empty body);
-         * a chunked body ends where its decoder says, not here */
-        if (!conn->req || conn->req->answered || conn->req->body_expected == 0 ||
-            conn->req->chunked)
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
+        http_request *req = conn->req;
+        /* a chunked body ends where its decoder says, not here */
+        if (!req || req->chunked)
             return 0;
-        if (conn->req->body_len != conn->req->body_expected)
+        if (req->body_ended)
+            return body_end_repeated(req, wsi);
+        req->body_ended = 1;
+        /* dispatched without a body by on_http (lws may still report an empty one), or refused
+         * before the body (413, 404) */
+        if (req->dispatched || req->answered)
+            return 0;
+        if (req->body_len != req->body_expected)
             return -1;
-        return request_dispatch(conn->req);
+        return request_dispatch(req);
+    }
     case LWS_CALLBACK_HTTP_WRITEABLE: {
         http_request *req = conn->req;
         if (!req || !req->answered)

@@ -229,6 +229,29 @@ test("node's keep-alive http.Agent reuses one socket for two and then ten reques
   }
 });
 
+test('pipelined requests in one write are answered in order, on the same connection', async () => {
+  const raw = await Raw.open();
+  raw.socket.write(get('/health') + get('/api/nope') + get('/'));
+  const answers = [await raw.read(), await raw.read(), await raw.read()];
+  assert.deepEqual(answers.map((a) => a.status), [200, 404, 200]);
+  await assertKept(raw, answers[2]);
+  raw.destroy();
+});
+
+test('a request pipelined behind one with a body: that answer says close, the rest is dropped, nothing spins', async () => {
+  // lws 4.1 can't go on after a body with the next request already buffered (see http_server.c)
+  const raw = await Raw.open();
+  raw.socket.write(post('/api/auth/login', '{"login":') + get('/health'));
+  const answer = await raw.read();
+  assert.equal(answer.status, 400);
+  await assertClosed(raw, answer);
+  const started = Date.now();
+  const fresh = await Raw.open();
+  assert.equal((await fresh.request(get('/health'))).status, 200);
+  assert.ok(Date.now() - started < 1000, 'the bridge answers at once afterwards');
+  fresh.destroy();
+});
+
 test('"Connection: close" is answered with "Connection: close", the server closes, and a new connection works', async () => {
   for (const text of [get('/health', 'Connection: close\r\n'), get('/', 'Connection: keep-alive, close\r\n'),
     get('/socket.io/?EIO=4&transport=polling', 'Connection: close\r\n')]) {
