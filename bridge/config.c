@@ -22,6 +22,8 @@ static const char config_usage[] =
     "  --slow-pool-size N    connections for register/login (PGCHAT_DB_SLOW_POOL_SIZE, default 2)\n"
     "  --max-body BYTES      request body limit (PGCHAT_MAX_BODY, default 1048576)\n"
     "  --drain-seconds N     SIGTERM grace for requests in flight (PGCHAT_DRAIN_SECONDS, 10)\n"
+    "  --keepalive-seconds N an idle keep-alive HTTP connection closes after N seconds\n"
+    "                        (PGCHAT_KEEPALIVE_SECONDS, default 30)\n"
     "  --ping-interval MS    Engine.IO pingInterval (PGCHAT_PING_INTERVAL_MS, default 25000)\n"
     "  --ping-timeout MS     Engine.IO pingTimeout (PGCHAT_PING_TIMEOUT_MS, default 20000);\n"
     "                        a vanished client is noticed within their sum\n"
@@ -167,7 +169,7 @@ static int config_redis_placeholder(const char *url)
 enum config_option {
     OPT_PORT = 256, OPT_LISTEN, OPT_DATABASE_URL, OPT_REDIS_URL, OPT_WEB_ROOT, OPT_CORS_ORIGINS,
     OPT_POOL_SIZE, OPT_SLOW_POOL_SIZE, OPT_MAX_BODY, OPT_DRAIN_SECONDS, OPT_LOG_LEVEL, OPT_HELP,
-    OPT_PING_INTERVAL, OPT_PING_TIMEOUT, OPT_SEND_BATCHES, OPT_SOCKET_EVENT_RATE,
+    OPT_PING_INTERVAL, OPT_PING_TIMEOUT, OPT_SEND_BATCHES, OPT_KEEPALIVE_SECONDS, OPT_SOCKET_EVENT_RATE,
     OPT_LIMIT_WINDOW, OPT_LOGIN_ADDRESS_LIMIT, OPT_LOGIN_NAME_LIMIT, OPT_REGISTER_ADDRESS_LIMIT,
     OPT_TRUST_PROXY, OPT_METRICS_TOKEN,
 };
@@ -211,6 +213,11 @@ static int config_apply(struct config *config, int option, const char *name, con
         if (config_parse_int(name, value, 0, 600, &number))
             return -1;
         config->drain_seconds = (int)number;
+        return 0;
+    case OPT_KEEPALIVE_SECONDS:
+        if (config_parse_int(name, value, 1, 3600, &number))
+            return -1;
+        config->keepalive_seconds = (int)number;
         return 0;
     case OPT_PING_INTERVAL:
     case OPT_PING_TIMEOUT:
@@ -271,6 +278,7 @@ static const struct { const char *env; int option; } config_env[] = {
     {"PGCHAT_DB_SLOW_POOL_SIZE", OPT_SLOW_POOL_SIZE},
     {"PGCHAT_MAX_BODY", OPT_MAX_BODY},
     {"PGCHAT_DRAIN_SECONDS", OPT_DRAIN_SECONDS},
+    {"PGCHAT_KEEPALIVE_SECONDS", OPT_KEEPALIVE_SECONDS},
     {"PGCHAT_LOG_LEVEL", OPT_LOG_LEVEL},
     {"PGCHAT_PING_INTERVAL_MS", OPT_PING_INTERVAL},
     {"PGCHAT_PING_TIMEOUT_MS", OPT_PING_TIMEOUT},
@@ -295,6 +303,7 @@ static const struct option config_flags[] = {
     {"slow-pool-size", required_argument, NULL, OPT_SLOW_POOL_SIZE},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"drain-seconds", required_argument, NULL, OPT_DRAIN_SECONDS},
+    {"keepalive-seconds", required_argument, NULL, OPT_KEEPALIVE_SECONDS},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"ping-interval", required_argument, NULL, OPT_PING_INTERVAL},
     {"ping-timeout", required_argument, NULL, OPT_PING_TIMEOUT},
@@ -317,6 +326,7 @@ int config_load(struct config *config, int argc, char **argv)
     config->slow_pool_size = 2;
     config->max_body = 1024 * 1024;
     config->drain_seconds = 10;
+    config->keepalive_seconds = 30;
     config->ping_interval_ms = 25000; /* the Socket.IO defaults */
     config->ping_timeout_ms = 20000;
     config->send_batches = 2;

@@ -20,6 +20,7 @@ struct config {
     int slow_pool_size;        /* connections for register and login, PGCHAT_DB_SLOW_POOL_SIZE, 2 */
     size_t max_body;           /* request body limit in bytes, PGCHAT_MAX_BODY, default 1 MiB */
     int drain_seconds;         /* SIGTERM waits this long for requests in flight, default 10 */
+    int keepalive_seconds;     /* idle keep-alive HTTP connections close, PGCHAT_KEEPALIVE_SECONDS, 30 */
     int ping_interval_ms;      /* Engine.IO pingInterval, PGCHAT_PING_INTERVAL_MS, default 25000 */
     int ping_timeout_ms;       /* Engine.IO pingTimeout, PGCHAT_PING_TIMEOUT_MS, default 20000 */
     int send_batches;          /* send batches in flight at once, PGCHAT_SEND_BATCHES, default 2 */

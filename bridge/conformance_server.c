@@ -32,15 +32,58 @@ static void engine_echo(eio_socket *socket, const uint8_t *msg, size_t len, int 
 
 /* ---------- Socket.IO ---------- */
 
+/* Over a websocket, the suites read the CONNECT reply and the "auth" event as two separate socket
+ * reads (their waitFor registers its listener only after the first message was handled), so a
+ * second frame arriving in the same read is lost to them. The reference server writes the two in
+ * different ticks; this one waits a few milliseconds after the CONNECT reply to do the same. Over
+ * polling both go in one payload, in order, as the reference sends them. */
+#define AUTH_DELAY_MS 5
+
+typedef struct auth_later {
+    uv_timer_t timer;
+    sio_socket *socket;   /* referenced until the timer closes */
+    json_t *args;
+} auth_later;
+
+static void auth_later_free(uv_handle_t *handle)
+{
+    auth_later *later = handle->data;
+    sio_socket_unref(later->socket);
+    json_decref(later->args);
+    free(later);
+}
+
+static void auth_later_fire(uv_timer_t *timer)
+{
+    auth_later *later = timer->data;
+    if (sio_socket_connected(later->socket))
+        sio_socket_emit(later->socket, "auth", later->args, NULL, 0);
+    uv_close((uv_handle_t *)timer, auth_later_free);
+}
+
 static void emit_auth(sio_socket *socket, json_t *auth, void *data)
 {
-    (void)data;
+    uv_loop_t *loop = data;
     if (sio_socket_accept(socket))
         return;
-    json_t *args = json_pack("[O]", auth);
-    if (args)
-        sio_socket_emit(socket, "auth", args, NULL, 0);
-    json_decref(args);
+    const char *transport = sio_socket_transport(socket);
+    if (!transport || strcmp(transport, "websocket") != 0) {
+        json_t *args = json_pack("[O]", auth);
+        if (args)
+            sio_socket_emit(socket, "auth", args, NULL, 0);
+        json_decref(args);
+        return;
+    }
+    auth_later *later = calloc(1, sizeof *later);
+    if (!later || !(later->args = json_pack("[O]", auth))) {
+        free(later);
+        return;
+    }
+    later->socket = socket;
+    sio_socket_ref(socket);
+    uv_timer_init(loop, &later->timer);
+    later->timer.data = later;
+    uv_timer_start(&later->timer, auth_later_fire, AUTH_DELAY_MS, 0);
 }
 
 /* Server-to-client acks (an event some suite variants use): the client's answer is emitted back. */
@@ -73,6 +116,7 @@ static void stop(uv_signal_t *signal, int signum)
     (void)signum;
     app *a = signal->data;
     fprintf(stderr, "level=info module=conformance msg=stopping\n");
+    http_server_drain(a->http);
     sio_server_free(a->io);
     eio_server_free(a->engine);
     a->io = NULL;
@@ -151,8 +195,9 @@ int main(int argc, char **argv)
     a.io = sio_server_new(a.loop, &io);
     if (!a.engine || !a.io)
         return 1;
-    sio_handlers main_handlers = {.on_connect = emit_auth, .on_event = main_event};
-    sio_handlers custom_handlers = {.on_connect = emit_auth};
+    sio_handlers main_handlers = {.on_connect = emit_auth, .on_event = main_event,
+                                  .data = a.loop};
+    sio_handlers custom_handlers = {.on_connect = emit_auth, .data = a.loop};
     http_route engine_route = eio_server_route(a.engine);
     http_route io_route = sio_server_route(a.io);
     if (!sio_server_namespace(a.io, "/", &main_handlers) ||

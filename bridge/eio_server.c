@@ -53,6 +53,7 @@ struct eio_socket {
     size_t out_count, out_bytes;
     uv_timer_t timer;
     int awaiting_pong;
+    uint64_t pong_deadline;    /* loop time by which the pong is due, while awaiting_pong */
     int closing;               /* flushing before a server-side close */
     int closed;                /* on_close delivered; freed when the timer has closed */
     const char *close_reason;
@@ -402,6 +403,7 @@ static void heartbeat_fired(uv_timer_t *timer)
         return;
     }
     s->awaiting_pong = 1;
+    s->pong_deadline = uv_now(timer->loop) + s->server->config.ping_timeout_ms;
     uv_timer_start(&s->timer, heartbeat_fired, s->server->config.ping_timeout_ms, 0);
     send_packet(s, EIO_PING, NULL, 0, 0);
 }
@@ -545,6 +547,10 @@ static void route_request(http_request *req, void *data)
         return;
     }
     eio_socket *s = eio_map_get(server->sessions, sid);
+    /* a request that comes after the pong deadline, in the loop turn before the timer runs,
+     * finds the session ended, as it would a moment later */
+    if (s && !s->closed && s->awaiting_pong && uv_now(s->timer.loop) >= s->pong_deadline)
+        session_destroy(s, "ping timeout", EIO_CLOSE);
     if (!s || s->closed) {
         respond_error(server, req, 400, ERR_SID);
         return;

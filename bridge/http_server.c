@@ -1,13 +1,19 @@
 /* http_server: HTTP/1.1 requests and websockets on libwebsockets over a foreign libuv loop.
  * One lws protocol serves both: a connection carries one request at a time (keep-alive), or,
  * after an upgrade, one websocket. Requests are copied out of lws (path, query, headers, body)
- * so a route may answer them long after the callback that delivered them returned. */
+ * so a route may answer them long after the callback that delivered them returned.
+ * Persistence (RFC 9112 section 9): every answer says whether the connection stays open, and the
+ * server then does what it said: "Connection: close" and a close, or keep-alive (HTTP/1.0 is
+ * told so explicitly) until the idle timeout. */
 #include "http_server.h"
 
 #include <libwebsockets.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "http_chunked.h"
 
 #define HTTP_MAX_ROUTES 16
 #define HTTP_MAX_PATH 2048
@@ -15,6 +21,7 @@
 #define HTTP_MAX_HEADER 4096
 #define HTTP_WRITE_CHUNK 16384
 #define HTTP_HEADER_SPACE 4096
+#define HTTP_IDLE_DEFAULT_S 30
 
 struct http_server {
     struct lws_context *context;
@@ -25,6 +32,8 @@ struct http_server {
     struct lws_protocols protocols[2];
     unsigned connections;
     int stopping, finalized;       /* see http_server_free */
+    int draining;                  /* every answer from now on closes its connection */
+    unsigned idle_s;               /* keep-alive idle timeout */
     unsigned char scratch[LWS_PRE + HTTP_WRITE_CHUNK];
 };
 
@@ -43,7 +52,13 @@ struct http_request {
     size_t body_len;
     size_t body_expected;
     int answered;
-    int close_after;             /* body left unread: close rather than keep alive */
+    int keep_alive;              /* the client lets the connection persist after the answer */
+    int http10;                  /* an HTTP/1.0 client: persistence must be said explicitly */
+    int close_after;             /* the server closes after the answer, whatever the client said */
+    int chunked;                 /* the body comes in the chunked transfer coding */
+    int dispatched;              /* handed to the route (once) */
+    int body_ended;              /* lws reported the end of the body */
+    http_chunked dechunk;
     /* the response, once answered */
     int status;
     char *content_type;
@@ -212,6 +227,49 @@ static int capture_headers(http_request *req, struct lws *wsi)
     return 0;
 }
 
+/* Whether a comma-separated header value lists `token` (case-insensitive, spaces trimmed). */
+static int has_token(const char *list, const char *token)
+{
+    size_t want = strlen(token);
+    for (const char *at = list; *at;) {
+        while (*at == ' ' || *at == '\t' || *at == ',')
+            at++;
+        const char *end = at;
+        while (*end && *end != ',')
+            end++;
+        const char *last = end;
+        while (last > at && (last[-1] == ' ' || last[-1] == '\t'))
+            last--;
+        if ((size_t)(last - at) == want && strncasecmp(at, token, want) == 0)
+            return 1;
+        at = end;
+    }
+    return 0;
+}
+
+/* The client's wish (RFC 9112 section 9.3): HTTP/1.1 persists unless "close" is listed, HTTP/1.0
+ * only with "keep-alive". lws 4.1 decides the same way but reads the Connection value whole, and
+ * closes unless it matches exactly; so this never promises keep-alive where lws would close. */
+static void capture_persistence(http_request *req, struct lws *wsi)
+{
+    char version[16] = "", connection[256] = "";
+    int vlen = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP);
+    if (vlen > 0 && vlen < (int)sizeof version)
+        lws_hdr_copy(wsi, version, sizeof version, WSI_TOKEN_HTTP);
+    int clen = lws_hdr_total_length(wsi, WSI_TOKEN_CONNECTION);
+    if (clen >= (int)sizeof connection) {
+        req->keep_alive = 0;           /* a value too long to read: close, and say so */
+        return;
+    }
+    if (clen > 0)
+        lws_hdr_copy(wsi, connection, sizeof connection, WSI_TOKEN_CONNECTION);
+    req->http10 = strcmp(version, "HTTP/1.1") != 0;
+    if (req->http10)
+        req->keep_alive = strcasecmp(connection, "keep-alive") == 0;
+    else
+        req->keep_alive = !has_token(connection, "close");
+}
+
 static const http_route *find_route(http_server *server, const char *path)
 {
     const http_route *best = NULL;
@@ -266,6 +324,7 @@ static http_request *request_capture(http_server *server, struct lws *wsi)
     if (!req->body)
         goto fail;
     req->body[0] = '\0';
+    capture_persistence(req, wsi);
     lws_get_peer_simple(wsi, req->peer, sizeof req->peer);
     return req;
 fail:
@@ -331,6 +390,25 @@ int http_respond(http_request *req, int status, const char *content_type,
     return failed ? -1 : 0;
 }
 
+/* Decides, once, whether the connection outlives this answer, and says so. */
+static int add_persistence_headers(http_request *req, struct lws *wsi, unsigned char **p,
+                                   unsigned char *end)
+{
+    if (!req->keep_alive || req->server->draining)
+        req->close_after = 1;
+    if (req->close_after)
+        return lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+                                            (const unsigned char *)"close", 5, p, end);
+    if (req->http10 &&
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+                                     (const unsigned char *)"keep-alive", 10, p, end))
+        return -1;
+    char hint[32];
+    int n = snprintf(hint, sizeof hint, "timeout=%u", req->server->idle_s);
+    return lws_add_http_header_by_name(wsi, (const unsigned char *)"keep-alive:",
+                                       (const unsigned char *)hint, n, p, end);
+}
+
 /* Writes the headers, then the body in chunks. Returns -1 to close, 1 when done, 0 for more. */
 static int request_write(http_request *req, struct lws *wsi)
 {
@@ -352,9 +430,7 @@ static int request_write(http_request *req, struct lws *wsi)
                 return -1;
             at = (size_t)(value + strlen(value) + 1 - req->extra_headers);
         }
-        if (req->close_after &&
-            lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
-                                         5, &p, end))
+        if (add_persistence_headers(req, wsi, &p, end))
             return -1;
         if (lws_finalize_write_http_header(wsi, start, &p, end))
             return -1;
@@ -582,6 +658,7 @@ static int request_dispatch(http_request *req)
 {
     /* a held request must not be killed by lws' content timeout */
     lws_set_timeout(req->wsi, NO_PENDING_TIMEOUT, 0);
+    req->dispatched = 1;
     req->route->on_request(req, req->route->data);
     return 0;
 }
@@ -596,6 +673,17 @@ static void request_refuse(http_request *req, int status, const char *text)
         http_respond(req, status, "text/plain", NULL, text, strlen(text));
 }
 
+/* "chunked" alone: other codings (gzip, ...) are not decoded here. */
+static int is_chunked(const char *te)
+{
+    while (*te == ' ' || *te == '\t')
+        te++;
+    size_t len = strlen(te);
+    while (len && (te[len - 1] == ' ' || te[len - 1] == '\t'))
+        len--;
+    return len == 7 && strncasecmp(te, "chunked", 7) == 0;
+}
+
 static int on_http(http_server *server, http_conn *conn, struct lws *wsi)
 {
     http_request *req = request_capture(server, wsi);
@@ -603,15 +691,31 @@ static int on_http(http_server *server, http_conn *conn, struct lws *wsi)
         return -1;
     conn->req = req;
     req->route = find_route(server, req->path);
+    const char *te = http_request_header(req, "transfer-encoding");
+    const char *cl = http_request_header(req, "content-length");
     if (!req->route) {
+        /* a body would follow unread: the connection can't be reused */
+        req->close_after = te || (cl && strcmp(cl, "0") != 0);
         http_respond(req, 404, "text/plain", NULL, "not found", 9);
         return 0;
     }
-    const char *te = http_request_header(req, "transfer-encoding");
-    const char *cl = http_request_header(req, "content-length");
-    if (te) {                          /* chunked uploads are not accepted: say so, then close */
-        request_refuse(req, 411, "length required");
-        return 0;
+    if (te) {
+        /* both framings at once is how requests are smuggled (RFC 9112 section 6.3): refuse */
+        if (cl) {
+            request_refuse(req, 400, "both Transfer-Encoding and Content-Length");
+            return 0;
+        }
+        if (!is_chunked(te)) {
+            request_refuse(req, 501, "unsupported transfer coding");
+            return 0;
+        }
+        /* lws 4.1 doesn't decode chunked request bodies: it hands over the raw bytes, and keeps
+         * doing so past the body's end, so nothing after it can be read as a request. The body
+         * is decoded here, and the connection closes after the answer (which says so). */
+        req->chunked = 1;
+        req->close_after = 1;
+        http_chunked_init(&req->dechunk, req->route->max_body);
+        return 0;                      /* wait for LWS_CALLBACK_HTTP_BODY */
     }
     if (cl) {
         char *endp;
@@ -627,13 +731,9 @@ static int on_http(http_server *server, http_conn *conn, struct lws *wsi)
     return 0;                          /* wait for LWS_CALLBACK_HTTP_BODY */
 }
 
-static int on_http_body(http_conn *conn, const uint8_t *in, size_t len)
+static int body_append(const uint8_t *in, size_t len, void *arg)
 {
-    http_request *req = conn->req;
-    if (!req || req->answered || len == 0)
-        return 0;
-    if (req->body_len + len > req->body_expected)
-        return -1;
+    http_request *req = arg;
     uint8_t *grown = realloc(req->body, req->body_len + len + 1);
     if (!grown)
         return -1;
@@ -642,6 +742,39 @@ static int on_http_body(http_conn *conn, const uint8_t *in, size_t len)
     req->body_len += len;
     req->body[req->body_len] = '\0';
     return 0;
+}
+
+/* A chunked body: decoded as it comes, within the route's max_body; the request is dispatched
+ * on the last chunk. Bad framing is 400, too much 413; either closes the connection. */
+static int on_chunked_body(http_request *req, const uint8_t *in, size_t len)
+{
+    size_t used;
+    switch (http_chunked_feed(&req->dechunk, in, len, &used, body_append, req)) {
+    case HTTP_CHUNKED_MORE:
+        return 0;
+    case HTTP_CHUNKED_DONE:
+        return request_dispatch(req);
+    case HTTP_CHUNKED_BAD:
+        request_refuse(req, 400, "malformed chunked body");
+        return 0;
+    case HTTP_CHUNKED_TOO_LARGE:
+        request_refuse(req, 413, "payload too large");
+        return 0;
+    default:
+        return -1;                     /* out of memory */
+    }
+}
+
+static int on_http_body(http_conn *conn, const uint8_t *in, size_t len)
+{
+    http_request *req = conn->req;
+    if (!req || req->answered || req->dispatched || len == 0)
+        return 0;                      /* e.g. bytes after a chunked body: the connection closes */
+    if (req->chunked)
+        return on_chunked_body(req, in, len);
+    if (req->body_len + len > req->body_expected)
+        return -1;
+    return body_append(in, len, req);
 }
 
 static int on_ws_filter(http_server *server, http_conn *conn, struct lws *wsi)
@@ -698,6 +831,21 @@ static void on_ws_closed(http_conn *conn)
     ws_free(ws);
 }
 
+/* lws 4.1 stays in its body state until the answer is written; when the next request is already
+ * buffered behind the body (pipelining), it reports the body's end again and again in a busy
+ * loop, and never lets the answer be written. So the answer, if the route gave it yet, is written
+ * at once with "Connection: close", and the connection is closed: the requests pipelined behind
+ * a body are lost (RFC 9112 section 9.3.2: clients retry them), the server never spins. */
+static int body_end_repeated(http_request *req, struct lws *wsi)
+{
+    if (req->answered && !req->headers_sent) {
+        req->close_after = 1;
+        while (request_write(req, wsi) == 0 && !lws_send_pipe_choked(wsi))
+            ;
+    }
+    return -1;
+}
+
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                          size_t len)
 {
@@ -711,13 +859,22 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         return on_http(server, conn, wsi);
     case LWS_CALLBACK_HTTP_BODY:
         return on_http_body(conn, in, len);
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        /* body_expected 0: on_http dispatched it already (lws may still report an empty body) */
-        if (!conn->req || conn->req->answered || conn->req->body_expected == 0)
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
+        http_request *req = conn->req;
+        /* a chunked body ends where its decoder says, not here */
+        if (!req || req->chunked)
             return 0;
-        if (conn->req->body_len != conn->req->body_expected)
+        if (req->body_ended)
+            return body_end_repeated(req, wsi);
+        req->body_ended = 1;
+        /* dispatched without a body by on_http (lws may still report an empty one), or refused
+         * before the body (413, 404) */
+        if (req->dispatched || req->answered)
+            return 0;
+        if (req->body_len != req->body_expected)
             return -1;
-        return request_dispatch(conn->req);
+        return request_dispatch(req);
+    }
     case LWS_CALLBACK_HTTP_WRITEABLE: {
         http_request *req = conn->req;
         if (!req || !req->answered)
@@ -807,7 +964,8 @@ http_server *http_server_new(uv_loop_t *loop, const http_server_config *config)
     info.finalize_arg = server;
     info.pt_serv_buf_size = 8192;
     info.timeout_secs = 30;
-    info.keepalive_timeout = 30;
+    server->idle_s = config->keepalive_idle_s ? config->keepalive_idle_s : HTTP_IDLE_DEFAULT_S;
+    info.keepalive_timeout = (int)server->idle_s;
     server->context = lws_create_context(&info);
     if (!server->context) {
         fprintf(stderr, "level=error module=http msg=\"cannot listen\" port=%d\n", config->port);
@@ -816,6 +974,8 @@ http_server *http_server_new(uv_loop_t *loop, const http_server_config *config)
     }
     return server;
 }
+
+void http_server_drain(http_server *server) { server->draining = 1; }
 
 int http_server_add_route(http_server *server, const http_route *route)
 {

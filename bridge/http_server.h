@@ -45,8 +45,9 @@ typedef struct http_route {
     void (*on_ws_message)(http_ws *ws, const uint8_t *msg, size_t len, int binary, void *data);
     /* Exactly once for every opened websocket, whoever closed it; `ws` is freed right after. */
     void (*on_ws_close)(http_ws *ws, void *data);
-    /* Optional: answers a request the server refuses before the route sees it (411 chunked
-     * body, 413 body over max_body) in the route's own format; it must call http_respond.
+    /* Optional: answers a request the server refuses before the route sees it (413 body over
+     * max_body, 400 malformed chunked body or both Content-Length and Transfer-Encoding, 501 a
+     * transfer coding other than chunked) in the route's own format; it must call http_respond.
      * NULL: a plain-text answer. The connection closes after the answer either way. */
     void (*on_refused)(http_request *req, int status, void *data);
     void *data;            /* passed to every callback above */
@@ -59,10 +60,13 @@ typedef struct http_server_config {
     size_t ws_queue_messages;  /* per-websocket send queue bounds: http_ws_send fails beyond */
     size_t ws_queue_bytes;
     unsigned max_connections;  /* 0: limited by the process fd limit only */
+    unsigned keepalive_idle_s; /* an idle keep-alive connection closes after this; 0: 30 s */
 } http_server_config;
 
 /* Starts listening on `loop`. Returns NULL (and logs why) when the port can't be bound. */
 http_server *http_server_new(uv_loop_t *loop, const http_server_config *config);
+/* From now on every answer says "Connection: close" and its connection closes (shutdown). */
+void http_server_drain(http_server *server);
 /* Adds a route (copied). Returns 0, or -1 if the table is full or the route has no on_request. */
 int http_server_add_route(http_server *server, const http_route *route);
 /* Two calls, because lws 4.1 tears a foreign-loop context down in two steps. The first stops

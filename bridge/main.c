@@ -139,6 +139,7 @@ static void bridge_on_signal(uv_signal_t *signal, int signum)
         return;
     bridge->draining = 1;
     log_info("bridge_draining", "signal=%d pending=%zu", signum, bridge_pending(bridge));
+    http_server_drain(bridge->server); /* every answer now closes its connection, and says so */
     rest_drain(bridge->rest);
     chat_drain(bridge->chat);
     chat_presence_drain(bridge->presence);
@@ -240,6 +241,7 @@ static int bridge_start(struct bridge *bridge)
         .max_ws_message = config->max_body,
         .ws_queue_messages = 1024,
         .ws_queue_bytes = 4 * 1024 * 1024,
+        .keepalive_idle_s = (unsigned)config->keepalive_seconds,
     };
     bridge->server = http_server_new(&bridge->loop, &server_config);
     bridge->limits = rate_limit_new();

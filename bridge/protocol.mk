@@ -2,7 +2,7 @@
 #   make conformance-server                 build it and run it in the foreground on port 3000
 #   make bridge/conformance-server          build only
 #   make bridge/conformance-server-asan     the same built with AddressSanitizer (tests, leaks)
-#   make protocol-unit                      the codec unit tests
+#   make protocol-unit                      the codec and chunked-body unit tests
 # Objects live under bridge/build/ so they never meet the bridge's own rules.
 
 PROTOCOL_CC ?= cc
@@ -11,10 +11,10 @@ PROTOCOL_CFLAGS ?= -std=c11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow 
 PROTOCOL_LIBS = -lwebsockets -luv -ljansson
 PROTOCOL_PORT ?= 3000
 
-PROTOCOL_LIB_SRCS = bridge/http_server.c bridge/eio_base64.c bridge/eio_packet.c \
+PROTOCOL_LIB_SRCS = bridge/http_server.c bridge/http_chunked.c bridge/eio_base64.c bridge/eio_packet.c \
 	bridge/eio_server.c bridge/eio_map.c bridge/sio_packet.c bridge/sio_server.c
 PROTOCOL_CODEC_SRCS = bridge/eio_base64.c bridge/eio_packet.c bridge/sio_packet.c
-PROTOCOL_HEADERS = $(wildcard bridge/http_server.h bridge/eio_*.h bridge/sio_*.h)
+PROTOCOL_HEADERS = $(wildcard bridge/http_server.h bridge/http_chunked.h bridge/eio_*.h bridge/sio_*.h)
 
 PROTOCOL_OBJS = $(PROTOCOL_LIB_SRCS:bridge/%.c=bridge/build/protocol/%.o)
 PROTOCOL_ASAN_OBJS = $(PROTOCOL_LIB_SRCS:bridge/%.c=bridge/build/protocol-asan/%.o)
@@ -38,12 +38,17 @@ test/protocol/bin/codec_test: test/protocol/codec_test.c $(PROTOCOL_CODEC_OBJS)
 	@mkdir -p $(dir $@)
 	$(PROTOCOL_CC) $(PROTOCOL_CFLAGS) -Ibridge -o $@ $^ -ljansson
 
+test/protocol/bin/http_chunked_test: test/protocol/http_chunked_test.c bridge/build/protocol/http_chunked.o
+	@mkdir -p $(dir $@)
+	$(PROTOCOL_CC) $(PROTOCOL_CFLAGS) -Ibridge -o $@ $^
+
 .PHONY: conformance-server protocol-unit protocol-test
 conformance-server: bridge/conformance-server
 	bridge/conformance-server --port $(PROTOCOL_PORT)
 
-protocol-unit: test/protocol/bin/codec_test
+protocol-unit: test/protocol/bin/codec_test test/protocol/bin/http_chunked_test
 	test/protocol/bin/codec_test
+	test/protocol/bin/http_chunked_test
 
 protocol-test:
 	test/protocol/run.sh

@@ -493,13 +493,17 @@ void rest_free(struct rest *rest)
     free(rest);
 }
 
-/* A body too large (413) or chunked (411), refused by http_server: the JSON error of the API. */
+/* A request http_server refuses before reading it whole (413 too large, 400 bad chunked framing
+ * or two framings, 501 a transfer coding other than chunked): the JSON error of the API. */
 static void rest_on_refused(http_request *req, int status, void *data)
 {
     struct rest *rest = data;
-    static const struct error_kind length_required = {411, "length_required",
-                                                      "a Content-Length is required"};
-    const struct error_kind *kind = status == 413 ? &ERROR_PAYLOAD_TOO_LARGE : &length_required;
+    static const struct error_kind not_implemented = {501, "not_implemented",
+                                                      "only the chunked transfer coding is accepted"};
+    static const struct error_kind bad_framing = {400, "bad_request", "malformed request body framing"};
+    const struct error_kind *kind = status == 413   ? &ERROR_PAYLOAD_TOO_LARGE
+                                    : status == 501 ? &not_implemented
+                                                    : &bad_framing;
     rest_respond_error(rest->config, req, kind, kind->generic, NULL);
 }
 

@@ -178,6 +178,10 @@ static void socket_gone(sio_socket *s, const char *reason)
 int sio_socket_connected(const sio_socket *s) { return s->state == SOCKET_CONNECTED; }
 const char *sio_socket_id(const sio_socket *s) { return s->id; }
 const char *sio_socket_namespace(const sio_socket *s) { return s->nsp->name; }
+const char *sio_socket_transport(const sio_socket *s)
+{
+    return s->client ? eio_socket_transport(s->client->eio) : NULL;
+}
 void sio_socket_set_data(sio_socket *s, void *data) { s->data = data; }
 void *sio_socket_data(const sio_socket *s) { return s->data; }
 

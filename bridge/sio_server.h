@@ -114,6 +114,8 @@ int sio_namespace_emit(sio_namespace *nsp, const char *room, const char *event, 
 
 const char *sio_socket_id(const sio_socket *socket);       /* 20 characters */
 const char *sio_socket_namespace(const sio_socket *socket);
+/* "websocket" or "polling": the Engine.IO transport the socket is on now; NULL once gone. */
+const char *sio_socket_transport(const sio_socket *s);
 int sio_socket_connected(const sio_socket *socket);
 void sio_socket_ref(sio_socket *socket);
 void sio_socket_unref(sio_socket *socket);                 /* frees at the last reference */

@@ -63,7 +63,7 @@ run_suite() {
 }
 
 run_suite sql pg_prove --ext .sql -h "$PGHOST" -p "$PGPORT" -d "$PGDATABASE" -U "$PGUSER" -r test/sql
-for suite in extension protocol fuzz bridge web e2e deploy; do
+for suite in extension protocol conformance fuzz bridge web e2e deploy; do
   if [ -x "test/$suite/run.sh" ]; then
     run_suite "$suite" "test/$suite/run.sh"
   fi

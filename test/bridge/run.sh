@@ -70,6 +70,7 @@ done
 
 export PGCHAT_URL="http://127.0.0.1:$PGCHAT_PORT"
 node --test --test-concurrency=1 test/bridge/accounts.test.mjs test/bridge/http.test.mjs \
+  test/bridge/keepalive.test.mjs \
   test/bridge/static.test.mjs test/bridge/messaging.test.mjs test/bridge/conversation_list.test.mjs \
   test/bridge/concurrency.test.mjs \
   test/bridge/realtime.test.mjs test/bridge/original_client.test.mjs test/bridge/sessions.test.mjs test/bridge/limits.test.mjs test/bridge/metrics.test.mjs test/bridge/send_batch.test.mjs test/bridge/presence_modules.test.mjs \

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # A short libFuzzer run of each protocol decoder (clang, ASan + UBSan), seeded from the committed
 # corpora (which are never modified: new inputs go to a scratch directory). Fails on a crash.
-#   FUZZ_SECONDS=N test/fuzz/run.sh       seconds per target (default 5, four targets)
+#   FUZZ_SECONDS=N test/fuzz/run.sh       seconds per target (default 5, five targets)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 seconds=${FUZZ_SECONDS:-5}
-targets="eio_frame eio_payload eio_base64 sio_packet"
+targets="eio_frame eio_payload eio_base64 sio_packet http_chunked"
 bin=test/fuzz/bin
 mkdir -p "$bin"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Ibridge"
-sources="bridge/eio_base64.c bridge/eio_packet.c bridge/sio_packet.c"
+sources="bridge/eio_base64.c bridge/eio_packet.c bridge/sio_packet.c bridge/http_chunked.c"
 for t in $targets; do
   clang $flags -o "$bin/fuzz_$t" "test/fuzz/fuzz_$t.c" $sources -ljansson || { echo "fuzz: build of $t failed"; exit 1; }
 done

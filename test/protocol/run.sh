@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tests of the protocol layer: the codec unit tests (C), then the node integration tests
+# Tests of the protocol layer: the codec and chunked-body unit tests (C), then the node integration tests
 # (raw Engine.IO, raw Socket.IO, the npm socket.io-client) against the conformance server on a
 # private port (3300..3309). PROTOCOL_SANITIZE=1 runs that server built with AddressSanitizer
 # and UBSan, and fails on any report or leak it prints when it stops.
@@ -9,10 +9,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 sanitize=${PROTOCOL_SANITIZE:-0}
 server=bridge/conformance-server
 [ "$sanitize" = 1 ] && server=bridge/conformance-server-asan
-make -s test/protocol/bin/codec_test "$server" >/dev/null || { echo "protocol: build failed"; exit 1; }
+make -s test/protocol/bin/codec_test test/protocol/bin/http_chunked_test "$server" >/dev/null || { echo "protocol: build failed"; exit 1; }
 
 status=0
 test/protocol/bin/codec_test | grep -v '^ok ' || status=1
+test/protocol/bin/http_chunked_test | grep -v '^ok ' || status=1
 
 if [ ! -d test/protocol/node_modules ]; then
   (cd test/protocol && npm ci --no-audit --no-fund --silent) || { echo "protocol: npm ci failed"; exit 1; }
