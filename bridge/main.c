@@ -14,6 +14,7 @@
 #include "listener.h"
 #include "log.h"
 #include "metrics.h"
+#include "metrics_route.h"
 #include "rate_limit.h"
 #include "rest.h"
 #include "sio_server.h"

@@ -1,16 +1,13 @@
 /* metrics: what the bridge is doing, in the Prometheus text format at GET /metrics. Counters and
  * histograms are bumped where things happen (one call each, no allocation); gauges are read from
- * their modules when scraped. One process, one loop: plain globals, no locks.
- * /metrics answers loopback clients, or anyone with `Authorization: Bearer $PGCHAT_METRICS_TOKEN`
- * when that is set (docs/operations.md says what to alert on). */
+ * their modules when scraped. One process, one loop: plain globals, no locks. metrics_route.c
+ * serves the text (docs/operations.md says what to alert on). */
 #ifndef BRIDGE_METRICS_H
 #define BRIDGE_METRICS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "http_server.h"
 
 enum metrics_counter {
     METRICS_EVENTS_IN,           /* client events on the chat namespace */
@@ -40,8 +37,5 @@ void metrics_forget_gauges(void);
 
 /* The whole text, malloc'd (*length set); NULL when out of memory. */
 char *metrics_text(size_t *length);
-
-/* Registers "/metrics" on server. 0 or -1. */
-int metrics_attach(http_server *server, const struct config *config);
 
 #endif

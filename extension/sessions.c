@@ -177,14 +177,15 @@ chat_sessions(PG_FUNCTION_ARGS)
 static SavedQuery session_user_json = SAVED_QUERY(
 	"SELECT jsonb_build_object('user', chat.user_json(u), 'sessionId', $2::uuid, "
 	"  'expiresAt', to_timestamp($3), "
-	"  'expiresIn', greatest($3 - extract(epoch FROM statement_timestamp())::bigint, 0)) "
+	"  'expiresIn', greatest($3 - floor(extract(epoch FROM statement_timestamp()))::bigint, 0)) "
 	"FROM chat.users u WHERE u.id = $1",
 	UUIDOID, UUIDOID, INT8OID);
 
 PG_FUNCTION_INFO_V1(chat_session);
 
 /*
- * chat.session(token) -> {user, sessionId, expiresAt, expiresIn (seconds)}: authenticate for the
+ * chat.session(token) -> {user, sessionId, expiresAt, expiresIn (whole seconds, rounded up: a
+ * socket closed by it never outlives its token's validity by closing early)}: authenticate for the
  * bridge, which keeps the session id to close the socket when the session ends, and the expiry to
  * close it then.
  */

@@ -32,7 +32,7 @@ fi
 CFLAGS=(-std=c11 -O1 -g -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
         -fsanitize=address,undefined -fno-omit-frame-pointer -Ibridge -I"$(pg_config --includedir)")
 cc "${CFLAGS[@]}" -o "$BIN/presence_test" test/redis/presence_test.c bridge/redis.c \
-  bridge/presence.c bridge/typing.c bridge/db.c bridge/log.c bridge/eio_map.c \
+  bridge/presence.c bridge/typing.c bridge/db.c bridge/metrics.c bridge/log.c bridge/eio_map.c \
   -luv -ljansson -lhiredis -L"$(pg_config --libdir)" -lpq || { echo "# fail 1"; exit 1; }
 
 redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
