@@ -184,8 +184,8 @@ static SavedQuery session_user_json = SAVED_QUERY(
 PG_FUNCTION_INFO_V1(chat_session);
 
 /*
- * chat.session(token) -> {user, sessionId, expiresAt, expiresIn (whole seconds, rounded up: a
- * socket closed by it never outlives its token's validity by closing early)}: authenticate for the
+ * chat.session(token) -> {user, sessionId, expiresAt, expiresIn (whole seconds, rounded up, so a
+ * socket is never closed while its token still works)}: authenticate for the
  * bridge, which keeps the session id to close the socket when the session ends, and the expiry to
  * close it then.
  */
