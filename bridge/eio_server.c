@@ -86,6 +86,8 @@ void eio_config_defaults(eio_config *config)
     config->ping_timeout_ms = 20000;
     config->max_payload = 1000000;
     config->max_sessions = 50000;
+    /* a client has no reason to post more at once; each packet may become a database call */
+    config->max_payload_packets = 256;
     config->max_buffered_packets = 1000;
     config->max_buffered_bytes = 4u << 20;
     config->allow_upgrades = 1;
@@ -476,7 +478,7 @@ static void handle_poll_post(eio_socket *s, http_request *req)
         session_destroy(s, "transport error", EIO_CLOSE);
         return;
     }
-    int rc = eio_payload_decode(body, len, len + 1, payload_packet, s);
+    int rc = eio_payload_decode(body, len, s->server->config.max_payload_packets, payload_packet, s);
     if (rc == -1 || rc == -3) {
         respond_error(s->server, req, 400, ERR_BAD);
         session_destroy(s, "parse error", EIO_CLOSE);

@@ -21,6 +21,7 @@ typedef struct eio_config {
     uint64_t ping_timeout_ms;
     size_t max_payload;            /* bytes per polling body and per websocket message */
     size_t max_sessions;           /* handshakes beyond are answered 503 */
+    size_t max_payload_packets;    /* packets in one polling body; more end the session */
     size_t max_buffered_packets;   /* per session, waiting for a poll or a slow websocket; */
     size_t max_buffered_bytes;     /*   beyond either the session is closed (a slow reader) */
     const char *cors_origin;       /* "*", one exact origin, or NULL for no CORS headers */
@@ -35,7 +36,8 @@ typedef struct eio_config {
     void *data;
 } eio_config;
 
-/* The defaults above (25000/20000 ms, 1e6 bytes, 50000 sessions, 1000 packets, 4 MiB). */
+/* The defaults above (25000/20000 ms, 1e6 bytes, 50000 sessions, 256 packets a body, 1000
+ * packets and 4 MiB buffered). */
 void eio_config_defaults(eio_config *config);
 /* NULL when out of memory. Copies the config (and path and origin strings). */
 eio_server *eio_server_new(uv_loop_t *loop, const eio_config *config);

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { newUser, psql } from './helpers.mjs';
+import { BASE, newUser, psql } from './helpers.mjs';
 import { connect, call, collect, directChat, sleep } from './realtime_helpers.mjs';
 import { freePort, startBridge, stopBridge, waitHealthy } from './bridge_process.mjs';
 
@@ -144,4 +144,25 @@ test('a login flood does not slow message traffic', async () => {
   } finally {
     socket.close();
   }
+});
+
+test('a polling body of more than 256 packets is refused and ends its session; 256 pass', async () => {
+  const open = async () => {
+    const r = await fetch(`${BASE}/socket.io/?EIO=4&transport=polling`);
+    const text = await r.text();
+    return JSON.parse(text.slice(1)).sid;
+  };
+  const post = (sid, count) => fetch(`${BASE}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain;charset=UTF-8' },
+    body: Array(count).fill('3').join('\x1e'), // pong packets: valid, and nothing for the server to do
+  });
+  const sid = await open();
+  assert.equal((await post(sid, 256)).status, 200);
+  const over = await post(sid, 257);
+  assert.equal(over.status, 400);
+  await over.text();
+  const after = await fetch(`${BASE}/socket.io/?EIO=4&transport=polling&sid=${sid}`);
+  assert.equal(after.status, 400, 'the session is gone');
+  await after.text();
 });
