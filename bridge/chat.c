@@ -34,6 +34,7 @@ struct chat {
     size_t sockets;
     uint32_t event_rate;  /* events a socket may send a second (config socket_event_rate) */
     uint32_t event_burst; /* and at once: twice that */
+    size_t max_user_sockets; /* sockets one user may hold on this bridge */
     int draining;
     int closed;
 };
@@ -607,6 +608,13 @@ static void chat_welcome(struct chat_connect *connect, json_t *answer)
     state->session.socket = connect->socket;
     snprintf(state->session.id, sizeof(state->session.id), "%s", session_id);
     snprintf(state->session.user_id, sizeof(state->session.user_id), "%s", id);
+    /* every socket may hold a full outgoing queue: one account can't open them without end */
+    if (fanout_user_sockets(connect->chat->fanout, id) >= connect->chat->max_user_sockets) {
+        chat_socket_free(state);
+        metrics_count(METRICS_REFUSED_CAP, 1);
+        chat_refuse(connect->socket, &ERROR_RATE_LIMITED, "too many connections for this user");
+        return;
+    }
     if (fanout_add(connect->chat->fanout, who) != 0) {
         chat_socket_free(state);
         chat_refuse(connect->socket, &ERROR_INTERNAL, "internal error");
@@ -709,11 +717,13 @@ static void chat_on_disconnect(sio_socket *socket, const char *reason, void *dat
 /* ---- lifetime ---- */
 
 struct chat *chat_new(uv_loop_t *loop, sio_server *io, const struct chat_sql *sql,
-                      struct fanout *fanout, int send_batches, int event_rate)
+                      struct fanout *fanout, const struct chat_limits *limits)
 {
     struct chat *chat = calloc(1, sizeof(*chat));
     if (!chat)
         return NULL;
+    int send_batches = limits->send_batches, event_rate = limits->event_rate;
+    chat->max_user_sockets = (size_t)limits->max_user_sockets;
     chat->loop = loop;
     chat->event_rate = (uint32_t)event_rate;
     chat->event_burst = 2 * (uint32_t)event_rate;

@@ -14,12 +14,17 @@
 
 struct chat;
 
+/* How much the namespace allows. */
+struct chat_limits {
+    int send_batches;     /* batches of sends in flight at once */
+    int event_rate;       /* events a socket may send a second, in bursts of twice that */
+    int max_user_sockets; /* sockets one user may hold on this bridge; past it CONNECT is refused */
+};
+
 /* The namespace "/" on io, calling the database through sql (pool and statement table), with
- * fanout for sockets by user, send_batches batches of sends in flight at once, and each socket
- * allowed event_rate events a second (in bursts of twice that). All must outlive it. NULL when
- * out of memory or "/" is taken. */
+ * fanout for sockets by user. All must outlive it. NULL when out of memory or "/" is taken. */
 struct chat *chat_new(uv_loop_t *loop, sio_server *io, const struct chat_sql *sql,
-                      struct fanout *fanout, int send_batches, int event_rate);
+                      struct fanout *fanout, const struct chat_limits *limits);
 /* Answers the sends still waiting for a batch unavailable (the bridge is stopping); call before
  * the pools close. chat_free after the loop has run. */
 void chat_close(struct chat *chat);

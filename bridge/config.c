@@ -31,6 +31,8 @@ static const char config_usage[] =
     "                        form the next one (PGCHAT_SEND_BATCHES, default 2)\n"
     "  --socket-event-rate N events a socket may send per second, in bursts of twice that;\n"
     "                        more are refused with rate_limited (PGCHAT_SOCKET_EVENT_RATE, 100)\n"
+    "  --max-user-sockets N  sockets one user may hold on this bridge; more are refused at\n"
+    "                        CONNECT (PGCHAT_MAX_USER_SOCKETS, default 16)\n"
     "  --limit-window S      the window of the credential limits (PGCHAT_LIMIT_WINDOW_S, 300)\n"
     "  --login-address-limit N  logins per client address a window (PGCHAT_LOGIN_ADDRESS_LIMIT, 30)\n"
     "  --login-name-limit N  logins per login name a window (PGCHAT_LOGIN_NAME_LIMIT, 10);\n"
@@ -169,7 +171,7 @@ static int config_redis_placeholder(const char *url)
 enum config_option {
     OPT_PORT = 256, OPT_LISTEN, OPT_DATABASE_URL, OPT_REDIS_URL, OPT_WEB_ROOT, OPT_CORS_ORIGINS,
     OPT_POOL_SIZE, OPT_SLOW_POOL_SIZE, OPT_MAX_BODY, OPT_DRAIN_SECONDS, OPT_LOG_LEVEL, OPT_HELP,
-    OPT_PING_INTERVAL, OPT_PING_TIMEOUT, OPT_SEND_BATCHES, OPT_KEEPALIVE_SECONDS, OPT_SOCKET_EVENT_RATE,
+    OPT_PING_INTERVAL, OPT_PING_TIMEOUT, OPT_SEND_BATCHES, OPT_KEEPALIVE_SECONDS, OPT_SOCKET_EVENT_RATE, OPT_MAX_USER_SOCKETS,
     OPT_LIMIT_WINDOW, OPT_LOGIN_ADDRESS_LIMIT, OPT_LOGIN_NAME_LIMIT, OPT_REGISTER_ADDRESS_LIMIT,
     OPT_TRUST_PROXY, OPT_METRICS_TOKEN,
 };
@@ -236,6 +238,11 @@ static int config_apply(struct config *config, int option, const char *name, con
             return -1;
         config->socket_event_rate = (int)number;
         return 0;
+    case OPT_MAX_USER_SOCKETS:
+        if (config_parse_int(name, value, 1, 100000, &number))
+            return -1;
+        config->max_user_sockets = (int)number;
+        return 0;
     case OPT_LIMIT_WINDOW:
         if (config_parse_int(name, value, 1, 86400, &number))
             return -1;
@@ -284,6 +291,7 @@ static const struct { const char *env; int option; } config_env[] = {
     {"PGCHAT_PING_TIMEOUT_MS", OPT_PING_TIMEOUT},
     {"PGCHAT_SEND_BATCHES", OPT_SEND_BATCHES},
     {"PGCHAT_SOCKET_EVENT_RATE", OPT_SOCKET_EVENT_RATE},
+    {"PGCHAT_MAX_USER_SOCKETS", OPT_MAX_USER_SOCKETS},
     {"PGCHAT_LIMIT_WINDOW_S", OPT_LIMIT_WINDOW},
     {"PGCHAT_LOGIN_ADDRESS_LIMIT", OPT_LOGIN_ADDRESS_LIMIT},
     {"PGCHAT_LOGIN_NAME_LIMIT", OPT_LOGIN_NAME_LIMIT},
@@ -309,6 +317,7 @@ static const struct option config_flags[] = {
     {"ping-timeout", required_argument, NULL, OPT_PING_TIMEOUT},
     {"send-batches", required_argument, NULL, OPT_SEND_BATCHES},
     {"socket-event-rate", required_argument, NULL, OPT_SOCKET_EVENT_RATE},
+    {"max-user-sockets", required_argument, NULL, OPT_MAX_USER_SOCKETS},
     {"limit-window", required_argument, NULL, OPT_LIMIT_WINDOW},
     {"login-address-limit", required_argument, NULL, OPT_LOGIN_ADDRESS_LIMIT},
     {"login-name-limit", required_argument, NULL, OPT_LOGIN_NAME_LIMIT},
@@ -331,6 +340,7 @@ int config_load(struct config *config, int argc, char **argv)
     config->ping_timeout_ms = 20000;
     config->send_batches = 2;
     config->socket_event_rate = 100;
+    config->max_user_sockets = 16;
     config->limit_window_s = 300;
     config->login_address_limit = 30;
     config->login_name_limit = 10;

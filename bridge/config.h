@@ -25,6 +25,7 @@ struct config {
     int ping_timeout_ms;       /* Engine.IO pingTimeout, PGCHAT_PING_TIMEOUT_MS, default 20000 */
     int send_batches;          /* send batches in flight at once, PGCHAT_SEND_BATCHES, default 2 */
     int socket_event_rate;     /* events a socket may send a second, PGCHAT_SOCKET_EVENT_RATE, 100 */
+    int max_user_sockets;      /* sockets a user may hold here, PGCHAT_MAX_USER_SOCKETS, 16 */
     int limit_window_s;        /* the window of the limits below, PGCHAT_LIMIT_WINDOW_S, 300 */
     int login_address_limit;   /* login attempts per address, PGCHAT_LOGIN_ADDRESS_LIMIT, 30 */
     int login_name_limit;   /* login attempts per login name, PGCHAT_LOGIN_NAME_LIMIT, 10 */

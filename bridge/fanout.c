@@ -167,6 +167,15 @@ void fanout_remove(struct fanout *fanout, struct fanout_socket *socket)
 
 size_t fanout_user_count(const struct fanout *fanout) { return eio_map_count(fanout->users); }
 
+size_t fanout_user_sockets(const struct fanout *fanout, const char *user_id)
+{
+    const struct fanout_user *user = eio_map_get(fanout->users, user_id);
+    size_t count = 0;
+    for (const struct fanout_socket *s = user ? user->sockets : NULL; s; s = s->next)
+        count++;
+    return count;
+}
+
 /* ---- sending ---- */
 
 /* Adds the sockets of user_id to targets (each referenced), growing a heap array when the stack

@@ -40,6 +40,8 @@ void fanout_free(struct fanout *fanout);
 int fanout_add(struct fanout *fanout, struct fanout_socket *socket);
 void fanout_remove(struct fanout *fanout, struct fanout_socket *socket);
 size_t fanout_user_count(const struct fanout *fanout);
+/* How many sockets of user_id this bridge holds. */
+size_t fanout_user_sockets(const struct fanout *fanout, const char *user_id);
 
 /* One NOTIFY payload of channel chat (docs/events.md). Bad payloads are logged and dropped. */
 void fanout_event(struct fanout *fanout, const char *payload, size_t length);

@@ -192,9 +192,10 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
         return -1;
     bridge->chat_sql = (struct chat_sql){bridge->pool, chat_base};
     bridge->fanout = fanout_new(&bridge->loop, &bridge->chat_sql);
+    struct chat_limits limits = {config->send_batches, config->socket_event_rate,
+                                 config->max_user_sockets};
     bridge->chat = bridge->fanout ? chat_new(&bridge->loop, bridge->io, &bridge->chat_sql, bridge->fanout,
-                                                    bridge->config.send_batches,
-                                                    bridge->config.socket_event_rate) : NULL;
+                                             &limits) : NULL;
     if (!bridge->chat)
         return -1;
     bridge->presence = chat_presence_new(&bridge->loop, config->redis_url,

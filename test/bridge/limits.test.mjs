@@ -166,3 +166,25 @@ test('a polling body of more than 256 packets is refused and ends its session; 2
   assert.equal(after.status, 400, 'the session is gone');
   await after.text();
 });
+
+test('a user holds at most 16 sockets on a bridge; the 17th CONNECT is refused until one closes', async () => {
+  const user = await newUser('lc');
+  const sockets = [];
+  try {
+    for (let i = 0; i < 16; i++) sockets.push(await connect(user.token));
+    await assert.rejects(connect(user.token), (error) => {
+      assert.equal(error.data?.code, 'rate_limited');
+      assert.match(error.message, /too many connections/);
+      return true;
+    });
+    sockets.pop().close();
+    await sleep(200);
+    sockets.push(await connect(user.token));
+    // another user is not counted against this one
+    const other = await newUser('ld');
+    const theirs = await connect(other.token);
+    theirs.close();
+  } finally {
+    for (const s of sockets) s.close();
+  }
+});
