@@ -110,6 +110,12 @@ export class Device {
       this.connects++;
       if (this.connects > 1) this.sync().catch(() => {});
     });
+    // A CONNECT the server refused (the database was away: "unavailable") is not retried by
+    // socket.io itself; the web client tries again, and so does this device.
+    this.socket.on('connect_error', (error) => {
+      if (error?.data?.code && error.data.code !== 'unauthorized' && !this.closed)
+        setTimeout(() => { if (!this.closed && !this.socket.connected) this.socket.connect(); }, 200);
+    });
     this.ready = new Promise((resolve) => this.socket.once('connect', resolve));
   }
 
@@ -159,6 +165,7 @@ export class Device {
   }
 
   close() {
+    this.closed = true;
     this.socket.close();
   }
 }

@@ -14,6 +14,7 @@ import { Device, group, sleep } from './realtime_helpers.mjs';
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 let bridge = null;
+const opened = []; // every device, closed at the end whatever happened, so the process can exit
 function start(port) {
   bridge = startBridge(port, { log: 'bridge-restart-test.log' });
   return bridge;
@@ -26,6 +27,7 @@ function pgCtl(action) {
 }
 
 after(async () => {
+  opened.forEach((d) => d.close());
   if (bridge && bridge.exitCode === null) {
     bridge.kill('SIGTERM');
     await bridge.exited;
@@ -47,6 +49,7 @@ test('a bridge restart and a Postgres restart lose nothing: every acked message 
     new Device(users[1], { url }),
     new Device(users[2], { url, transports: ['polling'] }),
   ];
+  opened.push(...devices);
   await Promise.all(devices.map((d) => d.ready));
   const senders = [devices[0], devices[2], devices[3]];
   const perSender = 30;
