@@ -3,11 +3,12 @@
 # ALTER EXTENSION chat UPDATE TO '1.1' and keeps every row, every token and every right; the new
 # statistics views count what is there; the result is the same as a fresh install of 1.1. Then
 # UPDATE TO '1.2' re-keys the tables by conversation_id and keeps the data: the direct chat made
-# with a random id is still the pair's one chat. The result is a fresh 1.2, and it dumps and
-# restores.
+# with a random id is still the pair's one chat. The result is a fresh 1.2. UPDATE TO '1.3' gives
+# each membership its conversation's updated_at, so the list keeps its order; the result is a
+# fresh 1.3, and it dumps and restores.
 set -u
 source "$(dirname "$0")/tap.sh"
-plan 34
+plan 41
 
 db="chat_upgrade_$$"
 fresh="chat_upgrade_fresh_$$"
@@ -117,14 +118,32 @@ ok "a reply to a message from before is stored" \
 carol_id=$(q "SELECT chat.register('up_carol', 'up_carol@example.com', 'carol password')->'user'->>'id'")
 ok "a direct chat made after the update has an id derived from its pair (version 5)" \
   test "$(q "SELECT substr(chat.create_conversation('$alice', ARRAY['$carol_id']::uuid[])->>'id', 15, 1)")" = 5
-sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat" >/dev/null
+sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat VERSION '1.2'" >/dev/null
 ok "the updated extension has the same objects as a fresh 1.2" test "$(members "$db")" = "$(members "$fresh")"
+
+# ---- 1.2 -> 1.3: the list read in order from each membership's copy of updated_at ----
+group=$(q "SELECT chat.create_conversation('$alice', ARRAY['$bob_id', '$carol_id']::uuid[], true, 'Up')->>'id'")
+q "SELECT chat.send_message('$bob', '$group', 'in the group')" >/dev/null
+list() { q "SELECT string_agg(c->>'id' || ':' || (c->>'unreadCount'), ',' ORDER BY i) FROM jsonb_array_elements(chat.conversations('$1')) WITH ORDINALITY e(c, i)"; }
+alice_list=$(list "$alice")
+bob_list=$(list "$bob")
+ok "ALTER EXTENSION chat UPDATE TO '1.3' succeeds" sql "$db" "ALTER EXTENSION chat UPDATE TO '1.3'"
+ok "the extension is now 1.3" test "$(q "SELECT extversion FROM pg_extension WHERE extname = 'chat'")" = 1.3
+ok "every membership holds its conversation's updated_at" \
+  test "$(q "SELECT count(*) FROM chat.conversation_participants p JOIN chat.conversations c ON c.id = p.conversation_id WHERE p.conversation_updated_at <> c.updated_at")" = 0
+ok "the lists keep their order and unread counts" test "$(list "$alice") $(list "$bob")" = "$alice_list $bob_list"
+ok "a send after the update puts the chat on top of the receiver's list" \
+  test "$(q "SELECT chat.send_message('$bob', '$conv', 'after 1.3')" >/dev/null; q "SELECT chat.conversations('$alice')->0->>'id'")" = "$conv"
+ok "the bridge role lists the whole list as json text" \
+  test "$(q "SET ROLE $role" "SELECT json_array_length(chat.conversations_json('$alice'))")" = 3
+sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat" >/dev/null
+ok "the updated extension has the same objects as a fresh 1.3" test "$(members "$db")" = "$(members "$fresh")"
 
 "$PGCHAT_PGBIN/pg_dump" -d "$db" >"$dump" 2>/dev/null
 ok "the updated database restores into a new one" \
   "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored" -f "$dump" -o /dev/null
 ok "the restored database counts the same users, messages and media" \
-  test "$(sql "$restored" "SELECT users || ',' || messages || ',' || media_files FROM chat.stats")" = "3,5,1"
+  test "$(sql "$restored" "SELECT users || ',' || messages || ',' || media_files FROM chat.stats")" = "3,7,1"
 ok "a dump taken on 1.0 restores onto the current files" \
   "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored_old" -f "$old_dump" -o /dev/null
 ok "and comes back at the files' default version with its data" \

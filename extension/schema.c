@@ -1,0 +1,19 @@
+/*
+ * schema.c — see schema.h.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "utils/lsyscache.h"
+
+#include "schema.h"
+
+bool
+schema_has_list_copy(void)
+{
+	Oid			relation = get_relname_relid("conversation_participants",
+											 get_namespace_oid("chat", false));
+
+	return OidIsValid(relation) &&
+		get_attnum(relation, "conversation_updated_at") != InvalidAttrNumber;
+}
