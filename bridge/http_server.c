@@ -13,8 +13,11 @@
 #define HTTP_MAX_PATH 2048
 #define HTTP_MAX_QUERY 4096
 #define HTTP_MAX_HEADER 4096
-#define HTTP_WRITE_CHUNK 16384
 #define HTTP_HEADER_SPACE 4096
+/* The most one send() is given. lws's default is the receive buffer's size (1 KiB here), which
+ * made a 50 KB answer some fifty trips through the event loop; lws keeps what the socket did not
+ * take and sends it when it can. */
+#define HTTP_TX_PACKET (256 * 1024)
 
 struct http_server {
     struct lws_context *context;
@@ -25,7 +28,7 @@ struct http_server {
     struct lws_protocols protocols[2];
     unsigned connections;
     int stopping, finalized;       /* see http_server_free */
-    unsigned char scratch[LWS_PRE + HTTP_WRITE_CHUNK];
+    unsigned char scratch[LWS_PRE + HTTP_HEADER_SPACE]; /* the response headers */
 };
 
 struct http_request {
@@ -44,15 +47,14 @@ struct http_request {
     size_t body_expected;
     int answered;
     int close_after;             /* body left unread: close rather than keep alive */
+    int written;                 /* the response is with lws: close at the next callback */
     /* the response, once answered */
     int status;
     char *content_type;
     char *extra_headers;         /* "name:\0value\0" pairs, as lws wants names */
     size_t extra_len;
-    uint8_t *response;
+    uint8_t *response;           /* LWS_PRE bytes of room for lws, then the body */
     size_t response_len;
-    size_t response_sent;
-    int headers_sent;
     uv_timer_t *timer;
     void (*on_timeout)(http_request *, void *);
     void *timeout_data;
@@ -312,9 +314,9 @@ int http_respond(http_request *req, int status, const char *content_type,
             failed = 1;
     }
     if (!failed && len) {
-        req->response = malloc(len);
+        req->response = malloc(LWS_PRE + len);
         if (req->response)
-            memcpy(req->response, body, len);
+            memcpy(req->response + LWS_PRE, body, len);
         else
             failed = 1;
     }
@@ -331,51 +333,41 @@ int http_respond(http_request *req, int status, const char *content_type,
     return failed ? -1 : 0;
 }
 
-/* Writes the headers, then the body in chunks. Returns -1 to close, 1 when done, 0 for more. */
+/* Writes the headers and the body, each in one lws_write, from one writable callback: whatever
+ * the socket does not take at once lws keeps and sends, then completes the transaction. The body
+ * goes from the buffer it was copied to, after the room lws needs. Returns -1 to close, 1 when
+ * done. */
 static int request_write(http_request *req, struct lws *wsi)
 {
     http_server *server = req->server;
     unsigned char *start = server->scratch + LWS_PRE;
     unsigned char *end = server->scratch + sizeof server->scratch - 1;
-    if (!req->headers_sent) {
-        unsigned char *p = start;
-        if (lws_add_http_common_headers(wsi, (unsigned)req->status, req->content_type,
-                                        req->response_len, &p, end))
-            return -1;
-        size_t at = 0;
-        while (at < req->extra_len) {
-            const char *name = req->extra_headers + at;
-            const char *value = name + strlen(name) + 1;
-            if (lws_add_http_header_by_name(wsi, (const unsigned char *)name,
-                                            (const unsigned char *)value, (int)strlen(value),
-                                            &p, end))
-                return -1;
-            at = (size_t)(value + strlen(value) + 1 - req->extra_headers);
-        }
-        if (req->close_after &&
-            lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
-                                         5, &p, end))
-            return -1;
-        if (lws_finalize_write_http_header(wsi, start, &p, end))
-            return -1;
-        req->headers_sent = 1;
-        if (req->response_len == 0)
-            return 1;
-        lws_callback_on_writable(wsi);
-        return 0;
-    }
-    size_t chunk = req->response_len - req->response_sent;
-    if (chunk > HTTP_WRITE_CHUNK)
-        chunk = HTTP_WRITE_CHUNK;
-    memcpy(start, req->response + req->response_sent, chunk);
-    req->response_sent += chunk;
-    int final = req->response_sent == req->response_len;
-    if (lws_write(wsi, start, chunk, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)chunk)
+    unsigned char *p = start;
+    if (lws_add_http_common_headers(wsi, (unsigned)req->status, req->content_type,
+                                    req->response_len, &p, end))
         return -1;
-    if (final)
+    size_t at = 0;
+    while (at < req->extra_len) {
+        const char *name = req->extra_headers + at;
+        const char *value = name + strlen(name) + 1;
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                        (const unsigned char *)value, (int)strlen(value), &p,
+                                        end))
+            return -1;
+        at = (size_t)(value + strlen(value) + 1 - req->extra_headers);
+    }
+    if (req->close_after &&
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
+                                     &p, end))
+        return -1;
+    if (lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    if (req->response_len == 0)
         return 1;
-    lws_callback_on_writable(wsi);
-    return 0;
+    if (lws_write(wsi, req->response + LWS_PRE, req->response_len, LWS_WRITE_HTTP_FINAL) <
+        (int)req->response_len)
+        return -1;
+    return 1;
 }
 
 /* ---------- websockets ---------- */
@@ -722,10 +714,18 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         http_request *req = conn->req;
         if (!req || !req->answered)
             return 0;
-        int done = request_write(req, wsi);
-        if (done == 0)
+        if (req->written) { /* close_after: closing in the callback that wrote lost the answer */
+            conn->req = NULL;
+            request_free(req);
+            return -1;
+        }
+        int failed = request_write(req, wsi) < 0;
+        if (req->close_after && !failed) {
+            req->written = 1;
+            lws_callback_on_writable(wsi);
             return 0;
-        int close_after = req->close_after || done < 0;
+        }
+        int close_after = req->close_after || failed;
         conn->req = NULL;
         request_free(req);
         if (close_after)
@@ -790,6 +790,7 @@ http_server *http_server_new(uv_loop_t *loop, const http_server_config *config)
         .per_session_data_size = sizeof(http_conn),
         /* small receive buffers keep idle sockets cheap; bigger messages arrive in fragments */
         .rx_buffer_size = 1024,
+        .tx_packet_size = HTTP_TX_PACKET,
     };
     lws_set_log_level(LLL_ERR, NULL);
     void *foreign_loops[1] = {loop};
