@@ -1,29 +1,36 @@
--- chat extension 1.2 -> 1.3: the conversation list read in order from an index of each member's
--- view of the conversation's activity, and the whole list as json text for clients
+-- chat extension 1.2 -> 1.3: the conversation list read in order from an index of the minute of
+-- each membership's last activity, and the whole list as json text for clients
 \echo Use "ALTER EXTENSION chat UPDATE TO '1.3'" to load this file. \quit
 
 -- ---------------------------------------------------------------------------------------------
--- Each membership carries its conversation's updated_at
+-- Each membership carries the minute of its conversation's last activity
 -- ---------------------------------------------------------------------------------------------
 
 -- A user's list is newest activity first. Ranked from conversations it needs every one of the
 -- user's conversations read and sorted before the first page is known (2,000 lookups for 50
--- rows); with the conversation's updated_at copied into each membership, an index on
--- (user_id, conversation_updated_at DESC, conversation_id) hands out the list in order and a
--- page reads only its own rows. A send writes the copy of every member once per batch and
--- conversation, in the statement that moves last_seq (chat.send_messages), so both always agree.
--- The default is the conversation's own: a membership inserted by hand with its conversation, in
--- one transaction, agrees with it too.
+-- rows). Each membership holds the minute of its conversation's updated_at, and an index on
+-- (user_id, list_minute DESC) hands out the list minute by minute: a page reads its own rows and
+-- those of the minute it ends in, then sorts them by the exact updated_at. A copy of the exact
+-- time would have to be written into every member's row at every send (a group of 256: 256 rows
+-- per message, and no HOT update left); the minute changes at most once a minute, so a send
+-- writes the other members' rows only then, and the sender's read mark stays a HOT update.
+-- A send keeps the minute in the statement that moves updated_at (chat.send_messages), a new
+-- membership starts with its conversation's. The minute is counted from 1970 (floor of the epoch
+-- over 60), which no time zone changes; extension/schema.h spells the same expression for the C
+-- code. The default is the minute of the transaction: a membership inserted by hand with its
+-- conversation, in one transaction, agrees with it.
 ALTER TABLE chat.conversation_participants
-  ADD COLUMN conversation_updated_at timestamptz NOT NULL DEFAULT pg_catalog.now();
-UPDATE chat.conversation_participants p SET conversation_updated_at = c.updated_at
+  ADD COLUMN list_minute bigint NOT NULL
+    DEFAULT pg_catalog.floor(EXTRACT(epoch FROM pg_catalog.now()) / 60)::bigint;
+UPDATE chat.conversation_participants p
+SET list_minute = pg_catalog.floor(EXTRACT(epoch FROM c.updated_at) / 60)::bigint
 FROM chat.conversations c WHERE c.id = p.conversation_id;
-COMMENT ON COLUMN chat.conversation_participants.conversation_updated_at IS 'A copy of the conversation''s updated_at, kept by every write of it, so the member''s list is read in order from conversation_participants_list_idx.';
+COMMENT ON COLUMN chat.conversation_participants.list_minute IS 'The minute (since 1970) of the conversation''s updated_at, kept by every write of it: the member''s list is read minute by minute from conversation_participants_list_idx.';
 
 CREATE INDEX conversation_participants_list_idx
-  ON chat.conversation_participants (user_id, conversation_updated_at DESC, conversation_id);
-COMMENT ON INDEX chat.conversation_participants_list_idx IS 'A user''s conversations newest activity first, ties by id: the conversation list and its keyset pages; also every lookup of a user''s memberships.';
--- its leading column serves every lookup by user_id: one index less for each send to update
+  ON chat.conversation_participants (user_id, list_minute DESC);
+COMMENT ON INDEX chat.conversation_participants_list_idx IS 'A user''s conversations by the minute of their last activity, newest first: the conversation list and its keyset pages; also every lookup of a user''s memberships.';
+-- its leading column serves every lookup by user_id: one index less to keep
 DROP INDEX chat.conversation_participants_user_idx;
 
 -- ---------------------------------------------------------------------------------------------

@@ -177,9 +177,9 @@ SELECT is(pg_temp.names(chat.conversations(pg_temp.tok('pam'), NULL, NULL, 2)), 
   'a fresh first page shows the moved conversations on top');
 
 -- equal updatedAt (chats made in one transaction, no message yet) page by id, without gaps; as a
--- send would, the update writes the copy each membership holds (1.3)
+-- send would, the update keeps the minute each membership holds (1.3)
 UPDATE chat.conversations SET updated_at = '2026-01-01 00:00:00+00' WHERE id IN (SELECT id FROM pc);
-UPDATE chat.conversation_participants SET conversation_updated_at = '2026-01-01 00:00:00+00'
+UPDATE chat.conversation_participants SET list_minute = floor(extract(epoch FROM timestamptz '2026-01-01 00:00:00+00') / 60)
 WHERE conversation_id IN (SELECT id FROM pc);
 SELECT is(pg_temp.walk(pg_temp.tok('pam'), 2), chat.conversations(pg_temp.tok('pam')),
   'conversations with the same updatedAt page by id without gaps or duplicates');
