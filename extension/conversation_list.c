@@ -34,23 +34,34 @@
 #define PAGE_MAX 200
 
 /*
- * The page is read from the caller's memberships minute by minute (the minute of each
- * conversation's last activity, conversation_participants_list_idx, 1.3), so a first page reads
- * about its own rows, not all 2,000 of the caller's conversations. The minute a page ends in is
- * found first (the InitPlan: the minute of the lim'th conversation after the cursor, scanning
- * minutes newest first); every conversation of the page lies at or after it, since a minute
- * orders all of its conversations before those of older minutes. Those rows are then ordered
- * by the exact (updated_at DESC, id) and cut by LIMIT before the last messages are looked up.
- * The cursor's minute bounds the scans from above; the exact keyset test filters the rest. With
- * no limit the whole list is read and sorted. The last message is asked for as the newest up
- * to last_seq (the same row: seq is gapless and rows are never removed) so that only the
- * (conversation_id, seq) index can serve it: with "seq = last_seq" a generic plan may take the
- * (conversation_id, sender_id, client_id) index and filter a whole chat.
+ * The page is read from the caller's memberships by list_at (conversation_participants_list_idx,
+ * 1.3; schema.h), so a first page reads about its own rows, not all 2,000 of the caller's
+ * conversations. list_at is a conversation's updated_at, or for a group the minute it falls in,
+ * so list_at <= updated_at < list_at + 1 minute. First (the CTE `edge`) the lim first rows after
+ * the cursor in list_at order give the oldest updated_at among them: a page holds nothing older
+ * than that, since lim conversations are at least that new. What may be that new lies at or after
+ * that time in list_at, or is a group of the minute it falls in: those rows are read (two index
+ * ranges), ordered by the exact (updated_at DESC, id), and cut by LIMIT before the last
+ * messages are looked up. The cursor's time bounds list_at from above; the exact keyset test
+ * filters the rest. With no limit every row is read and sorted. The last message is asked for as
+ * the newest up to last_seq (the same row: seq is gapless and rows are never removed) so that
+ * only the (conversation_id, seq) index can serve it: with "seq = last_seq" a generic plan may
+ * take the (conversation_id, sender_id, client_id) index and filter a whole chat.
  */
-#define CURSOR_MINUTE "coalesce(" LIST_MINUTE("$2::timestamptz") ", 9223372036854775807)"
 #define AFTER_CURSOR(c) \
 	"($2::timestamptz IS NULL OR " c ".updated_at < $2 OR (" c ".updated_at = $2 AND " c ".id > $3))"
+#define BEFORE_CURSOR_AT "coalesce($2::timestamptz, 'infinity')"
 static SavedQuery page_rows = SAVED_QUERY(
+	"WITH edge AS ("
+	"  SELECT e.at, CASE WHEN e.at > '-infinity' "
+	"    THEN date_bin('1 minute', e.at, timestamptz '1970-01-01 00:00:00+00') END AS minute "
+	"  FROM (SELECT coalesce(("
+	"    SELECT min(x.updated_at) FROM ("
+	"      SELECT oc.updated_at FROM chat.conversation_participants o "
+	"      JOIN chat.conversations oc ON oc.id = o.conversation_id "
+	"      WHERE $4::int8 IS NOT NULL AND o.user_id = $1 AND o.list_at <= " BEFORE_CURSOR_AT
+	"        AND " AFTER_CURSOR("oc")
+	"      ORDER BY o.list_at DESC LIMIT $4) x), '-infinity') AS at) e) "
 	"SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, "
 	"  c.role::text, c.unread, c.last_read_seq, c.last_delivered_seq, c.joined_at, "
 	"  m.id, m.seq, m.sender_id, m.content, m.client_id, m.reply_to_id, "
@@ -58,16 +69,15 @@ static SavedQuery page_rows = SAVED_QUERY(
 	"FROM (SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, "
 	"    me.role, greatest(c.last_seq - me.last_read_seq, 0) AS unread, me.last_read_seq, "
 	"    me.last_delivered_seq, me.joined_at "
-	"  FROM chat.conversation_participants me "
+	"  FROM (SELECT * FROM chat.conversation_participants me "
+	"      WHERE me.user_id = $1 AND me.list_at <= " BEFORE_CURSOR_AT
+	"        AND me.list_at >= (SELECT at FROM edge) "
+	"    UNION ALL "
+	"    SELECT * FROM chat.conversation_participants me "
+	"      WHERE me.user_id = $1 AND me.list_at = (SELECT minute FROM edge) "
+	"        AND me.list_at < (SELECT at FROM edge)) me "
 	"  JOIN chat.conversations c ON c.id = me.conversation_id "
-	"  WHERE me.user_id = $1 AND me.list_minute <= " CURSOR_MINUTE
-	"    AND me.list_minute >= coalesce(("
-	"      SELECT o.list_minute FROM chat.conversation_participants o "
-	"      JOIN chat.conversations oc ON oc.id = o.conversation_id "
-	"      WHERE $4::int8 IS NOT NULL AND o.user_id = $1 AND o.list_minute <= " CURSOR_MINUTE
-	"        AND " AFTER_CURSOR("oc")
-	"      ORDER BY o.list_minute DESC OFFSET $4 - 1 LIMIT 1), -9223372036854775807) "
-	"    AND " AFTER_CURSOR("c")
+	"  WHERE " AFTER_CURSOR("c")
 	"  ORDER BY c.updated_at DESC, c.id LIMIT $4) c "
 	"LEFT JOIN LATERAL (SELECT * FROM chat.messages m "
 	"  WHERE m.conversation_id = c.id AND m.seq <= c.last_seq ORDER BY m.seq DESC LIMIT 1) m ON true "
@@ -318,7 +328,7 @@ list_read(const pg_uuid_t *me, const ListCursor *cursor, int64 fetch, int64 show
 		nulls[1] = nulls[2] = 'n';
 	if (fetch < 0)
 		nulls[3] = 'n';
-	page.found = query_run(schema_has_list_minute() ? &page_rows : &page_rows_ranked, values, nulls,
+	page.found = query_run(schema_has_list_at() ? &page_rows : &page_rows_ranked, values, nulls,
 						   true);
 	rows = SPI_tuptable;
 	page.shown = (show >= 0 && page.found > (uint64) show) ? (uint64) show : page.found;

@@ -9,11 +9,11 @@
 #include "schema.h"
 
 bool
-schema_has_list_minute(void)
+schema_has_list_at(void)
 {
 	Oid			relation = get_relname_relid("conversation_participants",
 											 get_namespace_oid("chat", false));
 
 	return OidIsValid(relation) &&
-		get_attnum(relation, "list_minute") != InvalidAttrNumber;
+		get_attnum(relation, "list_at") != InvalidAttrNumber;
 }

@@ -9,15 +9,19 @@
 #include "postgres.h"
 
 /*
- * Whether each membership holds the minute of its conversation's last activity (1.3), so the
- * list is read minute by minute from conversation_participants_list_idx and sends must keep it.
- * Asked on each call (catalog cache lookups): a session that updates the extension sees the
- * change at once.
+ * Whether each membership holds list_at (1.3), so the list is read from
+ * conversation_participants_list_idx and sends must keep it. Asked on each call (catalog cache
+ * lookups): a session that updates the extension sees the change at once.
  */
-extern bool schema_has_list_minute(void);
+extern bool schema_has_list_at(void);
 
-/* The minute (since 1970, whatever the time zone) of a timestamptz, as sql/chat--1.2--1.3.sql
- * computes conversation_participants.list_minute. */
-#define LIST_MINUTE(at) "floor(extract(epoch FROM " at ") / 60)::bigint"
+/*
+ * conversation_participants.list_at of a conversation updated at `at`, as sql/chat--1.2--1.3.sql
+ * computes it: the time itself for a direct chat, the minute it falls in (counted from 1970,
+ * whatever the time zone) for a group.
+ */
+#define LIST_AT(at, is_group) \
+	"CASE WHEN " is_group " THEN date_bin('1 minute', " at ", timestamptz '1970-01-01 00:00:00+00') " \
+	"ELSE " at " END"
 
 #endif

@@ -563,11 +563,10 @@ find_repeats(Send *send, int *indexes)
 
 /*
  * One statement: every new row, each conversation's last_seq and updated_at once, and its
- * members' rows once each where something changed: the minute the conversation list reads
- * them by (conversation_participants_list_idx), when this send starts a new one, and for the
- * senders the read mark (sending reads everything before). Within a minute only the senders'
- * rows are written, as before 1.3, and as HOT updates. A row is updated once in the statement,
- * so a sender's newest seq is looked up in the conversation's (short) arrays of senders.
+ * members' rows once each where something changed: list_at, which the conversation list reads
+ * them by (schema.h: for a group only when a new minute starts), and for the senders the read
+ * mark (sending reads everything before). A row is updated once in the statement, so a sender's
+ * newest seq is looked up in the conversation's (short) arrays of senders and their seqs.
  */
 static SavedQuery store = SAVED_QUERY(
 	"WITH m AS ("
@@ -577,18 +576,18 @@ static SavedQuery store = SAVED_QUERY(
 	"c AS ("
 	"  UPDATE chat.conversations c SET last_seq = v.last_seq, updated_at = clock_timestamp() "
 	"  FROM unnest($7::uuid[], $8::int8[]) v(id, last_seq) WHERE c.id = v.id "
-	"  RETURNING c.id, " LIST_MINUTE("c.updated_at") " AS minute), "
+	"  RETURNING c.id, " LIST_AT("c.updated_at", "c.is_group") " AS list_at), "
 	"s AS ("
 	"  SELECT c, array_agg(u) AS senders, array_agg(seq) AS seqs "
 	"  FROM (SELECT c, u, max(seq) AS seq FROM unnest($1::uuid[], $3::uuid[], $2::int8[]) x(c, u, seq) "
 	"        GROUP BY c, u) v GROUP BY c), "
 	"r AS ("
 	"  UPDATE chat.conversation_participants p "
-	"  SET list_minute = c.minute, "
+	"  SET list_at = c.list_at, "
 	"      last_read_seq = greatest(p.last_read_seq, s.seqs[array_position(s.senders, p.user_id)]), "
 	"      last_delivered_seq = greatest(p.last_delivered_seq, s.seqs[array_position(s.senders, p.user_id)]) "
 	"  FROM c JOIN s ON s.c = c.id "
-	"  WHERE p.conversation_id = c.id AND (p.list_minute <> c.minute OR p.user_id = ANY (s.senders))) "
+	"  WHERE p.conversation_id = c.id AND (p.list_at <> c.list_at OR p.user_id = ANY (s.senders))) "
 	"SELECT m.conversation_id, m.seq, " MESSAGE_JSON("m") " FROM m",
 	UUIDARRAYOID, INT8ARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID,
 	UUIDARRAYOID, INT8ARRAYOID);
@@ -690,7 +689,7 @@ store_new(Send *send, int *indexes)
 	values[6] = uuid_array(changed_ids, changed);
 	values[7] = int8_array(changed_seqs, changed);
 
-	if (query_run(schema_has_list_minute() ? &store : &store_before_1_3, values, NULL, false) !=
+	if (query_run(schema_has_list_at() ? &store : &store_before_1_3, values, NULL, false) !=
 		(uint64) count)
 		elog(ERROR, "a batch of %d messages stored " UINT64_FORMAT, count, SPI_processed);
 	for (uint64 row = 0; row < SPI_processed; row++)

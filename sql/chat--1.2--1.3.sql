@@ -1,35 +1,38 @@
--- chat extension 1.2 -> 1.3: the conversation list read in order from an index of the minute of
--- each membership's last activity, and the whole list as json text for clients
+-- chat extension 1.2 -> 1.3: the conversation list read nearly in order from an index of each
+-- membership's list_at, and the whole list as json text for clients
 \echo Use "ALTER EXTENSION chat UPDATE TO '1.3'" to load this file. \quit
 
 -- ---------------------------------------------------------------------------------------------
--- Each membership carries the minute of its conversation's last activity
+-- Each membership carries where its conversation stands in lists
 -- ---------------------------------------------------------------------------------------------
 
 -- A user's list is newest activity first. Ranked from conversations it needs every one of the
 -- user's conversations read and sorted before the first page is known (2,000 lookups for 50
--- rows). Each membership holds the minute of its conversation's updated_at, and an index on
--- (user_id, list_minute DESC) hands out the list minute by minute: a page reads its own rows and
--- those of the minute it ends in, then sorts them by the exact updated_at. A copy of the exact
--- time would have to be written into every member's row at every send (a group of 256: 256 rows
--- per message, and no HOT update left); the minute changes at most once a minute, so a send
--- writes the other members' rows only then, and the sender's read mark stays a HOT update.
--- A send keeps the minute in the statement that moves updated_at (chat.send_messages), a new
--- membership starts with its conversation's. The minute is counted from 1970 (floor of the epoch
--- over 60), which no time zone changes; extension/schema.h spells the same expression for the C
--- code. The default is the minute of the transaction: a membership inserted by hand with its
--- conversation, in one transaction, agrees with it.
+-- rows). Each membership holds list_at, and an index on (user_id, list_at DESC) hands the list
+-- out nearly in order: a page reads about its own rows, then sorts them by the exact updated_at.
+-- For a direct chat list_at is the conversation's updated_at: a send writes the other member's
+-- row too (the sender's is written for the read mark anyway). For a group it is the minute
+-- updated_at falls in (date_bin from 1970, whatever the time zone): a send writes the other
+-- members' rows only when a new minute starts, not 256 rows per message, and the sender's read
+-- mark stays a HOT update within the minute. So list_at <= updated_at < list_at + 1 minute, and a
+-- page reads the rows from the newest down to the oldest updated_at among its first rows, plus
+-- the groups of that minute (extension/conversation_list.c). A send keeps list_at in the
+-- statement that moves updated_at (chat.send_messages), a new membership starts with its
+-- conversation's; extension/schema.h spells the expression. The default is the transaction's
+-- time, a conversation's own default: a membership inserted by hand with its conversation, in one
+-- transaction, agrees with it.
 ALTER TABLE chat.conversation_participants
-  ADD COLUMN list_minute bigint NOT NULL
-    DEFAULT pg_catalog.floor(EXTRACT(epoch FROM pg_catalog.now()) / 60)::bigint;
+  ADD COLUMN list_at timestamptz NOT NULL DEFAULT pg_catalog.now();
 UPDATE chat.conversation_participants p
-SET list_minute = pg_catalog.floor(EXTRACT(epoch FROM c.updated_at) / 60)::bigint
+SET list_at = CASE WHEN c.is_group
+  THEN pg_catalog.date_bin('1 minute', c.updated_at, timestamptz '1970-01-01 00:00:00+00')
+  ELSE c.updated_at END
 FROM chat.conversations c WHERE c.id = p.conversation_id;
-COMMENT ON COLUMN chat.conversation_participants.list_minute IS 'The minute (since 1970) of the conversation''s updated_at, kept by every write of it: the member''s list is read minute by minute from conversation_participants_list_idx.';
+COMMENT ON COLUMN chat.conversation_participants.list_at IS 'Where the conversation stands in the member''s list: its updated_at for a direct chat, the minute of it for a group; kept by every write of updated_at.';
 
 CREATE INDEX conversation_participants_list_idx
-  ON chat.conversation_participants (user_id, list_minute DESC);
-COMMENT ON INDEX chat.conversation_participants_list_idx IS 'A user''s conversations by the minute of their last activity, newest first: the conversation list and its keyset pages; also every lookup of a user''s memberships.';
+  ON chat.conversation_participants (user_id, list_at DESC);
+COMMENT ON INDEX chat.conversation_participants_list_idx IS 'A user''s conversations by list_at, newest first: the conversation list and its keyset pages; also every lookup of a user''s memberships.';
 -- its leading column serves every lookup by user_id: one index less to keep
 DROP INDEX chat.conversation_participants_user_idx;
 
