@@ -85,7 +85,7 @@ static SavedQuery page_rows = SAVED_QUERY(
 	UUIDOID, TIMESTAMPTZOID, UUIDOID, INT8OID);
 
 /*
- * The same page on a database still on 1.2 or older (schema.h), whose memberships hold no copy:
+ * The same page on a database still on 1.2 or older (schema.h), whose memberships hold no list_at:
  * ranked from all of the caller's conversations before the LIMIT.
  */
 static SavedQuery page_rows_ranked = SAVED_QUERY(

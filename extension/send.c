@@ -592,7 +592,7 @@ static SavedQuery store = SAVED_QUERY(
 	UUIDARRAYOID, INT8ARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID,
 	UUIDARRAYOID, INT8ARRAYOID);
 
-/* The same on a database still on 1.2 or older (schema.h): its memberships hold no copy. */
+/* The same on a database still on 1.2 or older (schema.h): its memberships hold no list_at. */
 static SavedQuery store_before_1_3 = SAVED_QUERY(
 	"WITH m AS ("
 	"  INSERT INTO chat.messages AS m (conversation_id, seq, sender_id, client_id, content, reply_to_id) "
