@@ -19,7 +19,10 @@
 #define HTTP_MAX_PATH 2048
 #define HTTP_MAX_QUERY 4096
 #define HTTP_MAX_HEADER 4096
-#define HTTP_WRITE_CHUNK 16384
+/* The most one write is given, and lws's largest send (tx_packet_size): lws's default is the
+ * receive buffer's size (1 KiB here), which made a 50 KB answer some fifty trips through the
+ * event loop; lws keeps what the socket did not take and sends it when it can. */
+#define HTTP_WRITE_CHUNK (256 * 1024)
 #define HTTP_HEADER_SPACE 4096
 #define HTTP_IDLE_DEFAULT_S 30
 
@@ -437,8 +440,7 @@ static int request_write(http_request *req, struct lws *wsi)
         req->headers_sent = 1;
         if (req->response_len == 0)
             return 1;
-        lws_callback_on_writable(wsi);
-        return 0;
+        /* the body follows in this callback: lws queues behind the headers what waits */
     }
     size_t chunk = req->response_len - req->response_sent;
     if (chunk > HTTP_WRITE_CHUNK)
@@ -947,6 +949,7 @@ http_server *http_server_new(uv_loop_t *loop, const http_server_config *config)
         .per_session_data_size = sizeof(http_conn),
         /* small receive buffers keep idle sockets cheap; bigger messages arrive in fragments */
         .rx_buffer_size = 1024,
+        .tx_packet_size = HTTP_WRITE_CHUNK,
     };
     lws_set_log_level(LLL_ERR, NULL);
     void *foreign_loops[1] = {loop};

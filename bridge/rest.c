@@ -47,12 +47,13 @@ static const struct rest_route rest_routes[] = {
     {HTTP_POST, "/api/contacts", NULL, "add_contact", 0, 201, {TOKEN, BODY("userId", TYPE_UUID)}},
     {HTTP_DELETE, "/api/contacts/:userId", NULL, "remove_contact", 0, 204,
      {TOKEN, PATH("userId", TYPE_UUID)}},
-    /* with a cursor or a limit, a page {conversations, nextCursor}; without, the whole list */
+    /* with a cursor or a limit, a page {conversations, nextCursor}; without, the whole list
+     * (as json text, which is sent on as it is) */
     {HTTP_GET, "/api/conversations", "before", "conversation_page", 0, 200,
      {TOKEN, QUERY("before", TYPE_CURSOR), QUERY_OPTIONAL("limit", TYPE_INT, "50")}},
     {HTTP_GET, "/api/conversations", "limit", "conversation_page", 0, 200,
      {TOKEN, QUERY_OPTIONAL("before", TYPE_CURSOR, NULL), QUERY("limit", TYPE_INT)}},
-    {HTTP_GET, "/api/conversations", NULL, "conversations", 0, 200, {TOKEN}},
+    {HTTP_GET, "/api/conversations", NULL, "conversations_json", 0, 200, {TOKEN}},
     {HTTP_POST, "/api/conversations", NULL, "create_conversation", 0, 201,
      {TOKEN, BODY("participantIds", TYPE_UUID_ARRAY), BODY_OPTIONAL("isGroup", TYPE_BOOL, "false"),
       BODY_OPTIONAL("name", TYPE_TEXT, NULL)}},

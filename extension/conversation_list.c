@@ -27,21 +27,68 @@
 #include "jsonb_array.h"
 #include "list_cursor.h"
 #include "query.h"
+#include "schema.h"
 #include "users.h"
 
 #define PAGE_DEFAULT 50
 #define PAGE_MAX 200
 
 /*
- * The page is ranked from the caller's memberships (an index scan of user_id) joined to their
- * conversations by primary key, then cut by LIMIT before the last messages are looked up, so
- * a first page reads 50 messages, not 2,000. Nothing is indexed on updated_at: every send
- * writes it, and an index on it would make those updates non-HOT. The last message is asked
- * for as the newest up to last_seq (the same row: seq is gapless and rows are never removed)
- * so that only the (conversation_id, seq) index can serve it: with "seq = last_seq" a generic
- * plan may take the (conversation_id, sender_id, client_id) index and filter a whole chat.
+ * The page is read from the caller's memberships by list_at (conversation_participants_list_idx,
+ * 1.3; schema.h), so a first page reads about its own rows, not all 2,000 of the caller's
+ * conversations. list_at is a conversation's updated_at, or for a group the minute it falls in,
+ * so list_at <= updated_at < list_at + 1 minute. First (the CTE `edge`) the lim first rows after
+ * the cursor in list_at order give the oldest updated_at among them: a page holds nothing older
+ * than that, since lim conversations are at least that new. What may be that new lies at or after
+ * that time in list_at, or is a group of the minute it falls in: those rows are read (two index
+ * ranges), ordered by the exact (updated_at DESC, id), and cut by LIMIT before the last
+ * messages are looked up. The cursor's time bounds list_at from above; the exact keyset test
+ * filters the rest. With no limit every row is read and sorted. The last message is asked for as
+ * the newest up to last_seq (the same row: seq is gapless and rows are never removed) so that
+ * only the (conversation_id, seq) index can serve it: with "seq = last_seq" a generic plan may
+ * take the (conversation_id, sender_id, client_id) index and filter a whole chat.
  */
+#define AFTER_CURSOR(c) \
+	"($2::timestamptz IS NULL OR " c ".updated_at < $2 OR (" c ".updated_at = $2 AND " c ".id > $3))"
+#define BEFORE_CURSOR_AT "coalesce($2::timestamptz, 'infinity')"
 static SavedQuery page_rows = SAVED_QUERY(
+	"WITH edge AS ("
+	"  SELECT e.at, CASE WHEN e.at > '-infinity' "
+	"    THEN date_bin('1 minute', e.at, timestamptz '1970-01-01 00:00:00+00') END AS minute "
+	"  FROM (SELECT coalesce(("
+	"    SELECT min(x.updated_at) FROM ("
+	"      SELECT oc.updated_at FROM chat.conversation_participants o "
+	"      JOIN chat.conversations oc ON oc.id = o.conversation_id "
+	"      WHERE $4::int8 IS NOT NULL AND o.user_id = $1 AND o.list_at <= " BEFORE_CURSOR_AT
+	"        AND " AFTER_CURSOR("oc")
+	"      ORDER BY o.list_at DESC LIMIT $4) x), '-infinity') AS at) e) "
+	"SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, "
+	"  c.role::text, c.unread, c.last_read_seq, c.last_delivered_seq, c.joined_at, "
+	"  m.id, m.seq, m.sender_id, m.content, m.client_id, m.reply_to_id, "
+	"  m.is_edited, m.is_deleted, m.created_at, m.updated_at "
+	"FROM (SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, "
+	"    me.role, greatest(c.last_seq - me.last_read_seq, 0) AS unread, me.last_read_seq, "
+	"    me.last_delivered_seq, me.joined_at "
+	"  FROM (SELECT * FROM chat.conversation_participants me "
+	"      WHERE me.user_id = $1 AND me.list_at <= " BEFORE_CURSOR_AT
+	"        AND me.list_at >= (SELECT at FROM edge) "
+	"    UNION ALL "
+	"    SELECT * FROM chat.conversation_participants me "
+	"      WHERE me.user_id = $1 AND me.list_at = (SELECT minute FROM edge) "
+	"        AND me.list_at < (SELECT at FROM edge)) me "
+	"  JOIN chat.conversations c ON c.id = me.conversation_id "
+	"  WHERE " AFTER_CURSOR("c")
+	"  ORDER BY c.updated_at DESC, c.id LIMIT $4) c "
+	"LEFT JOIN LATERAL (SELECT * FROM chat.messages m "
+	"  WHERE m.conversation_id = c.id AND m.seq <= c.last_seq ORDER BY m.seq DESC LIMIT 1) m ON true "
+	"ORDER BY c.updated_at DESC, c.id",
+	UUIDOID, TIMESTAMPTZOID, UUIDOID, INT8OID);
+
+/*
+ * The same page on a database still on 1.2 or older (schema.h), whose memberships hold no list_at:
+ * ranked from all of the caller's conversations before the LIMIT.
+ */
+static SavedQuery page_rows_ranked = SAVED_QUERY(
 	"SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, "
 	"  c.role::text, c.unread, c.last_read_seq, c.last_delivered_seq, c.joined_at, "
 	"  m.id, m.seq, m.sender_id, m.content, m.client_id, m.reply_to_id, "
@@ -70,14 +117,18 @@ enum
 /*
  * The other members of every conversation of the page, in page order, each conversation's in
  * the order of json.h. The caller is left out: in a list of direct chats that halves the rows,
- * and the caller's own row is read once (caller_user) and merged in at its place.
+ * and the caller's own row is read once (caller_user) and merged in at its place. The members
+ * are read by one scan of the primary key for all the page's conversations (= ANY) and put in
+ * page order by a join: a lookup per conversation is what a generic plan makes a bitmap scan
+ * each, twice as slow for a list of 2,000.
  */
 static SavedQuery page_participants = SAVED_QUERY(
 	"SELECT page.n, u.id, u.username, u.display_name, u.profile_photo, u.last_seen_at, "
 	"  p.role::text, p.last_read_seq, p.last_delivered_seq, p.joined_at "
-	"FROM unnest($1::uuid[]) WITH ORDINALITY AS page (id, n) "
-	"JOIN chat.conversation_participants p ON p.conversation_id = page.id AND p.user_id <> $2 "
+	"FROM chat.conversation_participants p "
+	"JOIN unnest($1::uuid[]) WITH ORDINALITY AS page (id, n) ON page.id = p.conversation_id "
 	"JOIN chat.users u ON u.id = p.user_id "
+	"WHERE p.conversation_id = ANY ($1) AND p.user_id <> $2 "
 	"ORDER BY page.n, p.joined_at, u.username",
 	UUIDARRAYOID, UUIDOID);
 
@@ -277,7 +328,8 @@ list_read(const pg_uuid_t *me, const ListCursor *cursor, int64 fetch, int64 show
 		nulls[1] = nulls[2] = 'n';
 	if (fetch < 0)
 		nulls[3] = 'n';
-	page.found = query_run(&page_rows, values, nulls, true);
+	page.found = query_run(schema_has_list_at() ? &page_rows : &page_rows_ranked, values, nulls,
+						   true);
 	rows = SPI_tuptable;
 	page.shown = (show >= 0 && page.found > (uint64) show) ? (uint64) show : page.found;
 
@@ -351,6 +403,29 @@ list_jsonb(MemoryContext result_context, const ListPage *page)
 	return jsonb_array_finish(&list);
 }
 
+/*
+ * Starts a text result in the caller's memory, after room for its varlena header, so it is
+ * returned as it is written. It is sized once for the usual conversation: growing a big buffer
+ * by doubling copies it.
+ */
+static void
+text_answer_start(StringInfo answer, MemoryContext caller, uint64 conversations)
+{
+	MemoryContext spi_context = MemoryContextSwitchTo(caller);
+
+	initStringInfo(answer);
+	enlargeStringInfo(answer, VARHDRSZ + Min(conversations, 10000) * 1280);
+	appendStringInfoSpaces(answer, VARHDRSZ);
+	MemoryContextSwitchTo(spi_context);
+}
+
+static text *
+text_answer_finish(StringInfo answer)
+{
+	SET_VARSIZE(answer->data, answer->len);
+	return (text *) answer->data;
+}
+
 static int32
 limit_arg(FunctionCallInfo fcinfo, int argno, int32 fallback)
 {
@@ -422,7 +497,6 @@ chat_conversation_page(PG_FUNCTION_ARGS)
 	int32		limit = limit_arg(fcinfo, 2, PAGE_DEFAULT);
 	ListPage	page;
 	StringInfoData answer;
-	MemoryContext spi_context;
 	JsonWriter	w;
 
 	if (!PG_ARGISNULL(1))
@@ -431,13 +505,7 @@ chat_conversation_page(PG_FUNCTION_ARGS)
 	/* one row more than shown tells whether a next page exists */
 	page = list_read(users_authenticate(fcinfo, 0), &cursor, (int64) limit + 1, limit);
 
-	/* the text is made in the caller's memory, after a varlena header, to be returned as is */
-	spi_context = MemoryContextSwitchTo(caller);
-	initStringInfo(&answer);
-	/* sized once for the usual conversation: growing a big buffer by doubling copies it */
-	enlargeStringInfo(&answer, VARHDRSZ + page.shown * 1280);
-	appendStringInfoSpaces(&answer, VARHDRSZ);
-	MemoryContextSwitchTo(spi_context);
+	text_answer_start(&answer, caller, page.shown);
 	json_writer_text(&w, &answer);
 	json_begin_object(&w, NULL);
 	list_write_text(&w, "conversations", &page);
@@ -451,6 +519,30 @@ chat_conversation_page(PG_FUNCTION_ARGS)
 		json_null(&w, "nextCursor");
 	json_end_object(&w);
 	SPI_finish();
-	SET_VARSIZE(answer.data, answer.len);
-	PG_RETURN_TEXT_P((text *) answer.data);
+	PG_RETURN_TEXT_P(text_answer_finish(&answer));
+}
+
+PG_FUNCTION_INFO_V1(chat_conversations_json);
+
+/*
+ * chat.conversations_json(token) -> json: the whole list of conversations(token), written as
+ * text straight from the rows (1.3). REST answers it unchanged: jsonb would be built, then
+ * printed again by jsonb_out, which costs more than reading the list.
+ */
+Datum
+chat_conversations_json(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	ListCursor	cursor = {0};
+	ListPage	page;
+	StringInfoData answer;
+	JsonWriter	w;
+
+	SPI_connect();
+	page = list_read(users_authenticate(fcinfo, 0), &cursor, -1, -1);
+	text_answer_start(&answer, caller, page.shown);
+	json_writer_text(&w, &answer);
+	list_write_text(&w, NULL, &page);
+	SPI_finish();
+	PG_RETURN_TEXT_P(text_answer_finish(&answer));
 }

@@ -20,6 +20,7 @@
 #include "events.h"
 #include "json.h"
 #include "query.h"
+#include "schema.h"
 #include "users.h"
 
 #define GROUP_MAX_MEMBERS 256
@@ -163,11 +164,24 @@ require_users_exist(ArrayType *user_ids)
 				 errmsg("user not found")));
 }
 
-/* Adds users (role member, or admin for the creator) and returns the ids added, as jsonb. */
-static SavedQuery insert_participants = SAVED_QUERY(
+/*
+ * Adds users (role member, or admin for the creator) and returns the ids added, as jsonb. From
+ * 1.3 each membership starts with the conversation's list_at, where it stands in lists
+ * (schema.h); before, the same rows without it.
+ */
+static SavedQuery insert_participants_before_1_3 = SAVED_QUERY(
 	"WITH added AS (INSERT INTO chat.conversation_participants (conversation_id, user_id, role) "
 	"  SELECT $1, u, CASE WHEN u = $3 THEN 'admin' ELSE 'member' END::chat.participant_role "
 	"  FROM unnest($2::uuid[]) u "
+	"  ON CONFLICT DO NOTHING RETURNING user_id) "
+	"SELECT jsonb_agg(user_id) FROM added",
+	UUIDOID, UUIDARRAYOID, UUIDOID);
+static SavedQuery insert_participants = SAVED_QUERY(
+	"WITH added AS (INSERT INTO chat.conversation_participants "
+	"    (conversation_id, user_id, role, list_at) "
+	"  SELECT $1, u, CASE WHEN u = $3 THEN 'admin' ELSE 'member' END::chat.participant_role, "
+	"    " LIST_AT("c.updated_at", "c.is_group") " "
+	"  FROM unnest($2::uuid[]) u, chat.conversations c WHERE c.id = $1 "
 	"  ON CONFLICT DO NOTHING RETURNING user_id) "
 	"SELECT jsonb_agg(user_id) FROM added",
 	UUIDOID, UUIDARRAYOID, UUIDOID);
@@ -182,7 +196,8 @@ participants_add(const pg_uuid_t *conversation_id, ArrayType *user_ids, const pg
 
 	if (admin == NULL)
 		nulls[2] = 'n';
-	query_run(&insert_participants, values, nulls, false);
+	query_run(schema_has_list_at() ? &insert_participants : &insert_participants_before_1_3,
+			  values, nulls, false);
 	added = query_value(1, &isnull);
 	return isnull ? NULL : DatumGetJsonbP(added);
 }

@@ -27,6 +27,7 @@
 #include "events.h"
 #include "json.h"
 #include "query.h"
+#include "schema.h"
 #include "sessions.h"
 #include "token.h"
 
@@ -578,10 +579,38 @@ find_repeats(Send *send, int *indexes)
 /* ---- storing ---- */
 
 /*
- * One statement: every new row, each conversation's last_seq once, and each (conversation,
- * sender)'s read mark once (sending reads everything before).
+ * One statement: every new row, each conversation's last_seq and updated_at once, and its
+ * members' rows once each where something changed: list_at, which the conversation list reads
+ * them by (schema.h: for a group only when a new minute starts), and for the senders the read
+ * mark (sending reads everything before). A row is updated once in the statement, so a sender's
+ * newest seq is looked up in the conversation's (short) arrays of senders and their seqs.
  */
 static SavedQuery store = SAVED_QUERY(
+	"WITH m AS ("
+	"  INSERT INTO chat.messages AS m (conversation_id, seq, sender_id, client_id, content, reply_to_id) "
+	"  SELECT * FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::text[], $5::text[], $6::uuid[]) "
+	"  RETURNING m.*), "
+	"c AS ("
+	"  UPDATE chat.conversations c SET last_seq = v.last_seq, updated_at = clock_timestamp() "
+	"  FROM unnest($7::uuid[], $8::int8[]) v(id, last_seq) WHERE c.id = v.id "
+	"  RETURNING c.id, " LIST_AT("c.updated_at", "c.is_group") " AS list_at), "
+	"s AS ("
+	"  SELECT c, array_agg(u) AS senders, array_agg(seq) AS seqs "
+	"  FROM (SELECT c, u, max(seq) AS seq FROM unnest($1::uuid[], $3::uuid[], $2::int8[]) x(c, u, seq) "
+	"        GROUP BY c, u) v GROUP BY c), "
+	"r AS ("
+	"  UPDATE chat.conversation_participants p "
+	"  SET list_at = c.list_at, "
+	"      last_read_seq = greatest(p.last_read_seq, s.seqs[array_position(s.senders, p.user_id)]), "
+	"      last_delivered_seq = greatest(p.last_delivered_seq, s.seqs[array_position(s.senders, p.user_id)]) "
+	"  FROM c JOIN s ON s.c = c.id "
+	"  WHERE p.conversation_id = c.id AND (p.list_at <> c.list_at OR p.user_id = ANY (s.senders))) "
+	"SELECT m.conversation_id, m.seq, " MESSAGE_JSON("m") " FROM m",
+	UUIDARRAYOID, INT8ARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID,
+	UUIDARRAYOID, INT8ARRAYOID);
+
+/* The same on a database still on 1.2 or older (schema.h): its memberships hold no list_at. */
+static SavedQuery store_before_1_3 = SAVED_QUERY(
 	"WITH m AS ("
 	"  INSERT INTO chat.messages AS m (conversation_id, seq, sender_id, client_id, content, reply_to_id) "
 	"  SELECT * FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::text[], $5::text[], $6::uuid[]) "
@@ -677,7 +706,8 @@ store_new(Send *send, int *indexes)
 	values[6] = uuid_array(changed_ids, changed);
 	values[7] = int8_array(changed_seqs, changed);
 
-	if (query_run(&store, values, NULL, false) != (uint64) count)
+	if (query_run(schema_has_list_at() ? &store : &store_before_1_3, values, NULL, false) !=
+		(uint64) count)
 		elog(ERROR, "a batch of %d messages stored " UINT64_FORMAT, count, SPI_processed);
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
@@ -730,7 +760,7 @@ send_run(Send *send)
 		.marks = palloc(sizeof(bool) * size),
 	};
 
-	if (sessions_enabled())		/* a token naming no session matches no row */
+	if (schema_has_sessions())	/* a token naming no session matches no row */
 		confirm(send, &scratch, &sessions_live_of, NULL, session_of,
 				ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, "invalid or expired token");
 	collect_conversations(send);

@@ -7,17 +7,16 @@
 
 #include <time.h>
 
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/uuid.h"
 
 #include "chat.h"
 #include "events.h"
 #include "query.h"
+#include "schema.h"
 #include "sessions.h"
 #include "token.h"
 #include "users.h"
@@ -30,12 +29,6 @@ static SavedQuery open_session = SAVED_QUERY(
 	"RETURNING id, extract(epoch FROM expires_at)::bigint",
 	UUIDOID, INT4OID);
 
-bool
-sessions_enabled(void)
-{
-	return OidIsValid(get_relname_relid("sessions", get_namespace_oid("chat", false)));
-}
-
 char *
 sessions_open(const pg_uuid_t *user_id)
 {
@@ -43,7 +36,7 @@ sessions_open(const pg_uuid_t *user_id)
 	bool		isnull;
 	pg_uuid_t	session_id;
 
-	if (!sessions_enabled())
+	if (!schema_has_sessions())
 		return token_issue(user_id, NULL, (int64) time(NULL) + chat_token_lifetime);
 	if (query_run(&open_session, values, NULL, false) != 1)
 		elog(ERROR, "could not open a session");
@@ -65,7 +58,7 @@ sessions_check(const TokenClaims *claims, const char **why)
 {
 	Datum		values[2] = {UUIDPGetDatum(&claims->session_id), UUIDPGetDatum(&claims->user_id)};
 
-	if (!sessions_enabled())
+	if (!schema_has_sessions())
 	{
 		values[0] = UUIDPGetDatum(&claims->user_id);
 		if (query_run(&user_exists, values, NULL, true) == 1)

@@ -12,12 +12,6 @@
 #include "token.h"
 
 /*
- * Whether the schema has sessions (1.3 on): between new files and ALTER EXTENSION UPDATE, an
- * older schema keeps working as it did, with tokens that name no session.
- */
-extern bool sessions_enabled(void);
-
-/*
  * Whether the claims' session is live (not ended, its user not deleted); a token naming none is
  * taken only by a schema without sessions, if its user exists. Needs SPI.
  */

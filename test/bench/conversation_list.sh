@@ -67,6 +67,7 @@ WHERE me.user_id = '$hub_id';
 SQL
 echo "SELECT id, username FROM chat.users WHERE id = '$hub_id';" >"$work/trivial.sql"
 echo "SELECT chat.conversations('$hub');" >"$work/unpaged.sql"
+echo "SELECT chat.conversations_json('$hub');" >"$work/unpaged_json.sql"
 echo "SELECT chat.conversation_page('$hub', NULL, $page);" >"$work/first_page.sql"
 echo "SELECT chat.conversations('$hub', NULL, NULL, $page);" >"$work/first_page_jsonb.sql"
 # every page in turn, each cursor taken from the page before (walked once here, so the timed
@@ -108,7 +109,9 @@ printf '%-58s %9s %9s %7s\n' '' 'median ms' 'p90 ms' 'calls'
 row 'baseline: SELECT of one user by primary key' trivial -
 row 'baseline: the 1.0 list query (jsonb_agg, unpaged)' old -
 row 'chat.conversations(token): unpaged, jsonb' unpaged 10
+row 'chat.conversations_json(token): unpaged, json (REST)' unpaged_json 10
 row "chat.conversation_page: first page of $page, json" first_page 2
 row "chat.conversations(token, NULL, NULL, $page): first page, jsonb" first_page_jsonb 2
 row "chat.conversation_page: all $pages pages in turn" all_pages 10
-printf '%-58s %9.1f x\n' 'unpaged: 1.0 query / now' "$(awk -v a="$median_old" -v b="$median_unpaged" 'BEGIN { print a / b }')"
+printf '%-58s %9.1f x\n' 'unpaged: 1.0 query / now, jsonb' "$(awk -v a="$median_old" -v b="$median_unpaged" 'BEGIN { print a / b }')"
+printf '%-58s %9.1f x\n' 'unpaged: 1.0 query / now, json' "$(awk -v a="$median_old" -v b="$median_unpaged_json" 'BEGIN { print a / b }')"

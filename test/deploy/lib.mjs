@@ -195,8 +195,10 @@ export function replayStage(dockerfile, stageName, { dryRun = false } = {}) {
   let log = '';
   for (const run of ops(build, 'RUN').filter((r) => /^make\b/.test(r.args))) {
     const command = run.args.replaceAll(workdir, dir).replace(/^make\b/, dryRun ? 'make -n' : 'make');
-    // a clean environment for make, as in the image: no flags inherited from an outer make (-s, -j)
-    const env = { ...process.env, MAKEFLAGS: '', MFLAGS: '', MAKELEVEL: '' };
+    // a clean environment for make, as in the image: no flags inherited from an outer make (-s, -j),
+    // and the image's PostgreSQL, not one an outer PG_CONFIG names
+    const { PG_CONFIG: _outer, ...inherited } = process.env;
+    const env = { ...inherited, MAKEFLAGS: '', MFLAGS: '', MAKELEVEL: '' };
     const result = spawnSync('bash', ['-c', command], { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     log += `$ ${command}\n${result.stdout}${result.stderr}`;
     if (result.status !== 0) throw new Error(`${dockerfile} stage ${stageName}: "${run.args}" failed:\n${log.slice(-3000)}`);

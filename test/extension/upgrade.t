@@ -3,11 +3,13 @@
 # ALTER EXTENSION chat UPDATE TO '1.1' and keeps every row, every token and every right; the new
 # statistics views count what is there; the result is the same as a fresh install of 1.1. Then
 # UPDATE TO '1.2' re-keys the tables by conversation_id and keeps the data: the direct chat made
-# with a random id is still the pair's one chat. The result is a fresh 1.2. UPDATE TO '1.3' adds
-# sessions (tokens from before are refused); the result is a fresh 1.3, and it dumps and restores.
+# with a random id is still the pair's one chat. The result is a fresh 1.2. UPDATE TO '1.3'
+# gives each membership its conversation's list_at, so the list keeps its order, and puts sessions
+# behind tokens (tokens from before are refused); the result is a fresh 1.3, and it dumps and
+# restores.
 set -u
 source "$(dirname "$0")/tap.sh"
-plan 41
+plan 45
 
 db="chat_upgrade_$$"
 fresh="chat_upgrade_fresh_$$"
@@ -120,14 +122,27 @@ ok "a direct chat made after the update has an id derived from its pair (version
 sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat VERSION '1.2'" >/dev/null
 ok "the updated extension has the same objects as a fresh 1.2" test "$(members "$db")" = "$(members "$fresh")"
 
-# ---- 1.2 -> 1.3: sessions, so tokens can be taken back ----
+# ---- 1.2 -> 1.3: the list read in order from each membership's list_at; sessions behind tokens ----
+group=$(q "SELECT chat.create_conversation('$alice', ARRAY['$bob_id', '$carol_id']::uuid[], true, 'Up')->>'id'")
+q "SELECT chat.send_message('$bob', '$group', 'in the group')" >/dev/null
+list() { q "SELECT string_agg(c->>'id' || ':' || (c->>'unreadCount'), ',' ORDER BY i) FROM jsonb_array_elements(chat.conversations('$1')) WITH ORDINALITY e(c, i)"; }
+alice_list=$(list "$alice")
+bob_list=$(list "$bob")
 ok "ALTER EXTENSION chat UPDATE TO '1.3' succeeds" sql "$db" "ALTER EXTENSION chat UPDATE TO '1.3'"
 ok "the extension is now 1.3" test "$(q "SELECT extversion FROM pg_extension WHERE extname = 'chat'")" = 1.3
+ok "every membership holds its conversation's list_at (updated_at, the minute of it for a group)" \
+  test "$(q "SELECT count(*) FROM chat.conversation_participants p JOIN chat.conversations c ON c.id = p.conversation_id WHERE p.list_at <> CASE WHEN c.is_group THEN date_bin('1 minute', c.updated_at, timestamptz '1970-01-01 00:00:00+00') ELSE c.updated_at END")" = 0
 ok "a token from before 1.3 names no session and is refused (users log in again)" \
   test "$(q "SELECT chat.authenticate('$alice') IS NULL" 2>&1 | grep -c 'invalid or expired token')" = 1
 alice=$(q "SELECT chat.login('up_alice', 'alice password')->>'token'")
+bob=$(q "SELECT chat.login('up_bob', 'bob password')->>'token'")
 ok "a login after the update opens a session whose token works" \
   test "$(q "SELECT chat.authenticate('$alice')->>'username'")" = up_alice
+ok "the lists keep their order and unread counts" test "$(list "$alice") $(list "$bob")" = "$alice_list $bob_list"
+ok "a send after the update puts the chat on top of the receiver's list" \
+  test "$(q "SELECT chat.send_message('$bob', '$conv', 'after 1.3')" >/dev/null; q "SELECT chat.conversations('$alice')->0->>'id'")" = "$conv"
+ok "the bridge role lists the whole list as json text" \
+  test "$(q "SET ROLE $role" "SELECT json_array_length(chat.conversations_json('$alice'))")" = 3
 ok "the bridge role granted before the update can call the session functions 1.3 adds" \
   test "$(sql "$db" "SET ROLE $role" "SELECT chat.session('$alice')->'user'->>'username'" | tail -n 1)" = up_alice
 ok "logout ends that session" \
@@ -140,7 +155,7 @@ ok "the updated extension has the same objects as a fresh 1.3" test "$(members "
 ok "the updated database restores into a new one" \
   "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored" -f "$dump" -o /dev/null
 ok "the restored database counts the same users, messages and media" \
-  test "$(sql "$restored" "SELECT users || ',' || messages || ',' || media_files FROM chat.stats")" = "3,5,1"
+  test "$(sql "$restored" "SELECT users || ',' || messages || ',' || media_files FROM chat.stats")" = "3,7,1"
 ok "a dump taken on 1.0 restores onto the current files" \
   "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored_old" -f "$old_dump" -o /dev/null
 ok "and comes back at the files' default version with its data" \

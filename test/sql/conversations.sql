@@ -176,8 +176,10 @@ SELECT is(pg_temp.names(pg_temp.after((SELECT v FROM first_page), 10)), ARRAY['c
 SELECT is(pg_temp.names(chat.conversations(pg_temp.tok('pam'), NULL, NULL, 2)), ARRAY['eve', 'ben'],
   'a fresh first page shows the moved conversations on top');
 
--- equal updatedAt (chats made in one transaction, no message yet) page by id, without gaps
+-- equal updatedAt (chats made in one transaction, no message yet) page by id, without gaps; as a
+-- send would, the update keeps list_at, where each membership stands in lists (1.3)
 UPDATE chat.conversations SET updated_at = '2026-01-01 00:00:00+00' WHERE id IN (SELECT id FROM pc);
+UPDATE chat.conversation_participants SET list_at = '2026-01-01 00:00:00+00' WHERE conversation_id IN (SELECT id FROM pc);
 SELECT is(pg_temp.walk(pg_temp.tok('pam'), 2), chat.conversations(pg_temp.tok('pam')),
   'conversations with the same updatedAt page by id without gaps or duplicates');
 SELECT is((SELECT array_agg((c->>'id')::uuid ORDER BY i) FROM jsonb_array_elements(chat.conversations(pg_temp.tok('pam'))) WITH ORDINALITY e(c, i)),

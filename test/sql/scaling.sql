@@ -65,7 +65,7 @@ SELECT is_empty('SELECT conname FROM distributed_fkeys WHERE NOT paired',
 
 SELECT set_eq($$SELECT i.indexrelid::regclass::text FROM pg_index i JOIN distributed d ON d.rel = i.indrelid
     WHERE i.indkey[0] <> pg_temp.attnum(d.rel)$$,
-  ARRAY['chat.messages_pkey', 'chat.messages_created_at_brin', 'chat.conversation_participants_user_idx',
+  ARRAY['chat.messages_pkey', 'chat.messages_created_at_brin', 'chat.conversation_participants_list_idx',
     'chat.conversations_direct_pair_idx'],
   'the only indexes not led by the distribution column serve edits by id, statistics, the conversation list and old direct chats');
 
@@ -120,7 +120,7 @@ INSERT INTO chat.messages (conversation_id, seq, sender_id, client_id, content)
 SELECT (SELECT id FROM ballast WHERE n = 1), n, pg_temp.uid('sca'), 'ballast-' || n, 'ballast' FROM generate_series(1, 5000) n;
 UPDATE chat.conversations SET last_seq = 5000 WHERE id = (SELECT id FROM ballast WHERE n = 1);
 
-DROP INDEX chat.messages_created_at_brin, chat.conversation_participants_user_idx, chat.conversations_direct_pair_idx;
+DROP INDEX chat.messages_created_at_brin, chat.conversation_participants_list_idx, chat.conversations_direct_pair_idx;
 -- messages' key (id, conversation_id) becomes its conversation-led twin: the same rows are unique,
 -- the same foreign keys hold, but nothing is found by id without the conversation
 ALTER TABLE chat.media DROP CONSTRAINT media_message_fkey;
