@@ -7,7 +7,6 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
-#include <malloc.h>
 #include <sodium.h>
 
 #include "chat.h"
@@ -23,25 +22,11 @@ int			chat_password_memory_kib = PASSWORD_MEMORY_FLOOR_KIB;
 int			chat_password_passes = PASSWORD_PASSES_FLOOR;
 int			chat_token_lifetime = 7 * 24 * 3600;
 
-/*
- * A conversation list is answered in megabytes (2 MB for 2,000 chats), copied twice more on its
- * way out (the type's output function, the protocol message). glibc hands blocks that large out
- * as fresh mappings, or trims them off the heap when they are freed, so every call faults its
- * pages in again: on a virtual machine that cost more than building the list
- * (test/bench/conversation_list.sh). Blocks up to 8 MB come from the heap, and up to 16 MB of
- * free heap is kept for the next call; bigger blocks (an argon2id hash's 19 MB) still go back.
- */
-#define MALLOC_HEAP_BLOCK_MAX	(8 * 1024 * 1024)
-#define MALLOC_HEAP_KEEP		(16 * 1024 * 1024)
-
 void		_PG_init(void);
 
 void
 _PG_init(void)
 {
-	mallopt(M_MMAP_THRESHOLD, MALLOC_HEAP_BLOCK_MAX);
-	mallopt(M_TRIM_THRESHOLD, MALLOC_HEAP_KEEP);
-
 	if (sodium_init() < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
