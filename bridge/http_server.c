@@ -94,6 +94,7 @@ struct http_ws {
     uint8_t *rx;                 /* a message being reassembled from fragments */
     size_t rx_len, rx_cap;
     int closing, close_code, opened;
+    int peer_closed;             /* the client sent a close frame: lws answers it, we write no more */
     int dirty;                   /* on the server's dirty list */
     http_ws *dirty_prev, *dirty_next;
 };
@@ -601,6 +602,8 @@ static int ws_write_some(http_ws *ws)
  * waits in lws beyond the bounded queue. Returns -1 when the connection is broken. */
 static int ws_write_queued(http_ws *ws)
 {
+    if (ws->peer_closed)
+        return 0;
     while (ws->head && !lws_partial_buffered(ws->wsi))
         if (ws_write_some(ws) < 0)
             return -1;
@@ -864,6 +867,10 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         if (!conn->ws)
             return -1;
         return ws_write(conn->ws);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if (conn->ws)                  /* no data frame may follow the close lws sends back */
+            conn->ws->peer_closed = 1;
+        return 0;
     case LWS_CALLBACK_CLOSED:
         on_ws_closed(conn);
         return 0;
@@ -903,8 +910,10 @@ http_server *http_server_new(uv_loop_t *loop, const http_server_config *config)
         .name = "http",
         .callback = http_callback,
         .per_session_data_size = sizeof(http_conn),
-        /* small receive buffers keep idle sockets cheap; bigger messages arrive in fragments */
-        .rx_buffer_size = 1024,
+        /* lws gives every websocket a receive buffer this big: small keeps idle sockets cheap
+         * (512 holds a usual Socket.IO event; 1024 cost half a KiB more per socket), and a
+         * bigger message arrives in fragments that ws_receive joins */
+        .rx_buffer_size = 512,
         .tx_packet_size = HTTP_WS_BATCH,
     };
     lws_set_log_level(LLL_ERR, NULL);
