@@ -197,6 +197,8 @@ export function replayStage(dockerfile, stageName, { dryRun = false } = {}) {
     const command = run.args.replaceAll(workdir, dir).replace(/^make\b/, dryRun ? 'make -n' : 'make');
     // a clean environment for make, as in the image: no flags inherited from an outer make (-s, -j)
     const env = { ...process.env, MAKEFLAGS: '', MFLAGS: '', MAKELEVEL: '' };
+    // nor a PG_CONFIG of a private PostgreSQL copy: the image's pg_config is the one on PATH
+    delete env.PG_CONFIG;
     const result = spawnSync('bash', ['-c', command], { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     log += `$ ${command}\n${result.stdout}${result.stderr}`;
     if (result.status !== 0) throw new Error(`${dockerfile} stage ${stageName}: "${run.args}" failed:\n${log.slice(-3000)}`);
