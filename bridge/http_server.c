@@ -15,10 +15,10 @@
 #define HTTP_MAX_HEADER 4096
 #define HTTP_WRITE_CHUNK 16384
 #define HTTP_HEADER_SPACE 4096
-/* Queued websocket messages are written together, in sends of at most this many bytes: a group
- * message reaches each member's socket beside the others of the same batch, and one send for
- * all of them costs a tenth of one send each. Also lws' limit on a single send (tx_packet_size),
- * which otherwise is the receive buffer size. */
+/* Queued websocket messages are written together, in sends of at most this many bytes: a batch's
+ * answer gives each member's socket its ack and a delivery of every group message of the batch,
+ * and they leave in one send() instead of one each. Also lws' limit on a single send
+ * (tx_packet_size), which otherwise is the receive buffer size. */
 #define HTTP_WS_BATCH 16384
 
 struct http_server {
