@@ -20,11 +20,15 @@
 #define HTTP_MAX_QUERY 4096
 #define HTTP_MAX_HEADER 4096
 /* The most one write is given, and lws's largest send (tx_packet_size): lws's default is the
- * receive buffer's size (1 KiB here), which made a 50 KB answer some fifty trips through the
+ * receive buffer's size (half a KiB here), which made a 50 KB answer a hundred trips through the
  * event loop; lws keeps what the socket did not take and sends it when it can. */
 #define HTTP_WRITE_CHUNK (256 * 1024)
 #define HTTP_HEADER_SPACE 4096
 #define HTTP_IDLE_DEFAULT_S 30
+/* Queued websocket messages are written together, in sends of at most this many bytes: a batch's
+ * answer gives each member's socket its ack and a delivery of every group message of the batch,
+ * and they leave in one send() instead of one each. */
+#define HTTP_WS_BATCH 16384
 
 struct http_server {
     struct lws_context *context;
@@ -38,6 +42,11 @@ struct http_server {
     int draining;                  /* every answer from now on closes its connection */
     unsigned idle_s;               /* keep-alive idle timeout */
     unsigned char scratch[LWS_PRE + HTTP_WRITE_CHUNK];
+    /* websockets given messages since the loop last polled: written by ws_flush_all just
+     * before it polls again, so all a socket got in one loop turn leaves in one send */
+    http_ws *dirty;
+    uv_prepare_t flush;
+    unsigned char ws_batch[HTTP_WS_BATCH];
 };
 
 struct http_request {
@@ -102,6 +111,9 @@ struct http_ws {
     uint8_t *rx;                 /* a message being reassembled from fragments */
     size_t rx_len, rx_cap;
     int closing, close_code, opened;
+    int peer_closed;             /* the client sent a close frame: lws answers it, we write no more */
+    int dirty;                   /* on the server's dirty list */
+    http_ws *dirty_prev, *dirty_next;
 };
 
 /* lws per-connection user data: whichever of the three is live. */
@@ -458,8 +470,23 @@ static int request_write(http_request *req, struct lws *wsi)
 
 /* ---------- websockets ---------- */
 
+static void ws_dirty_unlink(http_ws *ws)
+{
+    if (!ws->dirty)
+        return;
+    if (ws->dirty_prev)
+        ws->dirty_prev->dirty_next = ws->dirty_next;
+    else
+        ws->server->dirty = ws->dirty_next;
+    if (ws->dirty_next)
+        ws->dirty_next->dirty_prev = ws->dirty_prev;
+    ws->dirty_prev = ws->dirty_next = NULL;
+    ws->dirty = 0;
+}
+
 static void ws_free(http_ws *ws)
 {
+    ws_dirty_unlink(ws);
     http_ws_message *m = ws->head;
     while (m) {
         http_ws_message *next = m->next;
@@ -471,7 +498,10 @@ static void ws_free(http_ws *ws)
     free(ws);
 }
 
-/* Puts a message at the end of the queue (the caller checked the bounds). */
+static void ws_flush_all(uv_prepare_t *prepare);
+
+/* Puts a message at the end of the queue (the caller checked the bounds). The socket is written
+ * when the loop turn ends (ws_flush_all), with whatever else it is given meanwhile. */
 static void ws_enqueue(http_ws *ws, http_ws_message *m)
 {
     m->next = NULL;
@@ -482,7 +512,20 @@ static void ws_enqueue(http_ws *ws, http_ws_message *m)
     ws->tail = m;
     ws->queued_messages++;
     ws->queued_bytes += m->len;
-    lws_callback_on_writable(ws->wsi);
+    http_server *server = ws->server;
+    if (ws->dirty)
+        return;
+    if (server->stopping) {            /* no flush any more: lws' own writable cycle */
+        lws_callback_on_writable(ws->wsi);
+        return;
+    }
+    ws->dirty = 1;
+    ws->dirty_prev = NULL;
+    ws->dirty_next = server->dirty;
+    if (server->dirty)
+        server->dirty->dirty_prev = ws;
+    server->dirty = ws;
+    uv_prepare_start(&server->flush, ws_flush_all);
 }
 
 static int ws_queue_full(const http_ws *ws, size_t len)
@@ -567,34 +610,108 @@ void http_ws_set_data(http_ws *ws, void *data) { ws->data = data; }
 void *http_ws_data(const http_ws *ws) { return ws->data; }
 size_t http_ws_queued_bytes(const http_ws *ws) { return ws->queued_bytes; }
 
-/* Writes what is queued while the socket takes it: one writable callback (and one pair of
- * epoll changes) for every message that is ready, not one each. */
-static int ws_write(http_ws *ws)
+/* The websocket header of a final, unmasked server frame (RFC 6455 5.2): 2, 4 or 10 bytes. */
+static size_t ws_frame_header(unsigned char *out, size_t len, int binary)
 {
-    if (!ws->head) {
-        if (!ws->closing)
-            return 0;
-        lws_close_reason(ws->wsi, (enum lws_close_status)ws->close_code, NULL, 0);
-        return -1;
+    out[0] = 0x80 | (binary ? 0x2 : 0x1);
+    if (len < 126) {
+        out[1] = (unsigned char)len;
+        return 2;
     }
-    do {
-        http_ws_message *m = ws->head;
-        ws->head = m->next;
-        if (!ws->head)
-            ws->tail = NULL;
-        ws->queued_messages--;
-        ws->queued_bytes -= m->len;
-        unsigned char *bytes = m->frame ? m->frame->bytes : m->bytes;
-        int n = lws_write(ws->wsi, bytes + LWS_PRE, m->len,
-                          m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
-        http_ws_frame_unref(m->frame);
-        free(m);
-        if (n < 0)
+    if (len <= 0xffff) {
+        out[1] = 126;
+        out[2] = (unsigned char)(len >> 8);
+        out[3] = (unsigned char)len;
+        return 4;
+    }
+    out[1] = 127;
+    for (int i = 0; i < 8; i++)
+        out[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+    return 10;
+}
+
+static http_ws_message *ws_pop(http_ws *ws)
+{
+    http_ws_message *m = ws->head;
+    ws->head = m->next;
+    if (!ws->head)
+        ws->tail = NULL;
+    ws->queued_messages--;
+    ws->queued_bytes -= m->len;
+    return m;
+}
+
+static void ws_message_free(http_ws_message *m)
+{
+    http_ws_frame_unref(m->frame);
+    free(m);
+}
+
+/* One send for the messages at the head of the queue: as many whole frames as fit in the
+ * batch buffer, each framed here and the lot written raw (lws adds nothing to a raw write; no
+ * extension such as permessage-deflate is offered, so frames need no other treatment). A first
+ * message too big for the buffer goes alone, framed by lws in its headroom. Returns the result
+ * of lws_write (< 0: the connection is broken). */
+static int ws_write_some(http_ws *ws)
+{
+    unsigned char *batch = ws->server->ws_batch;
+    size_t used = 0;
+    while (ws->head && used + 10 + ws->head->len <= HTTP_WS_BATCH) {
+        http_ws_message *m = ws_pop(ws);
+        const unsigned char *bytes = (m->frame ? m->frame->bytes : m->bytes) + LWS_PRE;
+        used += ws_frame_header(batch + used, m->len, m->binary);
+        memcpy(batch + used, bytes, m->len);
+        used += m->len;
+        ws_message_free(m);
+    }
+    if (used)
+        return lws_write(ws->wsi, batch, used, LWS_WRITE_RAW);
+    http_ws_message *m = ws_pop(ws);
+    unsigned char *bytes = m->frame ? m->frame->bytes : m->bytes;
+    int n = lws_write(ws->wsi, bytes + LWS_PRE, m->len,
+                      m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+    ws_message_free(m);
+    return n;
+}
+
+/* Writes what is queued while lws holds nothing back for the socket: when the kernel takes only
+ * part of a send, lws keeps the rest and asks for a writable callback, so at most one batch
+ * waits in lws beyond the bounded queue. Returns -1 when the connection is broken. */
+static int ws_write_queued(http_ws *ws)
+{
+    if (ws->peer_closed)
+        return 0;
+    while (ws->head && !lws_partial_buffered(ws->wsi))
+        if (ws_write_some(ws) < 0)
             return -1;
-    } while (ws->head && !lws_send_pipe_choked(ws->wsi));
     if (ws->head || ws->closing)
         lws_callback_on_writable(ws->wsi);
     return 0;
+}
+
+/* The writable callback: the queue, then the close once it is empty. */
+static int ws_write(http_ws *ws)
+{
+    if (!ws->head && ws->closing) {
+        lws_close_reason(ws->wsi, (enum lws_close_status)ws->close_code, NULL, 0);
+        return -1;
+    }
+    return ws_write_queued(ws);
+}
+
+/* The prepare phase, just before the loop polls: every socket given messages in this turn is
+ * written now, without waiting for a writable event (a socket is writable unless lws holds
+ * data back for it, which ws_write_queued checks). A broken one is closed by lws shortly. */
+static void ws_flush_all(uv_prepare_t *prepare)
+{
+    http_server *server = prepare->data;
+    uv_prepare_stop(prepare);
+    while (server->dirty) {
+        http_ws *ws = server->dirty;
+        ws_dirty_unlink(ws);
+        if (ws_write_queued(ws) < 0)
+            lws_set_timeout(ws->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+    }
 }
 
 /* Gathers fragments into one message, bounded by max_ws_message. Returns -1 to close. */
@@ -908,6 +1025,10 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         if (!conn->ws)
             return -1;
         return ws_write(conn->ws);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if (conn->ws)                  /* no data frame may follow the close lws sends back */
+            conn->ws->peer_closed = 1;
+        return 0;
     case LWS_CALLBACK_CLOSED:
         on_ws_closed(conn);
         return 0;
@@ -947,8 +1068,10 @@ http_server *http_server_new(uv_loop_t *loop, const http_server_config *config)
         .name = "http",
         .callback = http_callback,
         .per_session_data_size = sizeof(http_conn),
-        /* small receive buffers keep idle sockets cheap; bigger messages arrive in fragments */
-        .rx_buffer_size = 1024,
+        /* lws gives every websocket a receive buffer this big: small keeps idle sockets cheap
+         * (512 holds a usual Socket.IO event; 1024 cost half a KiB more per socket), and a
+         * bigger message arrives in fragments that ws_receive joins */
+        .rx_buffer_size = 512,
         .tx_packet_size = HTTP_WRITE_CHUNK,
     };
     lws_set_log_level(LLL_ERR, NULL);
@@ -975,6 +1098,8 @@ http_server *http_server_new(uv_loop_t *loop, const http_server_config *config)
         free(server);
         return NULL;
     }
+    uv_prepare_init(loop, &server->flush);
+    server->flush.data = server;
     return server;
 }
 
@@ -1009,11 +1134,15 @@ void http_server_free(http_server *server)
         return;
     /* lws 4.1 with a foreign loop tears down in two calls: the first closes every connection
      * (the loop must then run), the second completes and calls http_server_release */
-    lws_context_destroy(server->context);
-    if (!server->stopping) {
+    int first = !server->stopping;
+    if (first) {
+        ws_flush_all(&server->flush); /* what sockets were given last goes out before they close */
         server->stopping = 1;
-        return;
+        uv_close((uv_handle_t *)&server->flush, NULL);
     }
+    lws_context_destroy(server->context);
+    if (first)
+        return;
     if (!server->finalized)
         return;                    /* lws still busy: nothing more is safe to free */
     for (size_t i = 0; i < server->route_count; i++)

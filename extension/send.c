@@ -465,23 +465,32 @@ is_reply(const SendItem *item)
 	return item->has_reply;
 }
 
+/*
+ * The lookups below are planned once per backend, often while the tables are still empty (a new
+ * database, a bench): a join would then be planned as a hash of the whole table, scanned again
+ * by every batch as the table grows. A LATERAL subquery with LIMIT 1 cannot be flattened into a
+ * join, so each item is one probe of the unique key, whatever the statistics said.
+ */
+
 /* A token whose session ended (logout, password change, deleted user) sends nothing. */
 static SavedQuery sessions_live_of = SAVED_QUERY(
 	"SELECT v.i FROM unnest($1::uuid[], $2::uuid[], $3::int4[]) v(c, s, i) "
-	"WHERE EXISTS (SELECT 1 FROM chat.sessions x WHERE x.id = v.s AND x.ended_at IS NULL)",
+	"CROSS JOIN LATERAL (SELECT FROM chat.sessions x "
+	"  WHERE x.id = v.s AND x.ended_at IS NULL LIMIT 1) x",
 	UUIDARRAYOID, UUIDARRAYOID, INT4ARRAYOID);
 
 /* A conversation one is not in (or that does not exist) is refused as not found. */
 static SavedQuery members_of = SAVED_QUERY(
 	"SELECT v.i FROM unnest($1::uuid[], $2::uuid[], $3::int4[]) v(c, u, i) "
-	"WHERE EXISTS (SELECT 1 FROM chat.conversation_participants p "
-	"  WHERE p.conversation_id = v.c AND p.user_id = v.u)",
+	"CROSS JOIN LATERAL (SELECT FROM chat.conversation_participants p "
+	"  WHERE p.conversation_id = v.c AND p.user_id = v.u LIMIT 1) p",
 	UUIDARRAYOID, UUIDARRAYOID, INT4ARRAYOID);
 
 /* Asked after the membership check, so a stranger learns nothing of a conversation's messages. */
 static SavedQuery replies_in_place = SAVED_QUERY(
 	"SELECT v.i FROM unnest($1::uuid[], $2::uuid[], $3::int4[]) v(c, r, i) "
-	"WHERE EXISTS (SELECT 1 FROM chat.messages m WHERE m.conversation_id = v.c AND m.id = v.r)",
+	"CROSS JOIN LATERAL (SELECT FROM chat.messages m "
+	"  WHERE m.conversation_id = v.c AND m.id = v.r LIMIT 1) m",
 	UUIDARRAYOID, UUIDARRAYOID, INT4ARRAYOID);
 
 static bool
@@ -493,7 +502,8 @@ has_client_id(const SendItem *item)
 static SavedQuery stored_before = SAVED_QUERY(
 	"SELECT v.i, " MESSAGE_JSON("m") " FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int4[]) "
 	"  v(c, s, k, i) "
-	"JOIN chat.messages m ON m.conversation_id = v.c AND m.sender_id = v.s AND m.client_id = v.k",
+	"CROSS JOIN LATERAL (SELECT * FROM chat.messages m "
+	"  WHERE m.conversation_id = v.c AND m.sender_id = v.s AND m.client_id = v.k LIMIT 1) m",
 	UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID);
 
 /*

@@ -163,6 +163,25 @@ describe('engine.io messages over websocket', () => {
     ws.close();
   });
 
+  // Frames queued together leave in one write, framed by the server itself: a burst of every
+  // header size (7-bit, 16-bit and 64-bit lengths), text and binary, one larger than a write
+  // among small ones, must come back whole and in order.
+  it('echoes a burst of frames of every size in order', async () => {
+    const ws = rawSocket(wsUrl('EIO=4&transport=websocket'));
+    await ws.next();
+    const burst = [];
+    for (let i = 0; i < 40; i++) {
+      burst.push(`4small ${i}`);
+      burst.push(Uint8Array.from({ length: 1 + (i % 7) * 40 }, (_, k) => (i + k) & 0xff));
+      if (i % 10 === 3) burst.push('4' + String(i % 10).repeat(125 + i * 300));
+      if (i % 20 === 7) burst.push('4' + 'L'.repeat(70000 + i));
+      if (i === 30) burst.push(Uint8Array.from({ length: 66000 }, (_, k) => k & 0xff));
+    }
+    for (const m of burst) ws.send(m);
+    for (const m of burst) assert.deepEqual(await withTimeout(ws.nextData(), 2000, 'echo'), m);
+    ws.close();
+  });
+
   it('closes on an invalid packet', async () => {
     const ws = rawSocket(wsUrl('EIO=4&transport=websocket'));
     await ws.next();
