@@ -38,6 +38,7 @@ struct http_server {
     size_t route_count;
     struct lws_protocols protocols[2];
     unsigned connections;
+    uint64_t slow_readers;         /* websockets whose queue filled up, for the operator */
     int stopping, finalized;       /* see http_server_free */
     int draining;                  /* every answer from now on closes its connection */
     unsigned idle_s;               /* keep-alive idle timeout */
@@ -113,6 +114,7 @@ struct http_ws {
     int closing, close_code, opened;
     int peer_closed;             /* the client sent a close frame: lws answers it, we write no more */
     int dirty;                   /* on the server's dirty list */
+    int overflowed;              /* its queue filled up once: counted as a slow reader */
     http_ws *dirty_prev, *dirty_next;
 };
 
@@ -528,11 +530,19 @@ static void ws_enqueue(http_ws *ws, http_ws_message *m)
     uv_prepare_start(&server->flush, ws_flush_all);
 }
 
-static int ws_queue_full(const http_ws *ws, size_t len)
+static int ws_queue_full(http_ws *ws, size_t len)
 {
-    const http_server *server = ws->server;
-    return ws->closing || ws->queued_messages >= server->config.ws_queue_messages ||
-           ws->queued_bytes + len > server->config.ws_queue_bytes;
+    http_server *server = ws->server;
+    if (ws->closing)
+        return 1;
+    if (ws->queued_messages < server->config.ws_queue_messages &&
+        ws->queued_bytes + len <= server->config.ws_queue_bytes)
+        return 0;
+    if (!ws->overflowed) { /* the owner drops it now: a slow reader, counted once */
+        ws->overflowed = 1;
+        server->slow_readers++;
+    }
+    return 1;
 }
 
 http_ws_frame *http_ws_frame_new(const void *head, size_t head_len, const void *body,
@@ -1193,3 +1203,5 @@ int http_request_set_timeout(http_request *req, uint64_t ms,
     uv_timer_start(req->timer, timeout_fired, ms, 0);
     return 0;
 }
+
+uint64_t http_server_slow_readers(const http_server *server) { return server->slow_readers; }

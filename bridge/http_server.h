@@ -125,4 +125,7 @@ void http_ws_set_data(http_ws *ws, void *data);  /* the owner's pointer for this
 void *http_ws_data(const http_ws *ws);
 size_t http_ws_queued_bytes(const http_ws *ws);
 
+/* For the operator: websockets whose outgoing queue filled up (their owner drops them). */
+uint64_t http_server_slow_readers(const http_server *server);
+
 #endif

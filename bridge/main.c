@@ -94,6 +94,7 @@ static double read_pool(const void *data) { return (double)db_pool_pending(data)
 static double read_rest(const void *data) { return (double)rest_pending(data); }
 static double read_chat(const void *data) { return (double)chat_pending(data); }
 static double read_redis(const void *data) { return chat_presence_redis_up(data); }
+static double read_slow(const void *data) { return (double)http_server_slow_readers(data); }
 
 static void bridge_register_metrics(struct bridge *bridge)
 {
@@ -111,6 +112,9 @@ static void bridge_register_metrics(struct bridge *bridge)
                   bridge->rest);
     metrics_gauge("pgchat_socket_calls_pending", "Socket events waiting for the database.", read_chat,
                   bridge->chat);
+    metrics_counter_read("pgchat_dropped_slow_readers_total",
+                         "Websockets dropped because their outgoing queue filled up.", read_slow,
+                         bridge->server);
     if (bridge->config.redis_url)
         metrics_gauge("pgchat_redis_up", "1 while the Redis link is up (presence, typing, shared limits).",
                       read_redis, bridge->presence);

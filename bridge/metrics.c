@@ -15,7 +15,6 @@ static const struct {
     [METRICS_EVENTS_IN] = {"pgchat_socket_events_received_total", "Client events on the chat namespace."},
     [METRICS_REFUSED_RATE] = {"pgchat_refused_socket_rate_total", "Events refused because the socket sent too many (rate_limited)."},
     [METRICS_REFUSED_CREDENTIALS] = {"pgchat_refused_credentials_total", "Logins, registrations and password changes answered 429."},
-    [METRICS_REFUSED_BUDGET] = {"pgchat_dropped_slow_readers_total", "Sockets dropped because their outgoing queue was full."},
     [METRICS_REFUSED_CAP] = {"pgchat_refused_user_sockets_total", "CONNECTs refused because the user held too many sockets on this bridge."},
     [METRICS_SESSIONS_ENDED] = {"pgchat_sockets_session_ended_total", "Sockets closed because their session ended (logout, password change, deleted user)."},
     [METRICS_SESSIONS_EXPIRED] = {"pgchat_sockets_token_expired_total", "Sockets closed because their token expired."},

@@ -13,7 +13,6 @@ enum metrics_counter {
     METRICS_EVENTS_IN,           /* client events on the chat namespace */
     METRICS_REFUSED_RATE,        /* events refused: the socket's rate */
     METRICS_REFUSED_CREDENTIALS, /* logins, registrations, password changes answered 429 */
-    METRICS_REFUSED_BUDGET,      /* slow readers dropped: their queue was full */
     METRICS_REFUSED_CAP,         /* CONNECTs refused: the user holds too many sockets */
     METRICS_SESSIONS_ENDED,      /* sockets closed because their session ended */
     METRICS_SESSIONS_EXPIRED,    /* sockets closed because their token expired */

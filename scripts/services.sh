@@ -51,13 +51,17 @@ pg_setup() {
   psql_admin -d "$PGCHAT_DATABASE" <<SQL
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS chat;
+-- data made by an older checkout: its database moves to the files' version (and the new API)
+ALTER EXTENSION chat UPDATE;
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PGCHAT_BRIDGE_ROLE') THEN
     CREATE ROLE $PGCHAT_BRIDGE_ROLE LOGIN;
   END IF;
   PERFORM chat.grant_api('$PGCHAT_BRIDGE_ROLE');
 END \$\$;
--- only roles given the API (or the statistics) may connect: nobody else can LISTEN or NOTIFY
+-- only roles given the API (or the statistics) may connect: nobody else can LISTEN or NOTIFY;
+-- the bridge's CONNECT is granted by name too, whatever version grant_api is
+GRANT CONNECT ON DATABASE $PGCHAT_DATABASE TO $PGCHAT_BRIDGE_ROLE;
 REVOKE CONNECT, TEMPORARY ON DATABASE $PGCHAT_DATABASE FROM PUBLIC;
 SQL
 }

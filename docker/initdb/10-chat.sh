@@ -30,6 +30,7 @@ SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'bridge_role', :'bridge_passw
  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = :'bridge_role') \gexec
 SELECT chat.grant_api(:'bridge_role');
 -- only roles given the API (or the statistics) may connect: nobody else can LISTEN or NOTIFY
+SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), :'bridge_role') \gexec
 SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()) \gexec
 SQL
 echo "pgchat init: extension chat $(psql -X -tA --username "${POSTGRES_USER:-postgres}" --dbname "${POSTGRES_DB:-postgres}" \

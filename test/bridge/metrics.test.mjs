@@ -26,7 +26,7 @@ test('/metrics parses as Prometheus text and its counters move as clients act', 
   for (const name of ['pgchat_sockets', 'pgchat_engine_sessions', 'pgchat_socket_events_received_total',
     'pgchat_socket_packets_sent_total', 'pgchat_db_calls_pending', 'pgchat_db_slow_calls_pending',
     'pgchat_refused_socket_rate_total', 'pgchat_refused_credentials_total', 'pgchat_sockets_session_ended_total',
-    'pgchat_db_call_seconds', 'pgchat_send_batch_sends', 'pgchat_redis_up'])
+    'pgchat_db_call_seconds', 'pgchat_send_batch_sends', 'pgchat_redis_up', 'pgchat_dropped_slow_readers_total'])
     assert.ok(before.families.some((f) => f.name === name), `${name} is exported`);
   assert.equal(before.value('pgchat_redis_up'), 1);
 
