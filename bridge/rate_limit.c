@@ -15,7 +15,9 @@
 #define LOCAL_PROBE 8
 #define REDIS_PREFIX "{pgchat}:limit:"
 
-/* KEYS[1] the counter, ARGV[1] how much to add, ARGV[2] the window in ms -> {count, ms left} */
+/* KEYS[1] the counter, ARGV[1] how much to add, ARGV[2] the window in ms -> {count, ms left}.
+ * Sent whole with EVAL, not registered with redis_script: the link is presence's and has started
+ * by the time the limits are given it, and only logins and registrations count here. */
 static const char count_script[] =
     "local n = tonumber(redis.call('GET', KEYS[1]) or '0') "
     "if tonumber(ARGV[1]) > 0 then "

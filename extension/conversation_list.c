@@ -51,6 +51,24 @@
 #define AFTER_CURSOR(c) \
 	"($2::timestamptz IS NULL OR " c ".updated_at < $2 OR (" c ".updated_at = $2 AND " c ".id > $3))"
 #define BEFORE_CURSOR_AT "coalesce($2::timestamptz, 'infinity')"
+
+/*
+ * What both versions of a page read (the columns of enum ROW_/MSG_ below, from a page c of the
+ * caller's conversations with their membership me), and each row's last message.
+ */
+#define PAGE_COLUMNS \
+	"SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, " \
+	"  c.role::text, c.unread, c.last_read_seq, c.last_delivered_seq, c.joined_at, " \
+	"  m.id, m.seq, m.sender_id, m.content, m.client_id, m.reply_to_id, " \
+	"  m.is_edited, m.is_deleted, m.created_at, m.updated_at " \
+	"FROM (SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, " \
+	"    me.role, greatest(c.last_seq - me.last_read_seq, 0) AS unread, me.last_read_seq, " \
+	"    me.last_delivered_seq, me.joined_at "
+#define PAGE_LAST_MESSAGE \
+	"LEFT JOIN LATERAL (SELECT * FROM chat.messages m " \
+	"  WHERE m.conversation_id = c.id AND m.seq <= c.last_seq ORDER BY m.seq DESC LIMIT 1) m ON true " \
+	"ORDER BY c.updated_at DESC, c.id"
+
 static SavedQuery page_rows = SAVED_QUERY(
 	"WITH edge AS ("
 	"  SELECT e.at, CASE WHEN e.at > '-infinity' "
@@ -62,13 +80,7 @@ static SavedQuery page_rows = SAVED_QUERY(
 	"      WHERE $4::int8 IS NOT NULL AND o.user_id = $1 AND o.list_at <= " BEFORE_CURSOR_AT
 	"        AND " AFTER_CURSOR("oc")
 	"      ORDER BY o.list_at DESC LIMIT $4) x), '-infinity') AS at) e) "
-	"SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, "
-	"  c.role::text, c.unread, c.last_read_seq, c.last_delivered_seq, c.joined_at, "
-	"  m.id, m.seq, m.sender_id, m.content, m.client_id, m.reply_to_id, "
-	"  m.is_edited, m.is_deleted, m.created_at, m.updated_at "
-	"FROM (SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, "
-	"    me.role, greatest(c.last_seq - me.last_read_seq, 0) AS unread, me.last_read_seq, "
-	"    me.last_delivered_seq, me.joined_at "
+	PAGE_COLUMNS
 	"  FROM (SELECT * FROM chat.conversation_participants me "
 	"      WHERE me.user_id = $1 AND me.list_at <= " BEFORE_CURSOR_AT
 	"        AND me.list_at >= (SELECT at FROM edge) "
@@ -79,9 +91,7 @@ static SavedQuery page_rows = SAVED_QUERY(
 	"  JOIN chat.conversations c ON c.id = me.conversation_id "
 	"  WHERE " AFTER_CURSOR("c")
 	"  ORDER BY c.updated_at DESC, c.id LIMIT $4) c "
-	"LEFT JOIN LATERAL (SELECT * FROM chat.messages m "
-	"  WHERE m.conversation_id = c.id AND m.seq <= c.last_seq ORDER BY m.seq DESC LIMIT 1) m ON true "
-	"ORDER BY c.updated_at DESC, c.id",
+	PAGE_LAST_MESSAGE,
 	UUIDOID, TIMESTAMPTZOID, UUIDOID, INT8OID);
 
 /*
@@ -89,21 +99,13 @@ static SavedQuery page_rows = SAVED_QUERY(
  * ranked from all of the caller's conversations before the LIMIT.
  */
 static SavedQuery page_rows_ranked = SAVED_QUERY(
-	"SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, "
-	"  c.role::text, c.unread, c.last_read_seq, c.last_delivered_seq, c.joined_at, "
-	"  m.id, m.seq, m.sender_id, m.content, m.client_id, m.reply_to_id, "
-	"  m.is_edited, m.is_deleted, m.created_at, m.updated_at "
-	"FROM (SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, "
-	"    me.role, greatest(c.last_seq - me.last_read_seq, 0) AS unread, me.last_read_seq, "
-	"    me.last_delivered_seq, me.joined_at "
+	PAGE_COLUMNS
 	"  FROM chat.conversation_participants me "
 	"  JOIN chat.conversations c ON c.id = me.conversation_id "
 	"  WHERE me.user_id = $1 "
 	"    AND ($2::timestamptz IS NULL OR c.updated_at < $2 OR (c.updated_at = $2 AND c.id > $3)) "
 	"  ORDER BY c.updated_at DESC, c.id LIMIT $4) c "
-	"LEFT JOIN LATERAL (SELECT * FROM chat.messages m "
-	"  WHERE m.conversation_id = c.id AND m.seq <= c.last_seq ORDER BY m.seq DESC LIMIT 1) m ON true "
-	"ORDER BY c.updated_at DESC, c.id",
+	PAGE_LAST_MESSAGE,
 	UUIDOID, TIMESTAMPTZOID, UUIDOID, INT8OID);
 
 enum

@@ -588,6 +588,15 @@ find_repeats(Send *send, int *indexes)
 
 /* ---- storing ---- */
 
+/* What both versions of the store statement begin and end with: the rows, and the answer. */
+#define STORE_INSERT \
+	"WITH m AS (" \
+	"  INSERT INTO chat.messages AS m (conversation_id, seq, sender_id, client_id, content, reply_to_id) " \
+	"  SELECT * FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::text[], $5::text[], $6::uuid[]) " \
+	"  RETURNING m.*), "
+#define STORE_ANSWER \
+	"SELECT m.conversation_id, m.seq, " MESSAGE_JSON("m") " FROM m"
+
 /*
  * One statement: every new row, each conversation's last_seq and updated_at once, and its
  * members' rows once each where something changed: list_at, which the conversation list reads
@@ -596,10 +605,7 @@ find_repeats(Send *send, int *indexes)
  * newest seq is looked up in the conversation's (short) arrays of senders and their seqs.
  */
 static SavedQuery store = SAVED_QUERY(
-	"WITH m AS ("
-	"  INSERT INTO chat.messages AS m (conversation_id, seq, sender_id, client_id, content, reply_to_id) "
-	"  SELECT * FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::text[], $5::text[], $6::uuid[]) "
-	"  RETURNING m.*), "
+	STORE_INSERT
 	"c AS ("
 	"  UPDATE chat.conversations c SET last_seq = v.last_seq, updated_at = clock_timestamp() "
 	"  FROM unnest($7::uuid[], $8::int8[]) v(id, last_seq) WHERE c.id = v.id "
@@ -615,16 +621,13 @@ static SavedQuery store = SAVED_QUERY(
 	"      last_delivered_seq = greatest(p.last_delivered_seq, s.seqs[array_position(s.senders, p.user_id)]) "
 	"  FROM c JOIN s ON s.c = c.id "
 	"  WHERE p.conversation_id = c.id AND (p.list_at <> c.list_at OR p.user_id = ANY (s.senders))) "
-	"SELECT m.conversation_id, m.seq, " MESSAGE_JSON("m") " FROM m",
+	STORE_ANSWER,
 	UUIDARRAYOID, INT8ARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID,
 	UUIDARRAYOID, INT8ARRAYOID);
 
 /* The same on a database still on 1.2 or older (schema.h): its memberships hold no list_at. */
 static SavedQuery store_before_1_3 = SAVED_QUERY(
-	"WITH m AS ("
-	"  INSERT INTO chat.messages AS m (conversation_id, seq, sender_id, client_id, content, reply_to_id) "
-	"  SELECT * FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::text[], $5::text[], $6::uuid[]) "
-	"  RETURNING m.*), "
+	STORE_INSERT
 	"c AS ("
 	"  UPDATE chat.conversations c SET last_seq = v.last_seq, updated_at = clock_timestamp() "
 	"  FROM unnest($7::uuid[], $8::int8[]) v(id, last_seq) WHERE c.id = v.id), "
@@ -635,7 +638,7 @@ static SavedQuery store_before_1_3 = SAVED_QUERY(
 	"  FROM (SELECT c, u, max(seq) AS seq FROM unnest($1::uuid[], $3::uuid[], $2::int8[]) x(c, u, seq) "
 	"        GROUP BY c, u) v "
 	"  WHERE p.conversation_id = v.c AND p.user_id = v.u) "
-	"SELECT m.conversation_id, m.seq, " MESSAGE_JSON("m") " FROM m",
+	STORE_ANSWER,
 	UUIDARRAYOID, INT8ARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID,
 	UUIDARRAYOID, INT8ARRAYOID);
 
