@@ -553,7 +553,7 @@ chat_leave_conversation(PG_FUNCTION_ARGS)
 }
 
 static SavedQuery member_ids = SAVED_QUERY(
-	"SELECT coalesce(jsonb_agg(user_id), '[]') FROM chat.conversation_participants WHERE conversation_id = $1",
+	"SELECT coalesce(jsonb_agg(user_id ORDER BY user_id), '[]') FROM chat.conversation_participants WHERE conversation_id = $1",
 	UUIDOID);
 
 PG_FUNCTION_INFO_V1(chat_members);

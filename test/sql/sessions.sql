@@ -3,7 +3,7 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(31);
+SELECT plan(37);
 
 CREATE TEMP TABLE s AS SELECT
   chat.register('sally', 'sally@example.com', 'sally password') AS first,
@@ -73,6 +73,17 @@ UPDATE chat.sessions SET expires_at = now() - interval '1 second' WHERE user_id 
 SELECT ok(chat.login('sam', 'sam password') ? 'token', 'sam logs in again');
 SELECT is((SELECT count(*)::int FROM chat.sessions WHERE user_id = (SELECT (sam->'user'->>'id')::uuid FROM s)), 1,
   'and his expired session row is gone');
+
+-- bad tokens and oversized passwords change nothing
+CREATE TEMP TABLE sam AS SELECT chat.login('sam', 'sam password')->>'token' AS token;
+SELECT throws_ok($$ SELECT chat.logout('not a token') $$, '28000', 'invalid or expired token', 'logout refuses a garbage token');
+SELECT throws_ok($$ SELECT chat.logout_everywhere(NULL) $$, '28000', 'a token is required', 'logout_everywhere refuses a missing token');
+SELECT throws_ok($$ SELECT chat.sessions(repeat('x', 5000)) $$, '28000', 'invalid or expired token', 'sessions refuses an oversized token');
+SELECT throws_ok(format('SELECT chat.change_password(%L, %L, %L)', (SELECT token FROM sam), 'sam password', repeat('p', 1025)),
+  '22023', NULL, 'change_password refuses a new password over 1024 bytes');
+SELECT throws_ok(format('SELECT chat.change_password(%L, %L, %L)', (SELECT token FROM sam), repeat('p', 5000), 'a fine new password'),
+  '42501', 'the current password is wrong', 'an oversized current password is simply wrong');
+SELECT ok(chat.login('sam', 'sam password') ? 'token', 'and sam''s password is unchanged');
 
 -- nothing but the API reads the table
 SELECT ok(NOT has_table_privilege('public', 'chat.sessions', 'SELECT'), 'PUBLIC cannot read chat.sessions');
