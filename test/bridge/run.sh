@@ -73,7 +73,7 @@ node --test --test-concurrency=1 test/bridge/accounts.test.mjs test/bridge/http.
   test/bridge/keepalive.test.mjs \
   test/bridge/static.test.mjs test/bridge/messaging.test.mjs test/bridge/conversation_list.test.mjs \
   test/bridge/concurrency.test.mjs \
-  test/bridge/realtime.test.mjs test/bridge/original_client.test.mjs test/bridge/sessions.test.mjs test/bridge/limits.test.mjs test/bridge/metrics.test.mjs test/bridge/send_batch.test.mjs test/bridge/presence_modules.test.mjs \
+  test/bridge/realtime.test.mjs test/bridge/original_client.test.mjs test/bridge/sessions.test.mjs test/bridge/limits.test.mjs test/bridge/metrics.test.mjs test/bridge/send_batch.test.mjs test/bridge/presence_modules.test.mjs test/bridge/privacy.test.mjs \
   test/bridge/cluster.test.mjs \
   test/bridge/zy_realtime_restart.test.mjs \
   test/bridge/zz_restart.test.mjs
