@@ -16,7 +16,7 @@ static const struct db_statement chat_sql_table[CHAT_SQL_COUNT] = {
     [CHAT_SQL_MESSAGES_AFTER] = {"rt_messages_after",
                                  "SELECT chat.messages_after($1, $2, $3, $4)::text", 4},
     [CHAT_SQL_CONVERSATION] = {"rt_conversation", "SELECT chat.conversation($1, $2)::text", 2},
-    [CHAT_SQL_MEMBERS] = {"rt_members", "SELECT chat.members($1)::text", 1},
+    [CHAT_SQL_MEMBERS] = {"rt_members", "SELECT chat.members_joined($1)::text", 1},
     [CHAT_SQL_EVENT_MESSAGE] = {"rt_event_message", "SELECT chat.event_message($1, $2)::text", 2},
     [CHAT_SQL_SEND_MESSAGES] = {"rt_send_messages", "SELECT chat.send_messages($1)::text", 1},
     [CHAT_SQL_EVENT_MESSAGES] = {"rt_event_messages",

@@ -16,7 +16,7 @@ enum chat_sql_id {
     CHAT_SQL_MARK_DELIVERED, /* (token, conversation, seq) -> receipt */
     CHAT_SQL_MESSAGES_AFTER, /* (token, conversation, after_seq, limit) -> [message] */
     CHAT_SQL_CONVERSATION,   /* (token, conversation) -> conversation */
-    CHAT_SQL_MEMBERS,        /* (conversation) -> [userId]; bridge only */
+    CHAT_SQL_MEMBERS,        /* (conversation) -> [[userId, joinedSeq]]; bridge only (1.4) */
     CHAT_SQL_EVENT_MESSAGE,  /* (conversation, seq) -> message; bridge only, P0002 when none */
     CHAT_SQL_SEND_MESSAGES,  /* (batch) -> [{message} | {error: {sqlstate, message}}] */
     CHAT_SQL_EVENT_MESSAGES, /* (uuid[], first seq[], last seq[]) -> [message]; bridge only */

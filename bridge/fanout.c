@@ -57,6 +57,7 @@ struct conversation {
     enum members_state members_state;
     int members_stale;     /* a reload was asked for while one was in flight */
     fanout_id *members;
+    int64_t *joined_seqs;  /* beside members: each sees only messages with a greater seq */
     size_t member_count;
     struct fanout_waiter *waiters;
     int64_t last_seq;      /* the last message_created sent out; -1 while unknown */
@@ -202,16 +203,19 @@ static size_t targets_add(struct fanout *fanout, const char *user_id, sio_socket
     return count;
 }
 
-/* Emits event [body] to every socket of the given users but `except`. The sockets are gathered
- * (referenced) first, since an emit may disconnect a slow reader and so change the lists. */
-static void emit_to_users(struct fanout *fanout, const fanout_id *users, size_t user_count,
-                          const char *except, const char *event, json_t *body)
+/* Emits event [body] to every socket of the given users but `except`, and but those whose joined
+ * seq (when given) is at or past `seq`: a member added to a group gets no event of a message from
+ * before. The sockets are gathered (referenced) first, since an emit may disconnect a slow
+ * reader and so change the lists. */
+static void emit_to_users(struct fanout *fanout, const fanout_id *users, const int64_t *joined,
+                          int64_t seq, size_t user_count, const char *except, const char *event,
+                          json_t *body)
 {
     sio_socket *stack[FANOUT_TARGETS_ON_STACK];
     sio_socket **targets = stack;
     size_t room = FANOUT_TARGETS_ON_STACK, count = 0;
     for (size_t i = 0; i < user_count; i++)
-        if (!except || strcmp(users[i], except) != 0)
+        if ((!except || strcmp(users[i], except) != 0) && (!joined || joined[i] < seq))
             count = targets_add(fanout, users[i], &targets, count, &room, stack);
     if (count == 0)
         return;
@@ -233,7 +237,7 @@ void fanout_emit_user(struct fanout *fanout, const char *user_id, const char *ev
 {
     fanout_id one;
     snprintf(one, sizeof(one), "%s", user_id);
-    emit_to_users(fanout, &one, 1, NULL, event, body);
+    emit_to_users(fanout, &one, NULL, 0, 1, NULL, event, body);
 }
 
 void fanout_typing(struct fanout *fanout, const struct fanout_socket *who,
@@ -248,7 +252,7 @@ void fanout_typing(struct fanout *fanout, const struct fanout_socket *who,
                                       conversation_id);
     if (!body)
         return;
-    emit_to_users(fanout, conv->members, conv->member_count, who->user_id,
+    emit_to_users(fanout, conv->members, NULL, 0, conv->member_count, who->user_id,
                   typing ? "user_typing" : "user_stop_typing", body);
     json_decref(body);
 }
@@ -294,6 +298,7 @@ static void conversation_free(struct conversation *conv)
         conv->head = next;
     }
     free(conv->members);
+    free(conv->joined_seqs);
     free(conv);
 }
 
@@ -355,10 +360,13 @@ static void conversation_stall(struct fanout *fanout, struct conversation *conv)
 
 /* ---- members ---- */
 
-static int members_parse(const struct db_result *result, fanout_id **out, size_t *count)
+/* [[userId, joinedSeq], ...] (chat.members_joined); a bare "userId" joined at 0. */
+static int members_parse(const struct db_result *result, fanout_id **out, int64_t **joined,
+                         size_t *count)
 {
     json_t *list = chat_sql_result_json(result);
     *out = NULL;
+    *joined = NULL;
     *count = 0;
     if (json_is_null(list)) { /* no such conversation: no members */
         json_decref(list);
@@ -370,21 +378,29 @@ static int members_parse(const struct db_result *result, fanout_id **out, size_t
         return -1;
     }
     fanout_id *ids = n ? calloc(n, sizeof(*ids)) : NULL;
-    if (n && !ids) {
+    int64_t *seqs = n ? calloc(n, sizeof(*seqs)) : NULL;
+    if (n && (!ids || !seqs)) {
+        free(ids);
+        free(seqs);
         json_decref(list);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        const char *id = json_string_value(json_array_get(list, i));
-        if (!fanout_is_uuid(id)) {
+        json_t *member = json_array_get(list, i);
+        json_t *seq = json_array_get(member, 1);
+        const char *id = json_string_value(json_is_array(member) ? json_array_get(member, 0) : member);
+        if (!fanout_is_uuid(id) || (json_is_array(member) && !json_is_integer(seq))) {
             free(ids);
+            free(seqs);
             json_decref(list);
             return -1;
         }
         snprintf(ids[i], sizeof(ids[i]), "%s", id);
+        seqs[i] = json_is_integer(seq) ? json_integer_value(seq) : 0;
     }
     json_decref(list);
     *out = ids;
+    *joined = seqs;
     *count = n;
     return 0;
 }
@@ -419,8 +435,9 @@ static void members_on_result(void *data, const struct db_result *result)
     struct conversation *conv = call->conv;
     free(call);
     fanout_id *ids = NULL;
+    int64_t *joined = NULL;
     size_t count = 0;
-    int parsed = result->status == DB_OK ? members_parse(result, &ids, &count) : -1;
+    int parsed = result->status == DB_OK ? members_parse(result, &ids, &joined, &count) : -1;
     if (parsed != 0) {
         if (result->status == DB_OK)
             log_error("fanout_bad_members", "conversation=%s", conv->id);
@@ -434,7 +451,9 @@ static void members_on_result(void *data, const struct db_result *result)
         return;
     }
     free(conv->members);
+    free(conv->joined_seqs);
     conv->members = ids;
+    conv->joined_seqs = joined;
     conv->member_count = count;
     conv->members_state = MEMBERS_LOADED;
     if (conv->members_stale) { /* asked to reload meanwhile: this answer may predate a change */
@@ -748,6 +767,8 @@ static int conversation_step(struct fanout *fanout, struct conversation *conv)
             event->before = conv->members;
             event->before_count = conv->member_count;
             conv->members = NULL;
+            free(conv->joined_seqs);
+            conv->joined_seqs = NULL;
             conv->member_count = 0;
             members_load(fanout, conv);
             return 0;
@@ -756,8 +777,9 @@ static int conversation_step(struct fanout *fanout, struct conversation *conv)
         queue_pop(conv);
         return 1;
     }
-    emit_to_users(fanout, conv->members, conv->member_count, NULL, event_name(event->kind),
-                  event->body);
+    /* a message's events go only to members who joined before it; receipts to all */
+    emit_to_users(fanout, conv->members, event->kind == EVENT_RECEIPT ? NULL : conv->joined_seqs,
+                  event->seq, conv->member_count, NULL, event_name(event->kind), event->body);
     queue_pop(conv);
     return 1;
 }
@@ -1186,7 +1208,9 @@ void fanout_resync(struct fanout *fanout)
         }
         if (conv->members_state == MEMBERS_LOADED) {
             free(conv->members);
+            free(conv->joined_seqs);
             conv->members = NULL;
+            conv->joined_seqs = NULL;
             conv->member_count = 0;
             conv->members_state = MEMBERS_NONE;
         } else if (conv->members_state == MEMBERS_LOADING) {

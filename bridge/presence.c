@@ -501,17 +501,24 @@ static void presence_on_audience(void *data, const struct db_result *result)
 {
     struct presence_delivery *delivery = data;
     struct presence *presence = delivery->presence;
-    json_t *audience = NULL;
+    json_t *audiences = NULL;
     if (result->status == DB_OK && result->value)
-        audience = json_loadb(result->value, result->length, 0, NULL);
-    if (!presence->closing && json_is_array(audience)) {
+        audiences = json_loadb(result->value, result->length, 0, NULL);
+    /* chat.presence_audiences: who may be told when the user went offline, and who only that */
+    json_t *seeing = json_object_get(audiences, "lastSeen");
+    json_t *others = json_object_get(audiences, "presenceOnly");
+    if (!presence->closing && json_is_array(seeing) && json_is_array(others)) {
         struct presence_change change = {delivery->user, delivery->online,
                                          delivery->online ? NULL : delivery->last_seen};
-        presence->on_change(presence->data, &change, audience);
+        if (json_array_size(seeing) > 0)
+            presence->on_change(presence->data, &change, seeing);
+        change.last_seen = NULL;
+        if (json_array_size(others) > 0)
+            presence->on_change(presence->data, &change, others);
     } else if (!presence->closing) {
         log_warn("presence_audience_failed", "user=%s", delivery->user);
     }
-    json_decref(audience);
+    json_decref(audiences);
     free(delivery);
     presence->in_flight--;
     presence_pump(presence);
@@ -798,7 +805,7 @@ int presence_statements(struct db_statement *out, int room)
     if (room < 3)
         return -1;
     out[0] = (struct db_statement){"presence_audience",
-                                   "SELECT chat.presence_audience($1::uuid)::text", 1};
+                                   "SELECT chat.presence_audiences($1::uuid)::text", 1};
     out[1] = (struct db_statement){
         "presence_set_last_seen",
         "SELECT chat.set_last_seen($1::uuid, to_timestamp($2::bigint / 1000.0))::text", 2};

@@ -41,6 +41,8 @@ static const struct rest_route rest_routes[] = {
     {HTTP_GET, "/api/me", NULL, "me", 0, 200, {TOKEN}},
     {HTTP_PATCH, "/api/me", NULL, "update_profile", 0, 200,
      {TOKEN, {FROM_BODY_WHOLE, "body", TYPE_OBJECT, 1, NULL}}},
+    {HTTP_PUT, "/api/me/privacy", NULL, "set_privacy", 0, 200,
+     {TOKEN, {FROM_BODY_WHOLE, "body", TYPE_OBJECT, 1, NULL}}},
     {HTTP_GET, "/api/users/search", NULL, "search_users", 0, 200,
      {TOKEN, QUERY("q", TYPE_TEXT), QUERY_OPTIONAL("limit", TYPE_INT, "20")}},
     {HTTP_GET, "/api/contacts", NULL, "contacts", 0, 200, {TOKEN}},

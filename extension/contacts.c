@@ -15,16 +15,21 @@
 #include "args.h"
 #include "json.h"
 #include "query.h"
+#include "schema.h"
 #include "users.h"
 
 #define SEARCH_QUERY_MAX 64
 #define SEARCH_DEFAULT 20
 #define SEARCH_MAX 50
 
+/* From 1.4 (schema.h) each user's last seen as the caller ($1) may know it (json.h). */
+#define CONTACT_LIST(user_json) \
+	"SELECT coalesce(jsonb_agg(" user_json " ORDER BY lower(u.display_name), u.username), '[]') " \
+	"FROM chat.contacts c JOIN chat.users u ON u.id = c.contact_id WHERE c.owner_id = $1"
+
 static SavedQuery contact_list = SAVED_QUERY(
-	"SELECT coalesce(jsonb_agg(" USER_JSON("u") " ORDER BY lower(u.display_name), u.username), '[]') "
-	"FROM chat.contacts c JOIN chat.users u ON u.id = c.contact_id WHERE c.owner_id = $1",
-	UUIDOID);
+	CONTACT_LIST(USER_JSON_WITH("u", LAST_SEEN_SEEN_BY("u", "$1"))), UUIDOID);
+static SavedQuery contact_list_before_1_4 = SAVED_QUERY(CONTACT_LIST(USER_JSON("u")), UUIDOID);
 
 PG_FUNCTION_INFO_V1(chat_contacts);
 
@@ -38,16 +43,25 @@ chat_contacts(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	values[0] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
-	result = query_first_copy(&contact_list, values, NULL, true, &isnull);
+	result = query_first_copy(schema_has_last_seen_privacy() ? &contact_list
+							  : &contact_list_before_1_4, values, NULL, true, &isnull);
 	SPI_finish();
 	PG_RETURN_DATUM(result);
 }
 
+/*
+ * The user as the caller may see them: adding someone takes no consent, so from 1.4 their last
+ * seen only as their setting allows.
+ */
+#define INSERT_CONTACT(user_json) \
+	"WITH added AS (INSERT INTO chat.contacts (owner_id, contact_id) " \
+	"  SELECT $1, id FROM chat.users WHERE id = $2 ON CONFLICT DO NOTHING) " \
+	"SELECT " user_json " FROM chat.users u WHERE u.id = $2"
+
 static SavedQuery insert_contact = SAVED_QUERY(
-	"WITH added AS (INSERT INTO chat.contacts (owner_id, contact_id) "
-	"  SELECT $1, id FROM chat.users WHERE id = $2 ON CONFLICT DO NOTHING) "
-	"SELECT " USER_JSON("u") " FROM chat.users u WHERE u.id = $2",
-	UUIDOID, UUIDOID);
+	INSERT_CONTACT(USER_JSON_WITH("u", LAST_SEEN_SEEN_BY("u", "$1"))), UUIDOID, UUIDOID);
+static SavedQuery insert_contact_before_1_4 = SAVED_QUERY(INSERT_CONTACT(USER_JSON("u")),
+														  UUIDOID, UUIDOID);
 
 PG_FUNCTION_INFO_V1(chat_add_contact);
 
@@ -66,7 +80,8 @@ chat_add_contact(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("you cannot add yourself as a contact")));
-	result = query_first_copy(&insert_contact, values, NULL, false, &isnull);
+	result = query_first_copy(schema_has_last_seen_privacy() ? &insert_contact
+							  : &insert_contact_before_1_4, values, NULL, false, &isnull);
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
@@ -177,6 +192,39 @@ chat_presence_audience(PG_FUNCTION_ARGS)
 	bool		isnull;
 
 	PG_RETURN_DATUM(query_once(&audience, values, &isnull));
+}
+
+/*
+ * The audience split by who may also see when the user was last online (1.4; json.h's rule):
+ * everyone, or the contacts the user keeps, and never a viewer who hides their own.
+ */
+static SavedQuery audiences = SAVED_QUERY(
+	"SELECT jsonb_build_object("
+	"  'lastSeen', coalesce(jsonb_agg(a.id ORDER BY a.id) FILTER (WHERE a.sees), '[]'), "
+	"  'presenceOnly', coalesce(jsonb_agg(a.id ORDER BY a.id) FILTER (WHERE NOT a.sees), '[]')) "
+	"FROM (SELECT a.id, me.last_seen_privacy <> 'nobody' AND v.last_seen_privacy <> 'nobody' "
+	"    AND (me.last_seen_privacy = 'everyone' OR EXISTS (SELECT FROM chat.contacts k "
+	"      WHERE k.owner_id = me.id AND k.contact_id = a.id)) AS sees "
+	"  FROM (SELECT other.user_id AS id FROM chat.conversation_participants mine "
+	"    JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id "
+	"    WHERE mine.user_id = $1 AND other.user_id <> $1 "
+	"    UNION SELECT contact_id FROM chat.contacts WHERE owner_id = $1) a "
+	"  JOIN chat.users v ON v.id = a.id, chat.users me WHERE me.id = $1) a",
+	UUIDOID);
+
+PG_FUNCTION_INFO_V1(chat_presence_audiences);
+
+/*
+ * chat.presence_audiences(user_id) -> {lastSeen: [ids], presenceOnly: [ids]} (1.4): for the
+ * bridge, presence_audience split by who may also be told when the user went offline.
+ */
+Datum
+chat_presence_audiences(PG_FUNCTION_ARGS)
+{
+	Datum		values[1] = {arg_required(fcinfo, 0, "userId")};
+	bool		isnull;
+
+	PG_RETURN_DATUM(query_once(&audiences, values, &isnull));
 }
 
 static SavedQuery last_seen = SAVED_QUERY(

@@ -23,6 +23,7 @@
 #include "utils/varlena.h"
 
 #include "args.h"
+#include "json.h"
 #include "json_writer.h"
 #include "jsonb_array.h"
 #include "list_cursor.h"
@@ -53,53 +54,61 @@
 #define BEFORE_CURSOR_AT "coalesce($2::timestamptz, 'infinity')"
 
 /*
- * What both versions of a page read (the columns of enum ROW_/MSG_ below, from a page c of the
- * caller's conversations with their membership me), and each row's last message.
+ * What every version of a page reads (the columns of enum ROW_/MSG_ below, from a page c of the
+ * caller's conversations with their membership me), and each row's last message: from 1.4 none
+ * from before the caller joined (`joined` is me.joined_seq, else 0; the index range just starts
+ * later).
  */
-#define PAGE_COLUMNS \
+#define PAGE_COLUMNS(joined) \
 	"SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, " \
 	"  c.role::text, c.unread, c.last_read_seq, c.last_delivered_seq, c.joined_at, " \
 	"  m.id, m.seq, m.sender_id, m.content, m.client_id, m.reply_to_id, " \
 	"  m.is_edited, m.is_deleted, m.created_at, m.updated_at " \
 	"FROM (SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, " \
 	"    me.role, greatest(c.last_seq - me.last_read_seq, 0) AS unread, me.last_read_seq, " \
-	"    me.last_delivered_seq, me.joined_at "
+	"    me.last_delivered_seq, me.joined_at, " joined " AS joined_seq "
 #define PAGE_LAST_MESSAGE \
 	"LEFT JOIN LATERAL (SELECT * FROM chat.messages m " \
-	"  WHERE m.conversation_id = c.id AND m.seq <= c.last_seq ORDER BY m.seq DESC LIMIT 1) m ON true " \
+	"  WHERE m.conversation_id = c.id AND m.seq <= c.last_seq AND m.seq > c.joined_seq " \
+	"  ORDER BY m.seq DESC LIMIT 1) m ON true " \
 	"ORDER BY c.updated_at DESC, c.id"
 
-static SavedQuery page_rows = SAVED_QUERY(
-	"WITH edge AS ("
-	"  SELECT e.at, CASE WHEN e.at > '-infinity' "
-	"    THEN date_bin('1 minute', e.at, timestamptz '1970-01-01 00:00:00+00') END AS minute "
-	"  FROM (SELECT coalesce(("
-	"    SELECT min(x.updated_at) FROM ("
-	"      SELECT oc.updated_at FROM chat.conversation_participants o "
-	"      JOIN chat.conversations oc ON oc.id = o.conversation_id "
-	"      WHERE $4::int8 IS NOT NULL AND o.user_id = $1 AND o.list_at <= " BEFORE_CURSOR_AT
-	"        AND " AFTER_CURSOR("oc")
-	"      ORDER BY o.list_at DESC LIMIT $4) x), '-infinity') AS at) e) "
-	PAGE_COLUMNS
-	"  FROM (SELECT * FROM chat.conversation_participants me "
-	"      WHERE me.user_id = $1 AND me.list_at <= " BEFORE_CURSOR_AT
-	"        AND me.list_at >= (SELECT at FROM edge) "
-	"    UNION ALL "
-	"    SELECT * FROM chat.conversation_participants me "
-	"      WHERE me.user_id = $1 AND me.list_at = (SELECT minute FROM edge) "
-	"        AND me.list_at < (SELECT at FROM edge)) me "
-	"  JOIN chat.conversations c ON c.id = me.conversation_id "
-	"  WHERE " AFTER_CURSOR("c")
-	"  ORDER BY c.updated_at DESC, c.id LIMIT $4) c "
-	PAGE_LAST_MESSAGE,
-	UUIDOID, TIMESTAMPTZOID, UUIDOID, INT8OID);
+#define PAGE_ROWS(joined) \
+	"WITH edge AS (" \
+	"  SELECT e.at, CASE WHEN e.at > '-infinity' " \
+	"    THEN date_bin('1 minute', e.at, timestamptz '1970-01-01 00:00:00+00') END AS minute " \
+	"  FROM (SELECT coalesce((" \
+	"    SELECT min(x.updated_at) FROM (" \
+	"      SELECT oc.updated_at FROM chat.conversation_participants o " \
+	"      JOIN chat.conversations oc ON oc.id = o.conversation_id " \
+	"      WHERE $4::int8 IS NOT NULL AND o.user_id = $1 AND o.list_at <= " BEFORE_CURSOR_AT \
+	"        AND " AFTER_CURSOR("oc") \
+	"      ORDER BY o.list_at DESC LIMIT $4) x), '-infinity') AS at) e) " \
+	PAGE_COLUMNS(joined) \
+	"  FROM (SELECT * FROM chat.conversation_participants me " \
+	"      WHERE me.user_id = $1 AND me.list_at <= " BEFORE_CURSOR_AT \
+	"        AND me.list_at >= (SELECT at FROM edge) " \
+	"    UNION ALL " \
+	"    SELECT * FROM chat.conversation_participants me " \
+	"      WHERE me.user_id = $1 AND me.list_at = (SELECT minute FROM edge) " \
+	"        AND me.list_at < (SELECT at FROM edge)) me " \
+	"  JOIN chat.conversations c ON c.id = me.conversation_id " \
+	"  WHERE " AFTER_CURSOR("c") \
+	"  ORDER BY c.updated_at DESC, c.id LIMIT $4) c " \
+	PAGE_LAST_MESSAGE
+
+static SavedQuery page_rows = SAVED_QUERY(PAGE_ROWS("me.joined_seq"),
+										  UUIDOID, TIMESTAMPTZOID, UUIDOID, INT8OID);
+/* the same on 1.3, whose memberships hold no joined_seq (everyone sees the whole history) */
+static SavedQuery page_rows_before_1_4 = SAVED_QUERY(PAGE_ROWS("0::int8"),
+													 UUIDOID, TIMESTAMPTZOID, UUIDOID, INT8OID);
 
 /*
  * The same page on a database still on 1.2 or older (schema.h), whose memberships hold no list_at:
  * ranked from all of the caller's conversations before the LIMIT.
  */
 static SavedQuery page_rows_ranked = SAVED_QUERY(
-	PAGE_COLUMNS
+	PAGE_COLUMNS("0::int8")
 	"  FROM chat.conversation_participants me "
 	"  JOIN chat.conversations c ON c.id = me.conversation_id "
 	"  WHERE me.user_id = $1 "
@@ -124,15 +133,20 @@ enum
  * page order by a join: a lookup per conversation is what a generic plan makes a bitmap scan
  * each, twice as slow for a list of 2,000.
  */
+#define PAGE_PARTICIPANTS(last_seen) \
+	"SELECT page.n, u.id, u.username, u.display_name, u.profile_photo, " last_seen ", " \
+	"  p.role::text, p.last_read_seq, p.last_delivered_seq, p.joined_at " \
+	"FROM chat.conversation_participants p " \
+	"JOIN unnest($1::uuid[]) WITH ORDINALITY AS page (id, n) ON page.id = p.conversation_id " \
+	"JOIN chat.users u ON u.id = p.user_id " \
+	"WHERE p.conversation_id = ANY ($1) AND p.user_id <> $2 " \
+	"ORDER BY page.n, p.joined_at, u.username"
+
+/* From 1.4 each last seen as the caller may know it (json.h); before, all of them. */
 static SavedQuery page_participants = SAVED_QUERY(
-	"SELECT page.n, u.id, u.username, u.display_name, u.profile_photo, u.last_seen_at, "
-	"  p.role::text, p.last_read_seq, p.last_delivered_seq, p.joined_at "
-	"FROM chat.conversation_participants p "
-	"JOIN unnest($1::uuid[]) WITH ORDINALITY AS page (id, n) ON page.id = p.conversation_id "
-	"JOIN chat.users u ON u.id = p.user_id "
-	"WHERE p.conversation_id = ANY ($1) AND p.user_id <> $2 "
-	"ORDER BY page.n, p.joined_at, u.username",
-	UUIDARRAYOID, UUIDOID);
+	PAGE_PARTICIPANTS(LAST_SEEN_SEEN_BY("u", "$2")), UUIDARRAYOID, UUIDOID);
+static SavedQuery page_participants_before_1_4 = SAVED_QUERY(
+	PAGE_PARTICIPANTS("u.last_seen_at"), UUIDARRAYOID, UUIDOID);
 
 enum
 {
@@ -323,6 +337,7 @@ list_read(const pg_uuid_t *me, const ListCursor *cursor, int64 fetch, int64 show
 							 UUIDPGetDatum(&cursor->id), Int64GetDatum(fetch)};
 	char		nulls[5] = "    ";
 	ListPage	page = {0};
+	bool		privacy = schema_has_joined_seq();	/* 1.4: joined_seq, last_seen_privacy */
 	SPITupleTable *rows;
 	Datum	   *ids;
 
@@ -330,8 +345,9 @@ list_read(const pg_uuid_t *me, const ListCursor *cursor, int64 fetch, int64 show
 		nulls[1] = nulls[2] = 'n';
 	if (fetch < 0)
 		nulls[3] = 'n';
-	page.found = query_run(schema_has_list_at() ? &page_rows : &page_rows_ranked, values, nulls,
-						   true);
+	page.found = query_run(privacy ? &page_rows
+						   : schema_has_list_at() ? &page_rows_before_1_4 : &page_rows_ranked,
+						   values, nulls, true);
 	rows = SPI_tuptable;
 	page.shown = (show >= 0 && page.found > (uint64) show) ? (uint64) show : page.found;
 
@@ -345,7 +361,8 @@ list_read(const pg_uuid_t *me, const ListCursor *cursor, int64 fetch, int64 show
 	values[0] = PointerGetDatum(construct_array(ids, (int) page.shown, UUIDOID, UUID_LEN, false,
 												TYPALIGN_CHAR));
 	values[1] = UUIDPGetDatum(me);
-	page.participant_count = query_run(&page_participants, values, NULL, true);
+	page.participant_count = query_run(privacy ? &page_participants
+									   : &page_participants_before_1_4, values, NULL, true);
 	page.participants = SPI_tuptable;
 
 	if (query_run(&caller_user, values + 1, NULL, true) != 1)

@@ -34,17 +34,23 @@ not_found(void)
 			 errmsg("conversation not found")));
 }
 
-static SavedQuery is_member = SAVED_QUERY(
-	"SELECT 1 FROM chat.conversation_participants WHERE conversation_id = $1 AND user_id = $2",
+static SavedQuery member_since = SAVED_QUERY(
+	"SELECT joined_seq FROM chat.conversation_participants WHERE conversation_id = $1 AND user_id = $2",
+	UUIDOID, UUIDOID);
+static SavedQuery is_member_before_1_4 = SAVED_QUERY(
+	"SELECT 0::int8 FROM chat.conversation_participants WHERE conversation_id = $1 AND user_id = $2",
 	UUIDOID, UUIDOID);
 
-void
+int64
 conversations_check_member(const pg_uuid_t *conversation_id, const pg_uuid_t *user_id)
 {
 	Datum		values[2] = {UUIDPGetDatum(conversation_id), UUIDPGetDatum(user_id)};
+	bool		isnull;
 
-	if (query_run(&is_member, values, NULL, true) == 0)
+	if (query_run(schema_has_joined_seq() ? &member_since : &is_member_before_1_4, values, NULL,
+				  true) == 0)
 		not_found();
+	return DatumGetInt64(query_value(1, &isnull));
 }
 
 /* The caller's place in a conversation, with the conversation row locked for a change. */
@@ -88,7 +94,13 @@ require_group_admin(Membership membership, const char *action)
 				 errmsg("only group admins can %s members", action)));
 }
 
+/* From 1.4 the last seen the caller may know, and no last message from before they joined. */
 static SavedQuery conversation_one = SAVED_QUERY(
+	"SELECT " CONVERSATION_JSON_SEEN_BY("c", "me", "$2") " FROM chat.conversation_participants me "
+	"JOIN chat.conversations c ON c.id = me.conversation_id "
+	"WHERE me.conversation_id = $1 AND me.user_id = $2",
+	UUIDOID, UUIDOID);
+static SavedQuery conversation_one_before_1_4 = SAVED_QUERY(
 	"SELECT " CONVERSATION_JSON("c", "me") " FROM chat.conversation_participants me "
 	"JOIN chat.conversations c ON c.id = me.conversation_id "
 	"WHERE me.conversation_id = $1 AND me.user_id = $2",
@@ -100,7 +112,9 @@ conversation_json(const pg_uuid_t *conversation_id, const pg_uuid_t *user_id)
 {
 	Datum		values[2] = {UUIDPGetDatum(conversation_id), UUIDPGetDatum(user_id)};
 	bool		isnull;
-	Datum		result = query_first_copy(&conversation_one, values, NULL, false, &isnull);
+	Datum		result = query_first_copy(schema_has_joined_seq() ? &conversation_one
+											  : &conversation_one_before_1_4,
+											  values, NULL, false, &isnull);
 
 	if (isnull)
 		not_found();
@@ -167,8 +181,20 @@ require_users_exist(ArrayType *user_ids)
 /*
  * Adds users (role member, or admin for the creator) and returns the ids added, as jsonb. From
  * 1.3 each membership starts with the conversation's list_at, where it stands in lists
- * (schema.h); before, the same rows without it.
+ * (schema.h); before, the same rows without it. From 1.4 a member added to a group joins at its
+ * last_seq (read under the row lock the caller holds, which sends take too) and sees only what
+ * comes after: nothing before is unread or undelivered to them either.
  */
+static SavedQuery insert_participants = SAVED_QUERY(
+	"WITH added AS (INSERT INTO chat.conversation_participants "
+	"    (conversation_id, user_id, role, list_at, joined_seq, last_read_seq, last_delivered_seq) "
+	"  SELECT $1, u, CASE WHEN u = $3 THEN 'admin' ELSE 'member' END::chat.participant_role, "
+	"    " LIST_AT("c.updated_at", "c.is_group") ", j.seq, j.seq, j.seq "
+	"  FROM unnest($2::uuid[]) u, chat.conversations c, "
+	"    LATERAL (SELECT CASE WHEN c.is_group THEN c.last_seq ELSE 0 END AS seq) j WHERE c.id = $1 "
+	"  ON CONFLICT DO NOTHING RETURNING user_id) "
+	"SELECT jsonb_agg(user_id) FROM added",
+	UUIDOID, UUIDARRAYOID, UUIDOID);
 static SavedQuery insert_participants_before_1_3 = SAVED_QUERY(
 	"WITH added AS (INSERT INTO chat.conversation_participants (conversation_id, user_id, role) "
 	"  SELECT $1, u, CASE WHEN u = $3 THEN 'admin' ELSE 'member' END::chat.participant_role "
@@ -176,7 +202,7 @@ static SavedQuery insert_participants_before_1_3 = SAVED_QUERY(
 	"  ON CONFLICT DO NOTHING RETURNING user_id) "
 	"SELECT jsonb_agg(user_id) FROM added",
 	UUIDOID, UUIDARRAYOID, UUIDOID);
-static SavedQuery insert_participants = SAVED_QUERY(
+static SavedQuery insert_participants_before_1_4 = SAVED_QUERY(
 	"WITH added AS (INSERT INTO chat.conversation_participants "
 	"    (conversation_id, user_id, role, list_at) "
 	"  SELECT $1, u, CASE WHEN u = $3 THEN 'admin' ELSE 'member' END::chat.participant_role, "
@@ -196,7 +222,9 @@ participants_add(const pg_uuid_t *conversation_id, ArrayType *user_ids, const pg
 
 	if (admin == NULL)
 		nulls[2] = 'n';
-	query_run(schema_has_list_at() ? &insert_participants : &insert_participants_before_1_3,
+	query_run(schema_has_joined_seq() ? &insert_participants
+			  : schema_has_list_at() ? &insert_participants_before_1_4
+			  : &insert_participants_before_1_3,
 			  values, nulls, false);
 	added = query_value(1, &isnull);
 	return isnull ? NULL : DatumGetJsonbP(added);
@@ -566,4 +594,24 @@ chat_members(PG_FUNCTION_ARGS)
 	bool		isnull;
 
 	PG_RETURN_DATUM(query_once(&member_ids, values, &isnull));
+}
+
+static SavedQuery member_ids_joined = SAVED_QUERY(
+	"SELECT coalesce(jsonb_agg(jsonb_build_array(user_id, joined_seq) ORDER BY user_id), '[]') "
+	"FROM chat.conversation_participants WHERE conversation_id = $1",
+	UUIDOID);
+
+PG_FUNCTION_INFO_V1(chat_members_joined);
+
+/*
+ * chat.members_joined(conversation_id) -> [[userId, joinedSeq], ...] (1.4): for the bridge's
+ * fan-out, which sends no member an event of a message from before they joined.
+ */
+Datum
+chat_members_joined(PG_FUNCTION_ARGS)
+{
+	Datum		values[1] = {arg_required(fcinfo, 0, "conversationId")};
+	bool		isnull;
+
+	PG_RETURN_DATUM(query_once(&member_ids_joined, values, &isnull));
 }

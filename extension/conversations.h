@@ -10,8 +10,9 @@
 
 /*
  * Raises P0002 "conversation not found" unless user_id is a member: a conversation one is not
- * in is indistinguishable from one that does not exist.
+ * in is indistinguishable from one that does not exist. Answers the seq the member joined at:
+ * they see only messages after it (0 on a database before 1.4, schema.h).
  */
-extern void conversations_check_member(const pg_uuid_t *conversation_id, const pg_uuid_t *user_id);
+extern int64 conversations_check_member(const pg_uuid_t *conversation_id, const pg_uuid_t *user_id);
 
 #endif

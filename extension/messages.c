@@ -16,6 +16,7 @@
 #include "events.h"
 #include "json.h"
 #include "query.h"
+#include "schema.h"
 #include "users.h"
 
 #define CONTENT_MAX 65536
@@ -71,31 +72,33 @@ seq_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 	"  SELECT seq, j, sum(bytes) OVER (ORDER BY seq " order ") - bytes AS before FROM ("
 #define PAGE_CUT ") page) sized WHERE before < $4"
 
+/* $5: the seq the caller joined at; nothing at or before it is theirs to read */
 static SavedQuery page_before = SAVED_QUERY(
 	PAGE_SIZED("DESC")
 	"    SELECT m.seq, octet_length(m.content) AS bytes, " MESSAGE_JSON("m") " AS j "
-	"    FROM chat.messages m WHERE m.conversation_id = $1 AND m.seq < $2 "
+	"    FROM chat.messages m WHERE m.conversation_id = $1 AND m.seq < $2 AND m.seq > $5 "
 	"    ORDER BY m.seq DESC LIMIT $3" PAGE_CUT,
-	UUIDOID, INT8OID, INT4OID, INT8OID);
+	UUIDOID, INT8OID, INT4OID, INT8OID, INT8OID);
 
 static SavedQuery page_after = SAVED_QUERY(
 	PAGE_SIZED("ASC")
 	"    SELECT m.seq, octet_length(m.content) AS bytes, " MESSAGE_JSON("m") " AS j "
-	"    FROM chat.messages m WHERE m.conversation_id = $1 AND m.seq > $2 "
+	"    FROM chat.messages m WHERE m.conversation_id = $1 AND m.seq > greatest($2, $5) "
 	"    ORDER BY m.seq LIMIT $3" PAGE_CUT,
-	UUIDOID, INT8OID, INT4OID, INT8OID);
+	UUIDOID, INT8OID, INT4OID, INT8OID, INT8OID);
 
 static Datum
 message_page(FunctionCallInfo fcinfo, SavedQuery *query, int64 seq, int32 limit)
 {
 	pg_uuid_t  *conversation_id = DatumGetUUIDP(arg_required(fcinfo, 1, "conversationId"));
-	Datum		values[4] = {UUIDPGetDatum(conversation_id), Int64GetDatum(seq), Int32GetDatum(limit),
+	Datum		values[5] = {UUIDPGetDatum(conversation_id), Int64GetDatum(seq), Int32GetDatum(limit),
 	Int64GetDatum(PAGE_CONTENT_BYTES)};
 	bool		isnull;
 	Datum		result;
 
 	SPI_connect();
-	conversations_check_member(conversation_id, users_authenticate(fcinfo, 0));
+	values[4] = Int64GetDatum(conversations_check_member(conversation_id,
+														 users_authenticate(fcinfo, 0)));
 	result = query_first_copy(query, values, NULL, true, &isnull);
 	SPI_finish();
 	return result;
@@ -123,12 +126,24 @@ chat_messages_after(PG_FUNCTION_ARGS)
 								 limit_arg(fcinfo, 3, CATCH_UP_DEFAULT, CATCH_UP_MAX)));
 }
 
+/*
+ * A message is the caller's to see, edit or delete only from their joining on (1.4): to a member
+ * added later, an earlier message is not found, even one they sent before they left.
+ */
+#define SEEN_BY_MEMBER(m) \
+	"EXISTS (SELECT 1 FROM chat.conversation_participants p " \
+	"  WHERE p.conversation_id = " m ".conversation_id AND p.user_id = $2 AND p.joined_seq < " m ".seq)"
+#define MEMBER_BEFORE_1_4(m) \
+	"EXISTS (SELECT 1 FROM chat.conversation_participants p " \
+	"  WHERE p.conversation_id = " m ".conversation_id AND p.user_id = $2)"
+
 /* Why an edit or delete touched no row: raises the error that fits. */
-static SavedQuery message_owner = SAVED_QUERY(
-	"SELECT m.sender_id = $2, m.is_deleted FROM chat.messages m WHERE m.id = $1 "
-	"AND EXISTS (SELECT 1 FROM chat.conversation_participants p "
-	"  WHERE p.conversation_id = m.conversation_id AND p.user_id = $2)",
-	UUIDOID, UUIDOID);
+#define MESSAGE_OWNER(member) \
+	"SELECT m.sender_id = $2, m.is_deleted FROM chat.messages m WHERE m.id = $1 AND " member
+
+static SavedQuery message_owner = SAVED_QUERY(MESSAGE_OWNER(SEEN_BY_MEMBER("m")), UUIDOID, UUIDOID);
+static SavedQuery message_owner_before_1_4 = SAVED_QUERY(MESSAGE_OWNER(MEMBER_BEFORE_1_4("m")),
+														  UUIDOID, UUIDOID);
 
 static void
 refuse_change(Datum *values, const char *action, bool deleted_is_fine)
@@ -136,7 +151,8 @@ refuse_change(Datum *values, const char *action, bool deleted_is_fine)
 	bool		isnull;
 	bool		is_sender;
 
-	if (query_run(&message_owner, values, NULL, false) == 0)
+	if (query_run(schema_has_joined_seq() ? &message_owner : &message_owner_before_1_4,
+				  values, NULL, false) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("message not found")));
@@ -151,20 +167,23 @@ refuse_change(Datum *values, const char *action, bool deleted_is_fine)
 				 errmsg("a deleted message cannot be edited")));
 }
 
-#define MEMBER_SENDER_OF(m) \
-	m ".id = $1 AND " m ".sender_id = $2 AND NOT " m ".is_deleted " \
-	"AND EXISTS (SELECT 1 FROM chat.conversation_participants p " \
-	"  WHERE p.conversation_id = " m ".conversation_id AND p.user_id = $2)"
+#define MEMBER_SENDER_OF(m, member) \
+	m ".id = $1 AND " m ".sender_id = $2 AND NOT " m ".is_deleted AND " member
 
-static SavedQuery update_content = SAVED_QUERY(
-	"UPDATE chat.messages m SET content = $3, is_edited = true, updated_at = now() "
-	"WHERE " MEMBER_SENDER_OF("m") " RETURNING m.conversation_id, m.seq, " MESSAGE_JSON("m"),
-	UUIDOID, UUIDOID, TEXTOID);
+#define UPDATE_CONTENT(member) \
+	"UPDATE chat.messages m SET content = $3, is_edited = true, updated_at = now() " \
+	"WHERE " MEMBER_SENDER_OF("m", member) " RETURNING m.conversation_id, m.seq, " MESSAGE_JSON("m")
+#define MARK_DELETED(member) \
+	"UPDATE chat.messages m SET content = '', is_deleted = true, updated_at = now() " \
+	"WHERE " MEMBER_SENDER_OF("m", member) " RETURNING m.conversation_id, m.seq, " MESSAGE_JSON("m")
 
-static SavedQuery mark_deleted = SAVED_QUERY(
-	"UPDATE chat.messages m SET content = '', is_deleted = true, updated_at = now() "
-	"WHERE " MEMBER_SENDER_OF("m") " RETURNING m.conversation_id, m.seq, " MESSAGE_JSON("m"),
-	UUIDOID, UUIDOID);
+static SavedQuery update_content = SAVED_QUERY(UPDATE_CONTENT(SEEN_BY_MEMBER("m")),
+											   UUIDOID, UUIDOID, TEXTOID);
+static SavedQuery update_content_before_1_4 = SAVED_QUERY(UPDATE_CONTENT(MEMBER_BEFORE_1_4("m")),
+														  UUIDOID, UUIDOID, TEXTOID);
+static SavedQuery mark_deleted = SAVED_QUERY(MARK_DELETED(SEEN_BY_MEMBER("m")), UUIDOID, UUIDOID);
+static SavedQuery mark_deleted_before_1_4 = SAVED_QUERY(MARK_DELETED(MEMBER_BEFORE_1_4("m")),
+														UUIDOID, UUIDOID);
 
 static SavedQuery deleted_message = SAVED_QUERY(
 	"SELECT m.conversation_id, m.seq, " MESSAGE_JSON("m") " FROM chat.messages m WHERE m.id = $1",
@@ -200,7 +219,8 @@ chat_edit_message(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	values[1] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
-	if (query_run(&update_content, values, NULL, false) == 0)
+	if (query_run(schema_has_joined_seq() ? &update_content : &update_content_before_1_4,
+				  values, NULL, false) == 0)
 		refuse_change(values, "edit", false);
 	result = message_changed("message_updated");
 	SPI_finish();
@@ -220,7 +240,8 @@ chat_delete_message(PG_FUNCTION_ARGS)
 	values[0] = arg_required(fcinfo, 1, "messageId");
 	SPI_connect();
 	values[1] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
-	if (query_run(&mark_deleted, values, NULL, false) == 0)
+	if (query_run(schema_has_joined_seq() ? &mark_deleted : &mark_deleted_before_1_4,
+				  values, NULL, false) == 0)
 	{
 		refuse_change(values, "delete", true);
 		/* already deleted by its sender: the same answer, no second event */

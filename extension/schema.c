@@ -14,12 +14,29 @@ schema_has_sessions(void)
 	return OidIsValid(get_relname_relid("sessions", get_namespace_oid("chat", false)));
 }
 
+/* Whether chat.<table> has the column. */
+static bool
+has_column(const char *table, const char *column)
+{
+	Oid			relation = get_relname_relid(table, get_namespace_oid("chat", false));
+
+	return OidIsValid(relation) && get_attnum(relation, column) != InvalidAttrNumber;
+}
+
 bool
 schema_has_list_at(void)
 {
-	Oid			relation = get_relname_relid("conversation_participants",
-											 get_namespace_oid("chat", false));
+	return has_column("conversation_participants", "list_at");
+}
 
-	return OidIsValid(relation) &&
-		get_attnum(relation, "list_at") != InvalidAttrNumber;
+bool
+schema_has_joined_seq(void)
+{
+	return has_column("conversation_participants", "joined_seq");
+}
+
+bool
+schema_has_last_seen_privacy(void)
+{
+	return has_column("users", "last_seen_privacy");
 }

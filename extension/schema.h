@@ -15,6 +15,15 @@
  */
 extern bool schema_has_list_at(void);
 
+/*
+ * Whether each membership holds joined_seq (1.4): a member added to a group sees only messages
+ * after it. Before, everyone sees the whole history.
+ */
+extern bool schema_has_joined_seq(void);
+
+/* Whether each user holds last_seen_privacy (1.4): who may see their last_seen_at. */
+extern bool schema_has_last_seen_privacy(void);
+
 /* Whether chat.sessions exists (1.3): tokens name sessions, and every call checks them. */
 extern bool schema_has_sessions(void);
 

@@ -410,15 +410,17 @@ mark_returned(bool *marks)
 typedef const pg_uuid_t *(*ItemUuid) (const SendItem *item);
 
 /*
- * Asks query, given (conversation ids, paired uuids, item indexes) of the good items want
- * selects, which of them hold (it returns their indexes), and refuses the others.
+ * Asks query, given (conversation ids, paired uuids, item indexes, and senders when it takes a
+ * fourth argument) of the good items want selects, which of them hold (it returns their
+ * indexes), and refuses the others.
  */
 static void
 confirm(Send *send, Scratch *scratch, SavedQuery *query, ItemFilter want, ItemUuid paired,
 		int sqlstate, const char *message)
 {
 	int			count = good_items(send, want, scratch->indexes);
-	Datum		values[3];
+	bool		with_senders = query->nargs > 3;
+	Datum		values[4];
 
 	if (count == 0)
 		return;
@@ -429,10 +431,14 @@ confirm(Send *send, Scratch *scratch, SavedQuery *query, ItemFilter want, ItemUu
 		scratch->a[k] = UUIDPGetDatum(&item->conversation_id);
 		scratch->b[k] = UUIDPGetDatum(paired(item));
 		scratch->c[k] = Int32GetDatum(scratch->indexes[k]);
+		if (with_senders)
+			scratch->d[k] = UUIDPGetDatum(&item->sender);
 	}
 	values[0] = uuid_array(scratch->a, count);
 	values[1] = uuid_array(scratch->b, count);
 	values[2] = int4_array(scratch->c, count);
+	if (with_senders)
+		values[3] = uuid_array(scratch->d, count);
 	memset(scratch->marks, 0, sizeof(bool) * send->count);
 	query_run(query, values, NULL, false);
 	mark_returned(scratch->marks);
@@ -486,8 +492,18 @@ static SavedQuery members_of = SAVED_QUERY(
 	"  WHERE p.conversation_id = v.c AND p.user_id = v.u LIMIT 1) p",
 	UUIDARRAYOID, UUIDARRAYOID, INT4ARRAYOID);
 
-/* Asked after the membership check, so a stranger learns nothing of a conversation's messages. */
+/*
+ * Asked after the membership check, so a stranger learns nothing of a conversation's messages.
+ * From 1.4 ($4, the senders) a reply is only to a message the sender sees: from their joining on.
+ */
 static SavedQuery replies_in_place = SAVED_QUERY(
+	"SELECT v.i FROM unnest($1::uuid[], $2::uuid[], $3::int4[], $4::uuid[]) v(c, r, i, s) "
+	"CROSS JOIN LATERAL (SELECT FROM chat.messages m "
+	"  WHERE m.conversation_id = v.c AND m.id = v.r AND m.seq > (SELECT p.joined_seq "
+	"    FROM chat.conversation_participants p WHERE p.conversation_id = v.c AND p.user_id = v.s) "
+	"  LIMIT 1) m",
+	UUIDARRAYOID, UUIDARRAYOID, INT4ARRAYOID, UUIDARRAYOID);
+static SavedQuery replies_in_place_before_1_4 = SAVED_QUERY(
 	"SELECT v.i FROM unnest($1::uuid[], $2::uuid[], $3::int4[]) v(c, r, i) "
 	"CROSS JOIN LATERAL (SELECT FROM chat.messages m "
 	"  WHERE m.conversation_id = v.c AND m.id = v.r LIMIT 1) m",
@@ -782,7 +798,8 @@ send_run(Send *send)
 	lock(send);
 	confirm(send, &scratch, &members_of, NULL, sender_of, ERRCODE_NO_DATA_FOUND,
 			"conversation not found");
-	confirm(send, &scratch, &replies_in_place, is_reply, reply_of,
+	confirm(send, &scratch, schema_has_joined_seq() ? &replies_in_place : &replies_in_place_before_1_4,
+			is_reply, reply_of,
 			ERRCODE_INVALID_PARAMETER_VALUE, "replyTo must be a message of the same conversation");
 	find_resends(send, &scratch);
 	find_repeats(send, scratch.indexes);

@@ -178,10 +178,14 @@ session_for(pg_uuid_t *user_id)
 }
 
 static SavedQuery taken = SAVED_QUERY(
-	"SELECT EXISTS (SELECT 1 FROM chat.users WHERE username = $1), "
-	"       EXISTS (SELECT 1 FROM chat.users WHERE lower(email) = lower($2))",
+	"SELECT EXISTS (SELECT 1 FROM chat.users WHERE username = $1) "
+	"    OR EXISTS (SELECT 1 FROM chat.users WHERE lower(email) = lower($2))",
 	TEXTOID, TEXTOID);
 
+/*
+ * One answer whichever is taken, so registration never says that an email has an account
+ * (docs/security.md: what is left to learn, and why usernames stay unique and visible).
+ */
 static void
 refuse_if_taken(Datum username, Datum email)
 {
@@ -192,11 +196,8 @@ refuse_if_taken(Datum username, Datum email)
 	if (DatumGetBool(query_value(1, &isnull)))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
-				 errmsg("username is taken")));
-	if (DatumGetBool(query_value(2, &isnull)))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNIQUE_VIOLATION),
-				 errmsg("email is already registered")));
+				 errmsg("username or email is not available"),
+				 errhint("Choose another username, or log in if the account is yours.")));
 }
 
 static SavedQuery insert_user = SAVED_QUERY(
@@ -517,4 +518,65 @@ chat_change_password(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in,
 										CStringGetDatum(psprintf("{\"sessionsEnded\": " INT64_FORMAT "}",
 																 ended))));
+}
+
+static SavedQuery update_privacy = SAVED_QUERY(
+	"UPDATE chat.users SET last_seen_privacy = coalesce($2::chat.last_seen_privacy, last_seen_privacy), "
+	"       updated_at = now() "
+	"WHERE id = $1 RETURNING chat.me_json(users)",
+	UUIDOID, TEXTOID);
+
+PG_FUNCTION_INFO_V1(chat_set_privacy);
+
+/*
+ * chat.set_privacy(token, settings jsonb) -> me (1.4): {"lastSeen": "everyone" | "contacts" |
+ * "nobody"}; absent keys keep their value.
+ */
+Datum
+chat_set_privacy(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *settings = DatumGetJsonbP(arg_required(fcinfo, 1, "settings"));
+	Datum		values[2];
+	char		nulls[3] = " n";
+	JsonbIterator *it;
+	JsonbValue	value;
+	JsonbIteratorToken token;
+	char	   *key = NULL;
+	bool		isnull;
+	Datum		result;
+
+	if (!JB_ROOT_IS_OBJECT(settings))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("privacy settings must be a JSON object")));
+	it = JsonbIteratorInit(&settings->root);
+	while ((token = JsonbIteratorNext(&it, &value, true)) != WJB_DONE)
+	{
+		if (token == WJB_KEY)
+			key = pnstrdup(value.val.string.val, value.val.string.len);
+		else if (token == WJB_VALUE && strcmp(key, "lastSeen") == 0)
+		{
+			char	   *choice = value.type == jbvString
+				? pnstrdup(value.val.string.val, value.val.string.len) : "";
+
+			if (strcmp(choice, "everyone") != 0 && strcmp(choice, "contacts") != 0 &&
+				strcmp(choice, "nobody") != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("lastSeen must be \"everyone\", \"contacts\" or \"nobody\"")));
+			values[1] = CStringGetTextDatum(choice);
+			nulls[1] = ' ';
+		}
+		else if (token == WJB_VALUE)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown privacy setting \"%s\"", key),
+					 errhint("The settings are lastSeen.")));
+	}
+
+	SPI_connect();
+	values[0] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
+	result = query_first_copy(&update_privacy, values, nulls, false, &isnull);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
 }

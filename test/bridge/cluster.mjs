@@ -196,6 +196,11 @@ export async function befriend(base, a, b) {
   return conversation.id;
 }
 
+// a keeps b as a contact (so b may see a's last seen under the default setting).
+export async function keepContact(base, a, b) {
+  await post(base, '/api/contacts', { userId: b.user.id }, a.token);
+}
+
 // A connected Socket.IO client (websocket, no automatic reconnection).
 export function connect(base, token) {
   const socket = io(base, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });

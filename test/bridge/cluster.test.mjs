@@ -4,7 +4,7 @@
 // back when Redis does. The bridges and the redis-server are this file's own (see cluster.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cluster, connect, nextEvent, noEvent, register, befriend } from './cluster.mjs';
+import { Cluster, connect, nextEvent, noEvent, register, befriend, keepContact } from './cluster.mjs';
 
 const cluster = new Cluster();
 let alice, bob, conversationId;
@@ -14,6 +14,8 @@ before(async () => {
   alice = await register(cluster.url('a'), 'ca');
   bob = await register(cluster.url('a'), 'cb');
   conversationId = await befriend(cluster.url('a'), alice, bob);
+  // alice shows her last seen to the contacts she keeps (the default setting): bob is one
+  await keepContact(cluster.url('a'), alice, bob);
 });
 
 after(async () => {

@@ -154,6 +154,15 @@ describe(`pgchat web client at ${BASE_URL}`, () => {
   });
 
   it('an offline/online flip of bob\'s context loses nothing, both ways', async () => {
+    // bob shows his last seen to the contacts he keeps (the default setting): alice is one
+    const session = (who) => who.page.evaluate(() => JSON.parse(localStorage.getItem('pgchat.session')));
+    const [bobSession, aliceSession] = await Promise.all([session(bob), session(alice)]);
+    const kept = await fetch(`${BASE_URL}/api/contacts`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${bobSession.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ userId: aliceSession.user.id }),
+    });
+    assert.equal(kept.status, 201);
     const presence = alice.page.getByTestId('chat-subtitle');
     await presence.filter({ hasText: /^online$/ }).waitFor();
     await bob.context.setOffline(true);

@@ -5,11 +5,14 @@
 # UPDATE TO '1.2' re-keys the tables by conversation_id and keeps the data: the direct chat made
 # with a random id is still the pair's one chat. The result is a fresh 1.2. UPDATE TO '1.3'
 # gives each membership its conversation's list_at, so the list keeps its order, and puts sessions
-# behind tokens (tokens from before are refused); the result is a fresh 1.3, and it dumps and
-# restores.
+# behind tokens (tokens from before are refused); the result is a fresh 1.3. The current library
+# still serves that 1.3 database (whole history to everyone, every last seen shown). UPDATE TO
+# '1.4' keeps every membership's history (joined_seq 0) while members added afterwards see from
+# their joining on, and hides last seen by the default setting; the result is a fresh 1.4, and
+# it dumps and restores.
 set -u
 source "$(dirname "$0")/tap.sh"
-plan 45
+plan 60
 
 db="chat_upgrade_$$"
 fresh="chat_upgrade_fresh_$$"
@@ -148,14 +151,51 @@ ok "the bridge role granted before the update can call the session functions 1.3
 ok "logout ends that session" \
   test "$(q "SELECT chat.logout('$alice')->>'loggedOut'")" = true
 alice=$(q "SELECT chat.login('up_alice', 'alice password')->>'token'")
-sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat" >/dev/null
+sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat VERSION '1.3'" >/dev/null
 ok "the updated extension has the same objects as a fresh 1.3" test "$(members "$db")" = "$(members "$fresh")"
+
+# ---- the current library on a database still on 1.3 ----
+dave_id=$(q "SELECT chat.register('up_dave', 'up_dave@example.com', 'dave password')->'user'->>'id'")
+dave=$(q "SELECT chat.login('up_dave', 'dave password')->>'token'")
+q "SELECT chat.set_last_seen('$bob_id', now())" >/dev/null
+ok "on 1.3 a member added to a group sees its whole history (as 1.3 promised)" \
+  test "$(q "SELECT chat.add_participants('$alice', '$group', ARRAY['$dave_id']::uuid[])" >/dev/null; q "SELECT jsonb_array_length(chat.messages('$dave', '$group'))")" = 1
+ok "on 1.3 the list and the conversation show the last message to them" \
+  test "$(q "SELECT (chat.conversation_page('$dave', NULL, 50)::jsonb->'conversations'->0->'lastMessage'->>'content') || '|' || (chat.conversation('$dave', '$group')->'lastMessage'->>'content')")" = "in the group|in the group"
+ok "on 1.3 every last seen is shown, as before" \
+  test "$(q "SELECT chat.contacts('$alice')->0->>'lastSeenAt' IS NOT NULL")" = t
+ok "on 1.3 a reply, an edit and a delete work" \
+  test "$(q "SELECT chat.send_message('$dave', '$group', 'dave replies', 'up-dave-1', (SELECT id FROM chat.messages WHERE conversation_id = '$group' AND seq = 1))->>'seq'")" = 2
+ok "on 1.3 registration answers a taken email as not available" \
+  test "$(q "SELECT chat.register('up_someone', 'UP_DAVE@example.com', 'some password')" 2>&1 | grep -c 'username or email is not available')" = 1
+
+# ---- 1.3 -> 1.4: history from one's joining on; a last-seen setting ----
+ok "ALTER EXTENSION chat UPDATE TO '1.4' succeeds" sql "$db" "ALTER EXTENSION chat UPDATE TO '1.4'"
+ok "the extension is now 1.4" test "$(q "SELECT extversion FROM pg_extension WHERE extname = 'chat'")" = 1.4
+ok "every membership from before keeps its history (joined_seq 0)" \
+  test "$(q "SELECT count(*) FILTER (WHERE joined_seq <> 0) || ',' || jsonb_array_length(chat.messages('$dave', '$group')) FROM chat.conversation_participants")" = "0,2"
+erin_id=$(q "SELECT chat.register('up_erin', 'up_erin@example.com', 'erin password')->'user'->>'id'")
+erin=$(q "SELECT chat.login('up_erin', 'erin password')->>'token'")
+ok "a member added after the update sees from their joining on" \
+  test "$(q "SELECT chat.add_participants('$alice', '$group', ARRAY['$erin_id']::uuid[])" >/dev/null; q "SELECT jsonb_array_length(chat.messages('$erin', '$group')) || ',' || (chat.conversation('$erin', '$group')->>'unreadCount')")" = "0,0"
+ok "and receives what comes next" \
+  test "$(q "SELECT chat.send_message('$bob', '$group', 'after 1.4')" >/dev/null; q "SELECT string_agg(m->>'content', '|') FROM jsonb_array_elements(chat.messages('$erin', '$group')) m")" = "after 1.4"
+ok "every account from before shows its last seen to its contacts only (the default)" \
+  test "$(q "SELECT string_agg(DISTINCT last_seen_privacy::text, ',') || ',' || (chat.contacts('$alice')->0->'lastSeenAt')::text FROM chat.users")" = "contacts,null"
+ok "me shows the setting" test "$(q "SELECT chat.me('$bob')->'privacy'->>'lastSeen'")" = contacts
+ok "the bridge role granted before the update can call the functions 1.4 adds" \
+  test "$(sql "$db" "SET ROLE $role" "SELECT chat.set_privacy('$bob', '{\"lastSeen\": \"everyone\"}')->'privacy'->>'lastSeen'" \
+    "SELECT jsonb_array_length(chat.members_joined('$group')) || ',' || jsonb_array_length(chat.presence_audiences('$bob_id')->'lastSeen')" | paste -sd, -)" = "everyone,5,4"
+ok "with everyone, last seen shows again" \
+  test "$(q "SELECT chat.contacts('$alice')->0->>'lastSeenAt' IS NOT NULL")" = t
+sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat" >/dev/null
+ok "the updated extension has the same objects as a fresh 1.4" test "$(members "$db")" = "$(members "$fresh")"
 
 "$PGCHAT_PGBIN/pg_dump" -d "$db" >"$dump" 2>/dev/null
 ok "the updated database restores into a new one" \
   "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored" -f "$dump" -o /dev/null
 ok "the restored database counts the same users, messages and media" \
-  test "$(sql "$restored" "SELECT users || ',' || messages || ',' || media_files FROM chat.stats")" = "3,7,1"
+  test "$(sql "$restored" "SELECT users || ',' || messages || ',' || media_files || ',' || (SELECT max(joined_seq) FROM chat.conversation_participants) FROM chat.stats")" = "5,9,1,2"
 ok "a dump taken on 1.0 restores onto the current files" \
   "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored_old" -f "$old_dump" -o /dev/null
 ok "and comes back at the files' default version with its data" \

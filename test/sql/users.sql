@@ -18,9 +18,9 @@ SELECT is((SELECT v->'user'->>'displayName' FROM (SELECT chat.register('bob', 'b
   'bob', 'the display name defaults to the username');
 
 SELECT throws_ok($$ SELECT chat.register('ALICE', 'other@example.com', 'correct horse') $$,
-  '23505', 'username is taken', 'register refuses a username taken in another case');
+  '23505', 'username or email is not available', 'register refuses a username taken in another case');
 SELECT throws_ok($$ SELECT chat.register('alice2', 'ALICE@example.COM', 'correct horse') $$,
-  '23505', 'email is already registered', 'register refuses an email taken in another case');
+  '23505', 'username or email is not available', 'register refuses an email taken in another case, with the same answer');
 SELECT throws_ok($$ SELECT chat.register('al', 'al@example.com', 'correct horse') $$,
   '22023', 'username must be 3 to 32 characters', 'register refuses a username of 2 characters');
 SELECT throws_ok($$ SELECT chat.register(repeat('a', 33), 'al@example.com', 'correct horse') $$,
@@ -90,7 +90,7 @@ SELECT throws_ok($$ SELECT chat.me(NULL) $$, '28000', 'a token is required', 'me
 -- profile
 SELECT is((chat.update_profile((SELECT v->>'token' FROM s), '{"displayName": "Alice B", "status": "at work", "bio": "line one\nline two", "profilePhoto": "https://example.com/a.png"}'))
   - 'updatedAt' - 'createdAt' - 'id',
-  '{"bio": "line one\nline two", "email": "Alice@Example.com", "status": "at work", "username": "alice", "lastSeenAt": null, "displayName": "Alice B", "profilePhoto": "https://example.com/a.png"}'::jsonb,
+  '{"bio": "line one\nline two", "email": "Alice@Example.com", "status": "at work", "username": "alice", "lastSeenAt": null, "displayName": "Alice B", "profilePhoto": "https://example.com/a.png", "privacy": {"lastSeen": "contacts"}}'::jsonb,
   'update_profile changes every field');
 SELECT is((chat.update_profile((SELECT v->>'token' FROM s), '{"status": "busy"}'))->>'displayName', 'Alice B',
   'update_profile keeps the fields it is not given');
