@@ -53,12 +53,24 @@ static int rest_is_uuid(const char *text)
     return 1;
 }
 
-/* A conversation list cursor: "<microseconds>_<uuid>", as the extension writes nextCursor; the
- * extension checks it again, this spares the database what is plainly not one. */
+/* A cursor as the extension writes nextCursor: "<microseconds>_<uuid>" (the conversation list)
+ * or "<microseconds>_<uuid>_<seq>" (search results). The extension checks it again; this spares
+ * the database what is plainly not one. */
 static int rest_is_cursor(const char *text)
 {
+    char uuid[37];
     size_t digits = strspn(text, "0123456789");
-    return digits > 0 && digits <= 18 && text[digits] == '_' && rest_is_uuid(text + digits + 1);
+    if (digits == 0 || digits > 18 || text[digits] != '_')
+        return 0;
+    text += digits + 1;
+    if (strlen(text) == 36)
+        return rest_is_uuid(text);
+    if (strlen(text) < 38 || text[36] != '_')
+        return 0;
+    memcpy(uuid, text, 36);
+    uuid[36] = '\0';
+    digits = strspn(text + 37, "0123456789");
+    return rest_is_uuid(uuid) && digits > 0 && digits <= 18 && text[37 + digits] == '\0';
 }
 
 /* A whole number written plainly: what a seq or a limit in a query string may be. */

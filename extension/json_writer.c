@@ -218,6 +218,15 @@ json_bool(JsonWriter *writer, const char *key, bool truth)
 }
 
 void
+json_raw(JsonWriter *writer, const char *key, const char *json, int length)
+{
+	if (writer->text == NULL)
+		elog(ERROR, "json_raw writes text only");
+	member(writer, key);
+	appendBinaryStringInfo(writer->text, json, length);
+}
+
+void
 json_uuid(JsonWriter *writer, const char *key, const pg_uuid_t *uuid)
 {
 	static const char hex[] = "0123456789abcdef";

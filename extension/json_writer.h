@@ -8,6 +8,7 @@
 
 #include "postgres.h"
 #include "lib/stringinfo.h"
+#include "datatype/timestamp.h"
 #include "utils/jsonb.h"
 #include "utils/uuid.h"
 
@@ -37,6 +38,9 @@ extern void json_null(JsonWriter *writer, const char *key);
 extern void json_string(JsonWriter *writer, const char *key, const char *value, int length);
 extern void json_int8(JsonWriter *writer, const char *key, int64 value);
 extern void json_bool(JsonWriter *writer, const char *key, bool value);
+
+/* A value already written as JSON text (text writers only). */
+extern void json_raw(JsonWriter *writer, const char *key, const char *json, int length);
 
 /* Lower-case hyphenated text, as uuid_out writes it. */
 extern void json_uuid(JsonWriter *writer, const char *key, const pg_uuid_t *value);

@@ -8,11 +8,12 @@
 # behind tokens (tokens from before are refused); the result is a fresh 1.3. The current library
 # still serves that 1.3 database (whole history to everyone, every last seen shown). UPDATE TO
 # '1.4' keeps every membership's history (joined_seq 0) while members added afterwards see from
-# their joining on, and hides last seen by the default setting; the result is a fresh 1.4, and
-# it dumps and restores.
+# their joining on, and hides last seen by the default setting; the result is a fresh 1.4. UPDATE
+# TO '1.5' indexes the messages already there for search; the result is a fresh 1.5, and it
+# dumps and restores.
 set -u
 source "$(dirname "$0")/tap.sh"
-plan 60
+plan 65
 
 db="chat_upgrade_$$"
 fresh="chat_upgrade_fresh_$$"
@@ -188,8 +189,18 @@ ok "the bridge role granted before the update can call the functions 1.4 adds" \
     "SELECT jsonb_array_length(chat.members_joined('$group')) || ',' || jsonb_array_length(chat.presence_audiences('$bob_id')->'lastSeen')" | paste -sd, -)" = "everyone,5,4"
 ok "with everyone, last seen shows again" \
   test "$(q "SELECT chat.contacts('$alice')->0->>'lastSeenAt' IS NOT NULL")" = t
-sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat" >/dev/null
+sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat VERSION '1.4'" >/dev/null
 ok "the updated extension has the same objects as a fresh 1.4" test "$(members "$db")" = "$(members "$fresh")"
+
+# ---- 1.4 -> 1.5: full-text search ----
+ok "ALTER EXTENSION chat UPDATE TO '1.5' succeeds" sql "$db" "ALTER EXTENSION chat UPDATE TO '1.5'"
+ok "the extension is now 1.5" test "$(q "SELECT extversion FROM pg_extension WHERE extname = 'chat'")" = 1.5
+ok "messages from before the update are found (the index is built from them)" \
+  test "$(q "SELECT string_agg(r->'message'->>'content', '|') FROM json_array_elements(chat.search_messages('$alice', 'update 3')->'results') r")" = "before update 3"
+ok "the bridge role granted before the update can search" \
+  test "$(sql "$db" "SET ROLE $role" "SELECT json_array_length(chat.search_messages('$alice', 'before')->'results')" | tail -n 1)" = 3
+sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat" >/dev/null
+ok "the updated extension has the same objects as a fresh 1.5" test "$(members "$db")" = "$(members "$fresh")"
 
 "$PGCHAT_PGBIN/pg_dump" -d "$db" >"$dump" 2>/dev/null
 ok "the updated database restores into a new one" \

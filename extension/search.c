@@ -1,0 +1,228 @@
+/*
+ * search.c — full-text search over the messages of the caller's own conversations (1.5).
+ * messages_search_idx indexes array_to_tsvector(chat.search_terms(content)) with GIN; a query
+ * is cut the same way (search_text.h) and matched against it, newest first, by keyset pages.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "args.h"
+#include "json.h"
+#include "json_writer.h"
+#include "query.h"
+#include "search_text.h"
+#include "users.h"
+
+#define RESULTS_DEFAULT 20
+#define RESULTS_MAX 50
+
+PG_FUNCTION_INFO_V1(chat_search_terms);
+
+/*
+ * chat.search_terms(content) -> text[]: the terms content is found by. Immutable: the index
+ * messages_search_idx is made of it, so changing what it answers means rebuilding that index.
+ */
+Datum
+chat_search_terms(PG_FUNCTION_ARGS)
+{
+	text	   *content = PG_GETARG_TEXT_PP(0);
+	int			count;
+	char	  **terms = search_text_terms(VARDATA_ANY(content), VARSIZE_ANY_EXHDR(content), &count);
+	Datum	   *items = palloc(sizeof(Datum) * (count + 1));
+
+	for (int i = 0; i < count; i++)
+		items[i] = CStringGetTextDatum(terms[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(items, count, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * Where a page of results starts: just after the message (created_at, conversation_id, seq) in
+ * result order. Messages of one transaction share created_at (a batch of sends), so the
+ * conversation and seq break the tie. Clients see it as the opaque text
+ * "<created_at in microseconds since 2000>_<conversation id>_<seq>".
+ */
+typedef struct SearchCursor
+{
+	bool		set;
+	TimestampTz created_at;
+	pg_uuid_t	conversation_id;
+	int64		seq;
+} SearchCursor;
+
+static SearchCursor
+cursor_parse(const char *text)
+{
+	SearchCursor cursor = {.set = true};
+	char		id[37];
+	long long	at;
+	long long	seq;
+	int			used = 0;
+
+	if (strlen(text) > 80 ||
+		sscanf(text, "%lld_%36[0-9a-f-]_%lld%n", &at, id, &seq, &used) != 3 ||
+		used != (int) strlen(text) || seq < 1 || strlen(id) != 36)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cursor is malformed"),
+				 errhint("Pass back the nextCursor of the previous page.")));
+	cursor.created_at = at;
+	cursor.seq = seq;
+	memcpy(&cursor.conversation_id, DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(id))),
+		   UUID_LEN);
+	return cursor;
+}
+
+static char *
+cursor_text(TimestampTz created_at, Datum conversation_id, int64 seq)
+{
+	return psprintf("%lld_%s_%lld", (long long) created_at,
+					DatumGetCString(DirectFunctionCall1(uuid_out, conversation_id)), (long long) seq);
+}
+
+/*
+ * The matches of the caller ($1) for the tsquery $2, in one conversation ($3) or all, after the
+ * cursor ($4, $5, $6), newest first: messages from the caller's joining on, not deleted. Planned
+ * for each call's values: how many rows a query word matches decides between the index and a
+ * walk of one conversation.
+ */
+static SavedQuery search_page = SAVED_QUERY_CUSTOM_PLAN(
+	"SELECT (" MESSAGE_JSON("m") ")::text, m.created_at, m.seq, m.content, c.id, c.name, c.is_group "
+	"FROM chat.conversation_participants me "
+	"JOIN chat.messages m ON m.conversation_id = me.conversation_id AND m.seq > me.joined_seq "
+	"JOIN chat.conversations c ON c.id = me.conversation_id "
+	"WHERE me.user_id = $1 AND ($3::uuid IS NULL OR me.conversation_id = $3) "
+	"  AND array_to_tsvector(chat.search_terms(m.content)) @@ $2::tsquery AND NOT m.is_deleted "
+	"  AND ($4::timestamptz IS NULL OR m.created_at < $4 OR (m.created_at = $4 "
+	"    AND (m.conversation_id > $5 OR (m.conversation_id = $5 AND m.seq < $6)))) "
+	"ORDER BY m.created_at DESC, m.conversation_id, m.seq DESC LIMIT $7",
+	UUIDOID, TEXTOID, UUIDOID, TIMESTAMPTZOID, UUIDOID, INT8OID, INT8OID);
+
+enum
+{
+	COL_MESSAGE, COL_CREATED_AT, COL_SEQ, COL_CONTENT, COL_CONVERSATION, COL_NAME, COL_IS_GROUP,
+	COL_COUNT
+};
+
+/* One result: the message, its conversation, and the snippet of its content around the match. */
+static void
+put_result(JsonWriter *w, HeapTuple row, TupleDesc desc, const char *query)
+{
+	Datum		v[COL_COUNT];
+	bool		n[COL_COUNT];
+	text	   *message;
+	text	   *content;
+
+	heap_deform_tuple(row, desc, v, n);
+	message = DatumGetTextPP(v[COL_MESSAGE]);
+	content = DatumGetTextPP(v[COL_CONTENT]);
+	json_begin_object(w, NULL);
+	json_raw(w, "message", VARDATA_ANY(message), VARSIZE_ANY_EXHDR(message));
+	json_begin_object(w, "conversation");
+	json_uuid(w, "id", DatumGetUUIDP(v[COL_CONVERSATION]));
+	if (n[COL_NAME])
+		json_null(w, "name");
+	else
+	{
+		text	   *name = DatumGetTextPP(v[COL_NAME]);
+
+		json_string(w, "name", VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	}
+	json_bool(w, "isGroup", DatumGetBool(v[COL_IS_GROUP]));
+	json_end_object(w);
+	search_text_snippet(w, "snippet", VARDATA_ANY(content), VARSIZE_ANY_EXHDR(content),
+						query, strlen(query));
+	json_end_object(w);
+}
+
+static int32
+limit_arg(FunctionCallInfo fcinfo, int argno)
+{
+	int32		limit = PG_ARGISNULL(argno) ? RESULTS_DEFAULT : PG_GETARG_INT32(argno);
+
+	if (limit < 1 || limit > RESULTS_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("limit must be 1 to %d", RESULTS_MAX)));
+	return limit;
+}
+
+PG_FUNCTION_INFO_V1(chat_search_messages);
+
+/*
+ * chat.search_messages(token, query, conversation_id default null, cursor default null,
+ * lim default 20) -> json {results: [{message, conversation: {id, name, isGroup}, snippet}],
+ * nextCursor}: the caller's messages that hold every word of query (each as a word's start;
+ * in unspaced scripts, the characters in a row), newest first. nextCursor is null on the last
+ * page. A conversation the caller is not in answers no result, as one without a match does.
+ */
+Datum
+chat_search_messages(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *query = arg_text(fcinfo, 1, "query");
+	int32		limit = limit_arg(fcinfo, 4);
+	SearchCursor cursor = {0};
+	char	   *tsquery;
+	Datum		values[7];
+	char		nulls[8] = "       ";
+	uint64		found;
+	StringInfoData answer;
+	JsonWriter	w;
+
+	if (!PG_ARGISNULL(3))
+		cursor = cursor_parse(text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	tsquery = search_text_query(query, strlen(query));
+	if (tsquery == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query must hold a word to search for")));
+
+	SPI_connect();
+	values[0] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
+	values[1] = CStringGetTextDatum(tsquery);
+	values[2] = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
+	values[3] = TimestampTzGetDatum(cursor.created_at);
+	values[4] = UUIDPGetDatum(&cursor.conversation_id);
+	values[5] = Int64GetDatum(cursor.seq);
+	/* one more than shown tells whether a next page exists */
+	values[6] = Int64GetDatum((int64) limit + 1);
+	if (PG_ARGISNULL(2))
+		nulls[2] = 'n';
+	if (!cursor.set)
+		nulls[3] = nulls[4] = nulls[5] = 'n';
+	found = query_run(&search_page, values, nulls, true);
+
+	MemoryContextSwitchTo(caller);
+	initStringInfo(&answer);
+	appendStringInfoSpaces(&answer, VARHDRSZ);
+	json_writer_text(&w, &answer);
+	json_begin_object(&w, NULL);
+	json_begin_array(&w, "results");
+	for (uint64 i = 0; i < found && i < (uint64) limit; i++)
+		put_result(&w, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, query);
+	json_end_array(&w);
+	if (found > (uint64) limit)
+	{
+		HeapTuple	last = SPI_tuptable->vals[limit - 1];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		char	   *next = cursor_text(DatumGetTimestampTz(heap_getattr(last, COL_CREATED_AT + 1, desc, &isnull)),
+									   heap_getattr(last, COL_CONVERSATION + 1, desc, &isnull),
+									   DatumGetInt64(heap_getattr(last, COL_SEQ + 1, desc, &isnull)));
+
+		json_string(&w, "nextCursor", next, strlen(next));
+	}
+	else
+		json_null(&w, "nextCursor");
+	json_end_object(&w);
+	SPI_finish();
+	SET_VARSIZE(answer.data, answer.len);
+	PG_RETURN_TEXT_P((text *) answer.data);
+}

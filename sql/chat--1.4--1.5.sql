@@ -1,0 +1,68 @@
+-- chat extension 1.4 -> 1.5: full-text search over the messages of one's own conversations, in
+-- any language. Released upgrade steps are never edited; the next change is a new step.
+\echo Use "ALTER EXTENSION chat UPDATE TO '1.5'" to load this file. \quit
+
+-- ---------------------------------------------------------------------------------------------
+-- The terms a message is found by
+-- ---------------------------------------------------------------------------------------------
+-- No text search configuration fits every language: stemming dictionaries are per language, and
+-- the default parser takes a run of Japanese or Thai, written without spaces, as one word. The
+-- extension cuts text itself (extension/search_text.c): words of letters and digits, lower case
+-- without Latin and Greek accents; in unspaced scripts each character and each pair of
+-- neighbours. A query matches when every word of it starts a word of the message, and every pair
+-- of its unspaced characters is in it. Only the first 16,384 characters of a message (at most
+-- 8,192 terms) are indexed: a long message costs the index a bound.
+CREATE FUNCTION chat.search_terms(content text)
+RETURNS text[] AS 'MODULE_PATHNAME', 'chat_search_terms'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION chat.search_terms(text) IS 'Internal: the terms a message''s content is found by (the expression of messages_search_idx; changing its answers means rebuilding that index).';
+
+-- fastupdate off: each send adds its terms to the index at once, a steady cost, instead of a
+-- pending list that some unlucky send (or vacuum) merges in one long step.
+CREATE INDEX messages_search_idx ON chat.messages
+  USING gin (pg_catalog.array_to_tsvector(chat.search_terms(content))) WITH (fastupdate = off);
+COMMENT ON INDEX chat.messages_search_idx IS 'Full-text search (chat.search_messages): the terms of each message''s content.';
+
+CREATE FUNCTION chat.search_messages(token text, query text, conversation_id uuid DEFAULT NULL,
+                                     cursor text DEFAULT NULL, lim integer DEFAULT 20)
+RETURNS json AS 'MODULE_PATHNAME', 'chat_search_messages'
+LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp;
+COMMENT ON FUNCTION chat.search_messages(text, text, uuid, text, integer) IS 'The caller''s messages that hold every word of query (1-200 characters), in one conversation or all, newest first: {results: [{message, conversation: {id, name, isGroup}, snippet: [{text, match}]}], nextCursor}; lim 1 to 50.';
+
+REVOKE ALL ON FUNCTION chat.search_terms(text), chat.search_messages(text, text, uuid, text, integer) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------------------------
+-- Rights: grant_api names every function of 1.5; roles that had the API get the new one
+-- ---------------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION chat.grant_api(role name) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, chat, pg_temp AS $$
+BEGIN
+  EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), role);
+  EXECUTE format('GRANT USAGE ON SCHEMA chat TO %I', role);
+  EXECUTE format('GRANT EXECUTE ON FUNCTION chat.register, chat.login, chat.authenticate, chat.me,
+    chat.session, chat.sessions, chat.logout, chat.logout_everywhere, chat.change_password,
+    chat.update_profile, chat.set_privacy, chat.search_users, chat.contacts, chat.add_contact,
+    chat.remove_contact, chat.create_conversation, chat.conversation, chat.conversations(text),
+    chat.conversations(text, timestamptz, uuid, integer), chat.conversation_page,
+    chat.conversations_json, chat.add_participants, chat.remove_participant, chat.set_participant_role,
+    chat.leave_conversation, chat.send_message, chat.send_messages, chat.messages,
+    chat.messages_after, chat.edit_message, chat.delete_message, chat.mark_delivered,
+    chat.mark_read, chat.search_messages, chat.members, chat.members_joined, chat.event_message,
+    chat.event_messages, chat.presence_audience, chat.presence_audiences, chat.presence_visible,
+    chat.set_last_seen TO %I', role);
+END
+$$;
+
+DO $$
+DECLARE
+  grantee name;
+BEGIN
+  FOR grantee IN
+    SELECT DISTINCT r.rolname FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a, pg_catalog.pg_roles r
+    WHERE p.oid = 'chat.send_messages(jsonb)'::pg_catalog.regprocedure AND a.grantee = r.oid
+      AND a.privilege_type = 'EXECUTE' AND r.oid <> p.proowner
+  LOOP
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION chat.search_messages(text, text, uuid, text, integer) TO %I', grantee);
+  END LOOP;
+END
+$$;
