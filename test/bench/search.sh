@@ -48,7 +48,7 @@ indexdef=$(q "SELECT indexdef FROM pg_indexes WHERE indexname = 'messages_search
 q "DROP INDEX chat.messages_search_idx"
 q "INSERT INTO chat.messages (conversation_id, sender_id, seq, content, created_at, updated_at)
    SELECT c.id, (SELECT user_id FROM chat.conversation_participants p WHERE p.conversation_id = c.id LIMIT 1), s,
-     (SELECT string_agg('w' || (random() * 20000)::int, ' ') FROM generate_series(1, 8) WHERE s > 0)
+     (SELECT string_agg('w' || lpad(((random() * 19999)::int)::text, 5, '0'), ' ') FROM generate_series(1, 8) WHERE s > 0)
        || CASE WHEN random() < 0.1 THEN ' hello' ELSE '' END,
      now() - (2500 - s) * interval '1 minute', now() - (2500 - s) * interval '1 minute'
    FROM public.bench_chats c, generate_series(1, CASE WHEN c.n <= 200 THEN 2000 ELSE 3000 END) s"
@@ -61,16 +61,17 @@ seeded=$(( $(date +%s) - started ))
 hub_id=$(q "SELECT id FROM chat.users WHERE username = 'hub'")
 one_chat=$(q "SELECT id FROM public.bench_chats WHERE n = 1")
 echo "SELECT id, username FROM chat.users WHERE id = '$hub_id';" >"$work/trivial.sql"
-printf '%s\n' '\set w random(0, 20000)' \
-  "SELECT chat.search_messages('$hub', 'w' || :w);" >"$work/rare.sql"
-printf '%s\n' '\set w random(0, 20000)' '\set v random(0, 20000)' \
-  "SELECT chat.search_messages('$hub', 'w' || :w || ' w' || :v);" >"$work/two_words.sql"
+# words are "w" and five digits, so a whole word is the start of no other
+printf '%s\n' '\set w random(0, 19999)' \
+  "SELECT chat.search_messages('$hub', 'w' || lpad(:w::text, 5, '0'));" >"$work/rare.sql"
+printf '%s\n' '\set w random(0, 19999)' '\set v random(0, 19999)' \
+  "SELECT chat.search_messages('$hub', 'w' || lpad(:w::text, 5, '0') || ' w' || lpad(:v::text, 5, '0'));" >"$work/two_words.sql"
 echo "SELECT chat.search_messages('$hub', 'hello');" >"$work/common.sql"
-printf '%s\n' '\set w random(0, 20000)' \
-  "SELECT chat.search_messages('$hub', 'w' || :w, '$one_chat');" >"$work/one_chat.sql"
-# prefix: every word of 2,000 starting with w1234, w123x...
-printf '%s\n' '\set w random(100, 999)' \
-  "SELECT chat.search_messages('$hub', 'w' || :w);" >"$work/prefix.sql"
+printf '%s\n' '\set w random(0, 19999)' \
+  "SELECT chat.search_messages('$hub', 'w' || lpad(:w::text, 5, '0'), '$one_chat');" >"$work/one_chat.sql"
+# a word's start shared by ten words: "w0123" is the start of w01230 to w01239
+printf '%s\n' '\set w random(0, 1999)' \
+  "SELECT chat.search_messages('$hub', 'w' || lpad(:w::text, 4, '0'));" >"$work/prefix.sql"
 
 # median, p90, p99 (ms) and calls of a script, from pgbench's per-transaction log
 measure() {
@@ -91,7 +92,7 @@ printf '%-62s %8s %8s %8s %7s\n' '' 'median' 'p90' 'p99' 'calls'
 row 'baseline: SELECT of one user by primary key' trivial
 row 'a word in 1 of 2,500 messages, all chats' rare
 row 'two such words, all chats' two_words
-row 'a word''s start shared by 10 words (w123: w123, w1230..w1239)' prefix
+row 'a word''s start that ten words share (1 in 250 messages)' prefix
 row 'a word in 1 of 10 messages ("hello"), all chats' common
 row 'a word in 1 of 2,500 messages, one chat' one_chat
 
