@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Unit tests of the web client's stores (Vitest): merging by id, ordering by seq, unread counts,
-# receipts, catch-up paging, sessions. Needs no server.
+# Unit tests of the web client (Vitest): its pure rules in web/src/logic (merging by id, ordering by
+# seq, unread counts, receipts, catch-up paging, sends) and its stores (slices, sessions). Needs no server.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../web"
 if [ ! -f node_modules/.package-lock.json ]; then

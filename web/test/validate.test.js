@@ -1,7 +1,7 @@
 // The form rules mirror the extension's, so a person sees what to fix before a round trip.
 import { describe, expect, it } from 'vitest';
 import {
-  validateDisplayName, validateEmail, validateMessage, validatePassword, validatePhotoUrl, validateUsername,
+  formErrors, validateDisplayName, validateEmail, validateMessage, validatePassword, validatePhotoUrl, validateUsername,
 } from '../src/lib/validate.js';
 import { dayLabel, initials, listTime } from '../src/lib/format.js';
 
@@ -63,5 +63,13 @@ describe('message length', () => {
   it('counts characters as the server does, so emoji are one each', () => {
     expect(validateMessage('😀'.repeat(65536))).toBe('');
     expect(validateMessage('😀'.repeat(65537))).toMatch(/65,536/);
+  });
+});
+
+describe('formErrors', () => {
+  it('answers the message of each failing rule by field, and nothing when all pass', () => {
+    const rules = { username: validateUsername, email: validateEmail };
+    expect(formErrors(rules, { username: 'al', email: 'a@b.co' })).toEqual({ username: expect.stringMatching(/3 to 32/) });
+    expect(formErrors(rules, { username: 'alice', email: 'a@b.co' })).toEqual({});
   });
 });

@@ -3,7 +3,7 @@
 // The browser's offline/online events drop and restore it at once instead of waiting for a ping
 // timeout, so the banner and the catch-up follow the network.
 import { io } from 'socket.io-client';
-import { setTransport, useChatStore } from '../stores/chatStore.js';
+import { useChatStore } from '../stores/chatStore.js';
 import { useAuthStore } from '../stores/authStore.js';
 
 let socket = null;
@@ -53,7 +53,7 @@ export function connectSocket(token) {
   socket = io({ path: '/socket.io/', auth: { token }, reconnectionDelayMax: 5000 });
   bindEvents(socket);
   const current = socket;
-  setTransport({
+  store().setTransport({
     connected: () => current.connected,
     emit: (event, payload, timeoutMs) => current.timeout(timeoutMs).emitWithAck(event, payload),
   });
@@ -72,7 +72,7 @@ export function disconnectSocket() {
   if (onOffline) window.removeEventListener('offline', onOffline);
   if (onOnline) window.removeEventListener('online', onOnline);
   onOffline = onOnline = null;
-  setTransport(null);
+  store().setTransport(null);
   if (socket) {
     socket.removeAllListeners();
     socket.disconnect();

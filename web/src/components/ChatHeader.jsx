@@ -1,7 +1,7 @@
 // Top of the open chat: back (on a phone), who it is, and online / last seen / typing; a group's
 // header opens its info.
 import { useChatStore } from '../stores/chatStore.js';
-import { conversationTitle, directPeer } from '../stores/chatLogic.js';
+import { conversationTitle, directPeer } from '../logic/display.js';
 import { lastSeenText } from '../lib/format.js';
 import Avatar from './Avatar.jsx';
 import Icon from './Icon.jsx';

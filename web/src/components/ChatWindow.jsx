@@ -1,6 +1,6 @@
 // The right pane: header, messages and composer of the open conversation.
 import { useCallback, useState } from 'react';
-import { conversationTitle } from '../stores/chatLogic.js';
+import { conversationTitle } from '../logic/display.js';
 import ChatHeader from './ChatHeader.jsx';
 import MessageContainer from './MessageContainer.jsx';
 import MessageInput from './MessageInput.jsx';

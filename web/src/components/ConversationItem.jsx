@@ -1,7 +1,8 @@
 // One row of the conversation list: avatar with online dot, name, time, last-message preview
 // (or who is typing) and the unread badge.
 import { memo } from 'react';
-import { conversationTitle, directPeer, messageStatus } from '../stores/chatLogic.js';
+import { conversationTitle, directPeer } from '../logic/display.js';
+import { messageStatus } from '../logic/receipts.js';
 import { listTime } from '../lib/format.js';
 import Avatar from './Avatar.jsx';
 import Ticks from './Ticks.jsx';

@@ -2,7 +2,8 @@
 // held a page at a time (Sidebar asks for the next one as it is scrolled).
 import { useMemo } from 'react';
 import { useChatStore } from '../stores/chatStore.js';
-import { conversationTitle, directPeer, sortConversations } from '../stores/chatLogic.js';
+import { sortConversations } from '../logic/conversations.js';
+import { conversationTitle, directPeer } from '../logic/display.js';
 import ConversationItem from './ConversationItem.jsx';
 
 const NO_TYPING = {};

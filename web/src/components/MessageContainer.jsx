@@ -2,7 +2,8 @@
 // keeps the reader's place, and a jump to the bottom when a new message arrives while they are there.
 import { useCallback, useLayoutEffect, useMemo, useRef } from 'react';
 import { useChatStore } from '../stores/chatStore.js';
-import { countUnread, messageStatus } from '../stores/chatLogic.js';
+import { countUnread } from '../logic/messages.js';
+import { messageStatus } from '../logic/receipts.js';
 import { dayKey, dayLabel } from '../lib/format.js';
 import MessageBubble from './MessageBubble.jsx';
 

@@ -1,7 +1,8 @@
 // The composer: Enter sends, Shift+Enter makes a new line; it shows what is being replied to or
 // edited, and tells the others we are typing (throttled) and when we stop.
 import { useEffect, useRef, useState } from 'react';
-import { useChatStore, MAX_CONTENT } from '../stores/chatStore.js';
+import { useChatStore } from '../stores/chatStore.js';
+import { MAX_CONTENT } from '../logic/outbox.js';
 import { validateMessage } from '../lib/validate.js';
 import Icon from './Icon.jsx';
 

@@ -4,7 +4,7 @@ import { useAuthStore } from '../stores/authStore.js';
 import Avatar from './Avatar.jsx';
 import Dialog from './Dialog.jsx';
 import Field from './Field.jsx';
-import { validateBio, validateDisplayName, validatePhotoUrl, validateStatus } from '../lib/validate.js';
+import { validateBio, validateDisplayName, validatePhotoUrl, validateStatus, formErrors } from '../lib/validate.js';
 
 const RULES = {
   displayName: (v) => (v.trim() ? validateDisplayName(v) : 'Enter a display name.'),
@@ -33,11 +33,7 @@ export default function ProfileDialog({ onClose }) {
 
   async function save(event) {
     event.preventDefault();
-    const found = {};
-    for (const [key, rule] of Object.entries(RULES)) {
-      const message = rule(values[key]);
-      if (message) found[key] = message;
-    }
+    const found = formErrors(RULES, values);
     setErrors(found);
     if (Object.keys(found).length) return;
     // Only what changed; an emptied field is cleared (null).

@@ -52,3 +52,13 @@ export function validatePhotoUrl(value) {
   if (!/^https?:\/\/[^\s\u0000-\u001f\u007f]+$/.test(v)) return 'Enter an http or https URL without spaces.';
   return '';
 }
+
+// The messages of a form's failing rules ({field: rule}), by field; empty when all pass.
+export function formErrors(rules, values) {
+  const found = {};
+  for (const [key, rule] of Object.entries(rules)) {
+    const message = rule(values[key]);
+    if (message) found[key] = message;
+  }
+  return found;
+}

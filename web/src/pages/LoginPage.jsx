@@ -1,17 +1,16 @@
 // Sign in with a username or email and a password; the server's refusal is shown above the form.
 import { useState } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { Link } from 'react-router-dom';
 import { useAuthStore } from '../stores/authStore.js';
 import Field from '../components/Field.jsx';
 import AuthLayout from './AuthLayout.jsx';
+import { useSessionSubmit } from './useSessionSubmit.js';
 
 export default function LoginPage() {
   const login = useAuthStore((s) => s.login);
-  const navigate = useNavigate();
   const [values, setValues] = useState({ login: '', password: '' });
   const [errors, setErrors] = useState({});
-  const [serverError, setServerError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, serverError, submit: startSession } = useSessionSubmit();
 
   const change = (key) => (event) => setValues({ ...values, [key]: event.target.value });
 
@@ -21,17 +20,7 @@ export default function LoginPage() {
     if (!values.login.trim()) found.login = 'Enter your username or email.';
     if (!values.password) found.password = 'Enter your password.';
     setErrors(found);
-    setServerError('');
-    if (Object.keys(found).length) return;
-    setBusy(true);
-    try {
-      await login(values.login.trim(), values.password);
-      navigate('/', { replace: true });
-    } catch (error) {
-      setServerError(error.message);
-    } finally {
-      setBusy(false);
-    }
+    await startSession(found, () => login(values.login.trim(), values.password));
   }
 
   return (

@@ -1,11 +1,12 @@
 // Create an account; each field says what is wrong as soon as it is left, and the server's
 // answer (say, a taken username) is shown above the form.
 import { useState } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { Link } from 'react-router-dom';
 import { useAuthStore } from '../stores/authStore.js';
 import Field from '../components/Field.jsx';
 import AuthLayout from './AuthLayout.jsx';
-import { validateDisplayName, validateEmail, validatePassword, validateUsername } from '../lib/validate.js';
+import { useSessionSubmit } from './useSessionSubmit.js';
+import { validateDisplayName, validateEmail, validatePassword, validateUsername, formErrors } from '../lib/validate.js';
 
 const RULES = {
   username: validateUsername,
@@ -16,11 +17,9 @@ const RULES = {
 
 export default function RegisterPage() {
   const register = useAuthStore((s) => s.register);
-  const navigate = useNavigate();
   const [values, setValues] = useState({ username: '', email: '', password: '', displayName: '' });
   const [errors, setErrors] = useState({});
-  const [serverError, setServerError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, serverError, submit: startSession } = useSessionSubmit();
 
   const change = (key) => (event) => {
     setValues({ ...values, [key]: event.target.value });
@@ -30,25 +29,11 @@ export default function RegisterPage() {
 
   async function submit(event) {
     event.preventDefault();
-    const found = {};
-    for (const [key, rule] of Object.entries(RULES)) {
-      const message = rule(values[key]);
-      if (message) found[key] = message;
-    }
+    const found = formErrors(RULES, values);
     setErrors(found);
-    setServerError('');
-    if (Object.keys(found).length) return;
-    setBusy(true);
-    try {
-      const fields = { username: values.username.trim(), email: values.email.trim(), password: values.password };
-      if (values.displayName.trim()) fields.displayName = values.displayName.trim();
-      await register(fields);
-      navigate('/', { replace: true });
-    } catch (error) {
-      setServerError(error.message);
-    } finally {
-      setBusy(false);
-    }
+    const fields = { username: values.username.trim(), email: values.email.trim(), password: values.password };
+    if (values.displayName.trim()) fields.displayName = values.displayName.trim();
+    await startSession(found, () => register(fields));
   }
 
   return (

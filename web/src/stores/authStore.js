@@ -83,3 +83,9 @@ export const useAuthStore = create((set, get) => ({
     if (token) api.endSession(token);
   },
 }));
+
+// The signed-in user's id (null when signed out), for the chat store's rules about "mine".
+export function currentUserId() {
+  const { user } = useAuthStore.getState();
+  return user ? user.id : null;
+}

@@ -1,5 +1,5 @@
 // PostgreSQL goes away in the middle of the run: the bridge answers 503 (never crashes), and
-// comes back by itself once the database returns. Runs last (file order in run.sh).
+// comes back by itself once the database returns. Runs last (RUN_LAST in run.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -2,8 +2,8 @@
 // PostgreSQL restarts. Senders retry until acked (same clientId), devices behave like the web
 // client (reconnect, sync from their last seq, merge by id). At the end every acked message has
 // reached every device exactly once, and each device holds seq 1..N with no gap.
-// This file runs its own bridge on a free port (the suite's bridge stays up), and runs before
-// zz_restart (file order in run.sh).
+// This file runs its own bridge on a free port (the suite's bridge stays up); it restarts
+// PostgreSQL, so run.sh runs it last but one (RUN_LAST), before database_restart.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

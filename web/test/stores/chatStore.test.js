@@ -1,9 +1,8 @@
-// The Zustand stores themselves, offline (no transport): what a received message, a send, a read
-// and a session do to the state.
-import { beforeEach, describe, expect, it } from 'vitest';
-import { useChatStore, setTransport } from '../src/stores/chatStore.js';
-import { loadSession, useAuthStore } from '../src/stores/authStore.js';
-import { tokenIsLive } from '../src/lib/token.js';
+// The chat store offline (no transport): what a received message, a send, a read, typing and
+// presence do to the state, and what reset leaves.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { useChatStore } from '../../src/stores/chatStore.js';
+import { useAuthStore } from '../../src/stores/authStore.js';
 
 const ME = 'me';
 const BOB = 'bob';
@@ -36,7 +35,7 @@ function conversation(fields = {}) {
 }
 
 beforeEach(() => {
-  setTransport(null);
+  useChatStore.getState().setTransport(null);
   useAuthStore.getState().setSession(jwt({ sub: ME, exp: Math.floor(Date.now() / 1000) + 3600 }), { id: ME, username: 'me' });
   useChatStore.getState().reset();
   useChatStore.getState().upsertConversation(conversation());
@@ -111,38 +110,34 @@ describe('useChatStore', () => {
     expect(useChatStore.getState().online[BOB]).toBeUndefined();
     expect(useChatStore.getState().lastSeen[BOB]).toBe('2024-05-01T12:00:00Z');
   });
+
+  it('expires a typer after six seconds of silence', () => {
+    vi.useFakeTimers();
+    const store = useChatStore.getState();
+    store.setTyping('c1', BOB, 'bob');
+    vi.advanceTimersByTime(5900);
+    expect(useChatStore.getState().typing.c1).toEqual({ [BOB]: 'bob' });
+    vi.advanceTimersByTime(200);
+    expect(useChatStore.getState().typing.c1).toEqual({});
+  });
+
+  it('reset empties every slice and drops the typing timers', async () => {
+    vi.useFakeTimers();
+    const store = useChatStore.getState();
+    store.setConnection('connected');
+    store.setOnline([BOB]);
+    store.setTyping('c1', BOB, 'bob');
+    store.setHistory('c1', { hasMore: false });
+    store.mergeInto('c1', [message(1)]);
+    store.reset();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(useChatStore.getState()).toMatchObject({
+      conversations: {}, messages: {}, history: {}, typing: {}, online: {}, lastSeen: {}, activeId: null,
+      listLoaded: false, listCursor: null, connection: 'connecting', everConnected: false,
+    });
+  });
 });
 
-describe('useAuthStore', () => {
-  function storage() {
-    const items = new Map();
-    return { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => items.set(k, v), removeItem: (k) => items.delete(k), items };
-  }
-
-  it('keeps a session whose token is still valid', () => {
-    const s = storage();
-    const token = jwt({ sub: ME, exp: 2000 });
-    s.setItem('pgchat.session', JSON.stringify({ token, user: { id: ME } }));
-    expect(loadSession(s, 1000 * 1000)).toMatchObject({ token });
-  });
-
-  it('forgets a session whose token expired, or that is corrupt', () => {
-    const s = storage();
-    s.setItem('pgchat.session', JSON.stringify({ token: jwt({ sub: ME, exp: 1000 }), user: { id: ME } }));
-    expect(loadSession(s, 2000 * 1000)).toBeNull();
-    expect(s.items.size).toBe(0);
-    s.setItem('pgchat.session', '{not json');
-    expect(loadSession(s, 0)).toBeNull();
-  });
-
-  it('refuses tokens that are not JWTs', () => {
-    expect(tokenIsLive('abc')).toBe(false);
-    expect(tokenIsLive(`a.${'x'.repeat(5000)}.c`)).toBe(false);
-    expect(tokenIsLive(null)).toBe(false);
-  });
-
-  it('logout clears the session', () => {
-    useAuthStore.getState().logout();
-    expect(useAuthStore.getState()).toMatchObject({ token: null, user: null });
-  });
+afterEach(() => {
+  vi.useRealTimers();
 });

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const server = vi.hoisted(() => ({ list: [], calls: [], gate: null }));
 
-vi.mock('../src/api/rest.js', () => ({
+vi.mock('../../src/api/rest.js', () => ({
   api: {
     async conversationPage(before, limit) {
       server.calls.push(before);
@@ -21,9 +21,9 @@ vi.mock('../src/api/rest.js', () => ({
   },
 }));
 
-const { useChatStore, setTransport, LIST_PAGE_SIZE } = await import('../src/stores/chatStore.js');
-const { conversationsAfterPage } = await import('../src/stores/chatLogic.js');
-const { useAuthStore } = await import('../src/stores/authStore.js');
+const { useChatStore } = await import('../../src/stores/chatStore.js');
+const { LIST_PAGE_SIZE } = await import('../../src/stores/slices/conversations.js');
+const { useAuthStore } = await import('../../src/stores/authStore.js');
 
 const ME = 'me';
 
@@ -47,7 +47,7 @@ const held = () => Object.keys(useChatStore.getState().conversations).sort((a, b
 const ids = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => `c${from + i}`);
 
 beforeEach(() => {
-  setTransport(null);
+  useChatStore.getState().setTransport(null);
   useAuthStore.getState().setSession(jwt({ sub: ME, exp: Math.floor(Date.now() / 1000) + 3600 }), { id: ME, username: 'me' });
   useChatStore.getState().reset();
   server.list = Array.from({ length: 120 }, (_, i) => chat(i));
@@ -120,25 +120,5 @@ describe('the chat list by pages', () => {
     useChatStore.setState({ activeId: 'c80' });
     await store.loadConversations();
     expect(held()).toEqual([...ids(0, 49), 'c80']);
-  });
-});
-
-describe('conversationsAfterPage', () => {
-  const byId = (...list) => Object.fromEntries(list.map((c) => [c.id, c]));
-
-  it('a first page replaces what was held, but not the open chat, which reads as read', () => {
-    const next = conversationsAfterPage(byId(chat(1), chat(7)), [chat(1), chat(2)], { first: true, activeId: 'c7' });
-    expect(Object.keys(next).sort()).toEqual(['c1', 'c2', 'c7']);
-    const opened = conversationsAfterPage({}, [chat(1)], { first: true, activeId: 'c1' });
-    expect(opened.c1.unreadCount).toBe(0);
-  });
-
-  it('a later page adds, and keeps a held copy at least as new', () => {
-    const newer = chat(3, { lastSeq: 5 });
-    const next = conversationsAfterPage(byId(chat(1), newer), [chat(3), chat(4)], { first: false, activeId: null });
-    expect(Object.keys(next).sort()).toEqual(['c1', 'c3', 'c4']);
-    expect(next.c3).toBe(newer);
-    const older = chat(4, { lastSeq: 0 });
-    expect(conversationsAfterPage(byId(older), [chat(4)], { first: false }).c4.lastSeq).toBe(1);
   });
 });
