@@ -510,9 +510,11 @@ static void presence_on_audience(void *data, const struct db_result *result)
     if (!presence->closing && json_is_array(seeing) && json_is_array(others)) {
         struct presence_change change = {delivery->user, delivery->online,
                                          delivery->online ? NULL : delivery->last_seen};
-        presence->on_change(presence->data, &change, seeing);
+        if (json_array_size(seeing) > 0)
+            presence->on_change(presence->data, &change, seeing);
         change.last_seen = NULL;
-        presence->on_change(presence->data, &change, others);
+        if (json_array_size(others) > 0)
+            presence->on_change(presence->data, &change, others);
     } else if (!presence->closing) {
         log_warn("presence_audience_failed", "user=%s", delivery->user);
     }

@@ -12,9 +12,11 @@
 -- neighbours. A query matches when every word of it starts a word of the message, and every pair
 -- of its unspaced characters is in it. Only the first 16,384 characters of a message (at most
 -- 8,192 terms) are indexed: a long message costs the index a bound.
+-- COST: cutting a message costs about what a thousand operators do, and the planner must know it
+-- to prefer the index over cutting every message of a chat (or of the table) to test it.
 CREATE FUNCTION chat.search_terms(content text)
 RETURNS text[] AS 'MODULE_PATHNAME', 'chat_search_terms'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000;
 COMMENT ON FUNCTION chat.search_terms(text) IS 'Internal: the terms a message''s content is found by (the expression of messages_search_idx; changing its answers means rebuilding that index).';
 
 -- fastupdate off: each send adds its terms to the index at once, a steady cost, instead of a
@@ -26,7 +28,9 @@ COMMENT ON INDEX chat.messages_search_idx IS 'Full-text search (chat.search_mess
 CREATE FUNCTION chat.search_messages(token text, query text, conversation_id uuid DEFAULT NULL,
                                      cursor text DEFAULT NULL, lim integer DEFAULT 20)
 RETURNS json AS 'MODULE_PATHNAME', 'chat_search_messages'
-LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp;
+LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp
+-- one search is a few milliseconds of index work: starting workers or compiling it costs more
+SET max_parallel_workers_per_gather = 0 SET jit = off;
 COMMENT ON FUNCTION chat.search_messages(text, text, uuid, text, integer) IS 'The caller''s messages that hold every word of query (1-200 characters), in one conversation or all, newest first: {results: [{message, conversation: {id, name, isGroup}, snippet: [{text, match}]}], nextCursor}; lim 1 to 50.';
 
 REVOKE ALL ON FUNCTION chat.search_terms(text), chat.search_messages(text, text, uuid, text, integer) FROM PUBLIC;

@@ -229,6 +229,30 @@ describe(`pgchat web client at ${BASE_URL}`, () => {
     assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'every seq from 1, once, in order');
   });
 
+  it('search finds an old message and opens the chat at it', async () => {
+    const { page } = bob;
+    await page.goto('/');
+    await page.getByLabel('Search chats or people').fill('this is alice');
+    const result = page.locator('.result-item').filter({ hasText: 'Hello Bob, this is Alice' });
+    await result.waitFor();
+    assert.deepEqual(await result.locator('mark').allInnerTexts(), ['this', 'is', 'Alice'], 'the snippet marks the words found');
+    await screenshot(page, 'search-results.png');
+    await result.click();
+    const old = bubble(page, 'Hello Bob, this is Alice');
+    await old.waitFor();
+    // opened at the message, in view, with the newest page not loaded until asked for
+    const inView = await old.evaluate((row) => {
+      const r = row.getBoundingClientRect();
+      const list = row.closest('[data-testid="message-list"]').getBoundingClientRect();
+      return r.top >= list.top && r.bottom <= list.bottom;
+    });
+    assert.ok(inView, 'the message found is in view');
+    assert.equal(await bubble(page, 'history 70').count(), 0);
+    await page.getByRole('button', { name: 'Latest messages' }).click();
+    await bubble(page, 'history 70').waitFor();
+    await page.getByLabel('Search chats or people').fill('');
+  });
+
   it('alice makes a group of three; bob and carol get it live and chat in it', async () => {
     const { page } = alice;
     const groupName = `Trio ${alice.username.slice(-6)}`;

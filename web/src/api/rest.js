@@ -66,6 +66,8 @@ export const api = {
   me: () => request('GET', '/api/me'),
   updateMe: (changes) => request('PATCH', '/api/me', changes),
   searchUsers: (q, limit = 20) => request('GET', `/api/users/search?q=${id(q)}&limit=${limit}`),
+  searchMessages: (q, { conversationId, cursor, limit = 20 } = {}) =>
+    request('GET', `/api/messages/search?${new URLSearchParams({ q, limit, ...(conversationId ? { conversationId } : {}), ...(cursor ? { cursor } : {}) })}`),
   contacts: () => request('GET', '/api/contacts'),
   addContact: (userId) => request('POST', '/api/contacts', { userId }),
   removeContact: (userId) => request('DELETE', `/api/contacts/${id(userId)}`),

@@ -1,5 +1,7 @@
 // The scrolling message list: day separators, bubbles, infinite scroll up through history that
 // keeps the reader's place, and a jump to the bottom when a new message arrives while they are there.
+// Opened at a search result, it shows that message in the middle, and scrolls down through newer
+// pages (or jumps to the latest) from there.
 import { useCallback, useLayoutEffect, useMemo, useRef } from 'react';
 import { useChatStore } from '../stores/chatStore.js';
 import { countUnread } from '../logic/messages.js';
@@ -10,11 +12,13 @@ import MessageBubble from './MessageBubble.jsx';
 const NO_MESSAGES = [];
 const NEAR_TOP_PX = 120;
 const NEAR_BOTTOM_PX = 160;
+const FOCUS_MS = 2000;
 
 export default function MessageContainer({ conversation, meId, onReply, onEdit }) {
   const messages = useChatStore((s) => s.messages[conversation.id]) || NO_MESSAGES;
   const history = useChatStore((s) => s.history[conversation.id]);
   const unreadFrom = useChatStore((s) => s.unreadFrom[conversation.id]);
+  const focus = useChatStore((s) => (s.focus && s.focus.conversationId === conversation.id ? s.focus : null));
   const list = useRef(null);
   const before = useRef({ firstId: null, lastId: null, height: 0, nearBottom: true });
 
@@ -47,11 +51,26 @@ export default function MessageContainer({ conversation, meId, onReply, onEdit }
     if (history && history.hasMore && !history.loading && el.scrollHeight <= el.clientHeight + NEAR_TOP_PX) loadOlder();
   }, [messages, history, meId, loadOlder]);
 
+  // A search result: its message in the middle, marked for a moment, once it is loaded.
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (!el || !focus) return undefined;
+    const row = el.querySelector(`[data-seq="${focus.seq}"]`);
+    if (!row) return undefined;
+    row.scrollIntoView({ block: 'center' });
+    row.classList.add('focused');
+    before.current.nearBottom = false;
+    useChatStore.getState().focusShown();
+    const timer = setTimeout(() => row.classList.remove('focused'), FOCUS_MS);
+    return () => clearTimeout(timer);
+  }, [focus, messages]);
+
   function onScroll() {
     const el = list.current;
     before.current.nearBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
     before.current.height = el.scrollHeight;
     if (el.scrollTop < NEAR_TOP_PX) loadOlder();
+    if (before.current.nearBottom && history && history.newer) useChatStore.getState().loadNewer(conversation.id);
   }
 
   const chatStore = useChatStore.getState();
@@ -91,6 +110,11 @@ export default function MessageContainer({ conversation, meId, onReply, onEdit }
       {history && history.error && <p className="history-note error" role="alert">{history.error} <button type="button" className="link-button" onClick={messages.length ? loadOlder : () => chatStore.loadLatest(conversation.id)}>Try again</button></p>}
       {messages.length === 0 && history && !history.loading && <p className="history-note">No messages yet. Say hello!</p>}
       {rows}
+      {history && history.newer && (
+        <button type="button" className="jump-latest" onClick={() => chatStore.jumpToLatest(conversation.id)}>
+          Latest messages
+        </button>
+      )}
     </div>
   );
 }

@@ -1,4 +1,5 @@
-// The left pane: header, search, the chat list and, while searching, people to start a chat with.
+// The left pane: header, search, the chat list and, while searching, people to start a chat with
+// and the messages found in our chats.
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/rest.js';
 import { useChatStore } from '../stores/chatStore.js';
@@ -6,6 +7,7 @@ import SidebarHeader from './SidebarHeader.jsx';
 import SearchBar from './SearchBar.jsx';
 import ConversationList from './ConversationList.jsx';
 import PeopleResults from './PeopleResults.jsx';
+import MessageResults from './MessageResults.jsx';
 import ConnectionBanner from './ConnectionBanner.jsx';
 
 const NEAR_END_PX = 300;
@@ -39,6 +41,11 @@ export default function Sidebar({ meId, onOpen, onProfile, onNewGroup }) {
     }
   }
 
+  function showMessage(conversationId, seq) {
+    useChatStore.getState().showMessage(conversationId, seq);
+    onOpen(conversationId);
+  }
+
   return (
     <aside className="sidebar" aria-label="Chats and people">
       <SidebarHeader onProfile={onProfile} onNewGroup={onNewGroup} />
@@ -49,6 +56,7 @@ export default function Sidebar({ meId, onOpen, onProfile, onNewGroup }) {
         {query.trim() && <h3 className="list-heading">Chats</h3>}
         <ConversationList meId={meId} filter={query} onOpen={onOpen} />
         <PeopleResults query={query} meId={meId} onChoose={startChat} />
+        <MessageResults query={query} meId={meId} onChoose={showMessage} />
       </div>
     </aside>
   );

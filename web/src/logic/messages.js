@@ -77,6 +77,11 @@ export function olderExist(page) {
   return page.length > 0 && page[0].seq > 1;
 }
 
+// Whether a list holds the stored message seq.
+export function holdsSeq(list, seq) {
+  return list.some((m) => m.seq === seq);
+}
+
 // Unread messages of others in a loaded list after our read mark, for the "N unread" divider.
 export function countUnread(list, readSeq, meId) {
   return list.filter((m) => m.seq != null && m.seq > readSeq && m.sender_id !== meId).length;

@@ -11,6 +11,8 @@ const CATCH_UP_PAGE_SIZE = 100;
 export function createCatchUpSlice(set, get) {
   async function catchUpConversation(conversationId, from) {
     try {
+      // a window opened at a search result stays one (scrolling down or "latest" goes on)
+      if (get().history[conversationId] && get().history[conversationId].newer) return;
       const missed = await fetchAllAfter((after, limit) => api.messagesAfter(conversationId, after, limit), from, CATCH_UP_PAGE_SIZE);
       get().mergeInto(conversationId, missed);
       // Edits and deletions are not in the seq stream: the newest page again brings those of

@@ -4,14 +4,19 @@
 import { api } from '../../api/rest.js';
 import { currentUserId } from '../authStore.js';
 import { conversationAfterMessage } from '../../logic/conversations.js';
-import { firstStoredSeq, mergeMessages, olderExist } from '../../logic/messages.js';
+import { firstStoredSeq, holdsSeq, lastStoredSeq, mergeMessages, olderExist } from '../../logic/messages.js';
 import { notify } from './connection.js';
 
 export const PAGE_SIZE = 50;
+// Messages shown on each side of one opened from a search result.
+export const AROUND = 25;
 
 const initial = {
   messages: {}, // conversationId -> messages, ascending by seq, pending sends last
-  history: {}, // conversationId -> {loading, error, hasMore}; present once the chat was opened
+  // conversationId -> {loading, error, hasMore, newer}; present once the chat was opened. newer:
+  // the list is a window of older messages (opened at a search result), the latest not loaded.
+  history: {},
+  focus: null, // {conversationId, seq}: the message to bring into view (a search result)
 };
 
 // Whether the user sees this conversation now (open, and the tab in front).
@@ -68,6 +73,50 @@ export function createMessagesSlice(set, get) {
       await loadPage(conversationId, before);
     },
 
+    // Opens a conversation at one message (a search result): the window around it unless it is
+    // loaded already. Set before the chat opens, so opening loads no other page.
+    async showMessage(conversationId, seq) {
+      set({ focus: { conversationId, seq } });
+      if (holdsSeq(get().messages[conversationId] || [], seq)) return;
+      set((s) => ({ messages: { ...s.messages, [conversationId]: [] } }));
+      get().setHistory(conversationId, { loading: true, error: null, hasMore: false, newer: false });
+      try {
+        const [older, newer] = await Promise.all([
+          api.messagesBefore(conversationId, seq + 1, AROUND),
+          api.messagesAfter(conversationId, seq, AROUND),
+        ]);
+        get().mergeInto(conversationId, [...older, ...newer]);
+        get().setHistory(conversationId, { loading: false, hasMore: olderExist(older), newer: newer.length > 0 });
+      } catch (error) {
+        get().setHistory(conversationId, { loading: false, error: error.message });
+      }
+    },
+
+    focusShown() {
+      set({ focus: null });
+    },
+
+    // Scrolling down a window opened at a search result: the next page after it, until none.
+    async loadNewer(conversationId) {
+      const history = get().history[conversationId];
+      if (!history || history.loading || !history.newer) return;
+      get().setHistory(conversationId, { loading: true, error: null });
+      try {
+        const page = await api.messagesAfter(conversationId, lastStoredSeq(get().messages[conversationId] || []), PAGE_SIZE);
+        get().mergeInto(conversationId, page);
+        get().setHistory(conversationId, { loading: false, newer: page.length > 0 });
+      } catch (error) {
+        get().setHistory(conversationId, { loading: false, error: error.message });
+      }
+    },
+
+    // Back from a window of older messages to the newest page.
+    async jumpToLatest(conversationId) {
+      set((s) => ({ messages: { ...s.messages, [conversationId]: [] } }));
+      get().setHistory(conversationId, { newer: false });
+      await loadPage(conversationId, null);
+    },
+
     // message_received, a send's ack, or a catch-up page.
     async receiveMessage(message) {
       const me = currentUserId();
@@ -78,7 +127,9 @@ export function createMessagesSlice(set, get) {
           return;
         }
       }
-      if (get().history[message.conversationId]) get().mergeInto(message.conversationId, [message]);
+      const history = get().history[message.conversationId];
+      // a window of older messages shows no new one after a gap; "latest" brings it
+      if (history && !history.newer) get().mergeInto(message.conversationId, [message]);
       const reading = isReading(get(), message.conversationId);
       set((s) => {
         const conversation = s.conversations[message.conversationId];
