@@ -191,7 +191,7 @@ state_apply(State state, const StateChanges *changes)
 	if (changes->pinned_given)
 	{
 		if (changes->pinned && state.pinned_null)
-			state.pinned_at = GetCurrentTransactionStartTimestamp();
+			state.pinned_at = GetCurrentTimestamp();	/* pins are ordered by it, even in one transaction */
 		state.pinned_null = !changes->pinned;
 		if (changes->pinned)
 			state.archived_null = true;

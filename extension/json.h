@@ -112,7 +112,7 @@
 /* Whether membership me of conversation c is archived: no message since, or muted. */
 #define ARCHIVED(c, me) \
 	"(" me ".archived_seq IS NOT NULL AND (" c ".last_seq <= " me ".archived_seq OR " \
-	me ".muted_until > now()))"
+	"coalesce(" me ".muted_until > now(), false)))"
 
 /* The caller's state of conversation c, as keys of its object (membership me). */
 #define STATE_JSON_KEYS(c, me) \

@@ -108,10 +108,13 @@ refuse_if_blocked(const MessageRef *ref, Datum me)
 					: "you can't react to this user's messages")));
 }
 
-/* A reaction set or changed (no row when it was already this one). */
+/* A reaction set or changed (no row when it was already this one); stamped by the clock, which
+ * orders equal counts. */
 static SavedQuery upsert_reaction = SAVED_QUERY(
-	"INSERT INTO chat.reactions AS r (conversation_id, seq, user_id, emoji) VALUES ($1, $2, $3, $4) "
-	"ON CONFLICT (conversation_id, seq, user_id) DO UPDATE SET emoji = excluded.emoji, created_at = now() "
+	"INSERT INTO chat.reactions AS r (conversation_id, seq, user_id, emoji, created_at) "
+	"VALUES ($1, $2, $3, $4, clock_timestamp()) "
+	"ON CONFLICT (conversation_id, seq, user_id) DO UPDATE SET emoji = excluded.emoji, "
+	"  created_at = excluded.created_at "
 	"WHERE r.emoji <> excluded.emoji RETURNING 1",
 	UUIDOID, INT8OID, UUIDOID, TEXTOID);
 
