@@ -4,7 +4,7 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(22);
+SELECT plan(23);
 
 CREATE ROLE chat_test_bridge LOGIN;
 SELECT chat.grant_api('chat_test_bridge');
@@ -37,12 +37,21 @@ SELECT is_empty($$
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   WHERE p.pronamespace = 'chat'::regnamespace AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
-    AND (NOT p.prosecdef OR NOT coalesce(p.proconfig, '{}') @> ARRAY['search_path=pg_catalog, chat, pg_temp']) $$,
+    AND (NOT p.prosecdef OR NOT coalesce(p.proconfig, '{}') @> ARRAY['search_path=pg_catalog, chat, pg_temp'])
+    AND p.oid <> 'chat.search_terms(text)'::regprocedure $$,
   'every C function is SECURITY DEFINER with search_path pg_catalog, chat, pg_temp');
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
-  WHERE p.pronamespace = 'chat'::regnamespace AND NOT coalesce(p.proconfig, '{}') @> ARRAY['search_path=pg_catalog, chat, pg_temp'] $$,
+  WHERE p.pronamespace = 'chat'::regnamespace AND NOT coalesce(p.proconfig, '{}') @> ARRAY['search_path=pg_catalog, chat, pg_temp']
+    AND p.oid <> 'chat.search_terms(text)'::regprocedure $$,
   'every function pins its search_path');
+-- The one exception: the expression of the search index, which runs no SQL (no search_path to
+-- pin), is granted to no one, and is called once per message a search rechecks (a SET clause
+-- would save and restore the setting on every call).
+SELECT ok((SELECT p.provolatile = 'i' AND NOT p.prosecdef AND p.proacl IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee <> p.proowner)
+           FROM pg_proc p WHERE p.oid = 'chat.search_terms(text)'::regprocedure),
+  'search_terms, the one function without: immutable, not SECURITY DEFINER, granted to no one');
 SELECT is_empty($$
   SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'chat'::regnamespace AND c.relkind IN ('r', 'v')
     AND obj_description(c.oid, 'pg_class') IS NULL
