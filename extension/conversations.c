@@ -632,6 +632,21 @@ static SavedQuery member_ids_joined = SAVED_QUERY(
 	"FROM chat.conversation_participants WHERE conversation_id = $1",
 	UUIDOID);
 
+/*
+ * From 1.6 a member of a direct chat with a block either way carries a third element, true: the
+ * bridge relays no typing in that chat (the blocked sees none of the blocker's). An older bridge
+ * reads the first two.
+ */
+static SavedQuery member_ids_joined_1_6 = SAVED_QUERY(
+	"SELECT coalesce(jsonb_agg(jsonb_build_array(p.user_id, p.joined_seq) "
+	"  || CASE WHEN q.quiet THEN '[true]'::jsonb ELSE '[]'::jsonb END ORDER BY p.user_id), '[]') "
+	"FROM chat.conversation_participants p, (SELECT EXISTS (SELECT FROM chat.conversations c "
+	"  JOIN chat.blocks b ON (b.blocker_id = c.direct_low AND b.blocked_id = c.direct_high) "
+	"    OR (b.blocker_id = c.direct_high AND b.blocked_id = c.direct_low) "
+	"  WHERE c.id = $1)) q (quiet) "
+	"WHERE p.conversation_id = $1",
+	UUIDOID);
+
 PG_FUNCTION_INFO_V1(chat_members_joined);
 
 /*
@@ -644,5 +659,6 @@ chat_members_joined(PG_FUNCTION_ARGS)
 	Datum		values[1] = {arg_required(fcinfo, 0, "conversationId")};
 	bool		isnull;
 
-	PG_RETURN_DATUM(query_once(&member_ids_joined, values, &isnull));
+	PG_RETURN_DATUM(query_once(schema_has_blocks() ? &member_ids_joined_1_6 : &member_ids_joined,
+							   values, &isnull));
 }

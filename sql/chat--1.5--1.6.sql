@@ -116,6 +116,7 @@ REVOKE ALL ON FUNCTION chat.block_user(text, uuid), chat.unblock_user(text, uuid
   FROM PUBLIC;
 
 COMMENT ON FUNCTION chat.conversation(text, uuid) IS 'One conversation of the caller, with the caller''s state of it (muted, archived, pinned); P0002 for any other.';
+COMMENT ON FUNCTION chat.members_joined(uuid) IS 'For the bridge''s fan-out only: [[userId, joinedSeq], ...] of a conversation''s members, by user id; no member receives an event of a message with seq <= their joinedSeq. In a direct chat with a block each carries a third element, true: no typing is relayed there.';
 COMMENT ON FUNCTION chat.presence_audience(uuid) IS 'For the bridge only: who may see this user''s presence and typing: those who share a conversation with them, and the contacts the user keeps; never a user blocked either way.';
 COMMENT ON FUNCTION chat.presence_visible(uuid) IS 'For the bridge only: whose presence this user may see: those who share a conversation with them, and those who keep them as a contact; never a user blocked either way.';
 
