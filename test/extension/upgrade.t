@@ -88,9 +88,10 @@ ok "grant_stats lets a role read the statistics and no table" \
 
 # ---- the same as a fresh install, and it dumps ----
 members() {
-  sql "$1" "SELECT string_agg(pg_describe_object(classid, objid, objsubid), E'\n' ORDER BY 1)
+  # ordered by the description itself: ORDER BY 1 inside an aggregate orders by the constant 1
+  sql "$1" "SELECT string_agg(d, E'\n' ORDER BY d) FROM (SELECT pg_describe_object(classid, objid, objsubid) AS d
     FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
-      AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'chat')"
+      AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'chat')) o"
 }
 sql "$fresh" "SET client_min_messages = warning" "CREATE EXTENSION chat VERSION '1.1'" >/dev/null
 ok "the updated extension has the same objects as a fresh 1.1" test "$(members "$db")" = "$(members "$fresh")"
