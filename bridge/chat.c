@@ -76,6 +76,8 @@ static void chat_stop_typing(struct chat *, sio_socket *, struct fanout_socket *
 static void chat_sync(struct chat *, sio_socket *, struct fanout_socket *, json_t *, int64_t);
 static void chat_online(struct chat *, sio_socket *, struct fanout_socket *, json_t *, int64_t);
 static void chat_send(struct chat *, sio_socket *, struct fanout_socket *, json_t *, int64_t);
+static void chat_set_state(struct chat *, sio_socket *, struct fanout_socket *, json_t *,
+                           int64_t);
 
 #define CONVERSATION {"conversationId", ARG_UUID, 1}
 #define MESSAGE {"messageId", ARG_UUID, 1}
@@ -87,6 +89,9 @@ static const struct chat_event chat_events[] = {
      {CONVERSATION, {"content", ARG_TEXT, 1}, {"clientId", ARG_TEXT, 0}, {"replyTo", ARG_UUID, 0}}},
     {"edit_message", CHAT_SQL_EDIT_MESSAGE, NULL, {MESSAGE, {"content", ARG_TEXT, 1}}},
     {"delete_message", CHAT_SQL_DELETE_MESSAGE, NULL, {MESSAGE}},
+    {"hide_message", CHAT_SQL_HIDE_MESSAGE, NULL, {MESSAGE}},
+    {"react", CHAT_SQL_REACT, NULL, {MESSAGE, {"emoji", ARG_TEXT, 0}}},
+    {"set_conversation_state", CHAT_SQL_COUNT, chat_set_state, {CONVERSATION}},
     {"mark_read", CHAT_SQL_MARK_READ, NULL, {CONVERSATION, {"seq", ARG_SEQ, 1}}},
     {"mark_delivered", CHAT_SQL_MARK_DELIVERED, NULL, {CONVERSATION, {"seq", ARG_SEQ, 1}}},
     {"join_conversation", CHAT_SQL_COUNT, chat_join, {CONVERSATION}, 1},
@@ -271,6 +276,39 @@ static void chat_send(struct chat *chat, sio_socket *socket, struct fanout_socke
         json_decref(message);
         chat_ack_error(socket, ack_id, &ERROR_UNAVAILABLE, NULL);
     }
+}
+
+/* ---- set_conversation_state: the event's mute, archived and pinned, as the changes object ---- */
+
+static void chat_set_state(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
+                           json_t *payload, int64_t ack_id)
+{
+    static const struct chat_arg arg = CONVERSATION;
+    static const char *const keys[] = {"mute", "archived", "pinned"};
+    const char *conversation_id;
+    char message[128];
+    if (chat_arg_value(&arg, payload, &conversation_id, NULL, 0, message, sizeof(message)) != 0) {
+        chat_ack_error(socket, ack_id, &ERROR_BAD_REQUEST, message);
+        return;
+    }
+    /* only the three keys of the state go on; the extension checks their values */
+    json_t *changes = json_object();
+    for (size_t i = 0; changes && i < sizeof(keys) / sizeof(keys[0]); i++) {
+        json_t *value = json_object_get(payload, keys[i]);
+        if (value && json_object_set(changes, keys[i], value) != 0) {
+            json_decref(changes);
+            changes = NULL;
+        }
+    }
+    char *text = changes ? json_dumps(changes, JSON_COMPACT) : NULL;
+    json_decref(changes);
+    if (!text) {
+        chat_ack_error(socket, ack_id, &ERROR_INTERNAL, NULL);
+        return;
+    }
+    const char *values[] = {who->token, conversation_id, text};
+    chat_query(chat, socket, ack_id, "set_conversation_state", CHAT_SQL_SET_STATE, values);
+    free(text);
 }
 
 /* ---- rooms and typing: a membership check, then something on this bridge ---- */

@@ -21,6 +21,11 @@ static const struct db_statement chat_sql_table[CHAT_SQL_COUNT] = {
     [CHAT_SQL_SEND_MESSAGES] = {"rt_send_messages", "SELECT chat.send_messages($1)::text", 1},
     [CHAT_SQL_EVENT_MESSAGES] = {"rt_event_messages",
                                  "SELECT chat.event_messages($1, $2, $3)::text", 3},
+    [CHAT_SQL_BLOCKED_USERS] = {"rt_blocked_users", "SELECT chat.blocked_users($1)::text", 1},
+    [CHAT_SQL_REACT] = {"rt_react", "SELECT chat.react($1, $2, $3)::text", 3},
+    [CHAT_SQL_HIDE_MESSAGE] = {"rt_hide_message", "SELECT chat.hide_message($1, $2)::text", 2},
+    [CHAT_SQL_SET_STATE] = {"rt_set_conversation_state",
+                            "SELECT chat.set_conversation_state($1, $2, $3)::text", 3},
 };
 
 int chat_sql_statements(struct db_statement *out, int max)

@@ -20,6 +20,10 @@ enum chat_sql_id {
     CHAT_SQL_EVENT_MESSAGE,  /* (conversation, seq) -> message; bridge only, P0002 when none */
     CHAT_SQL_SEND_MESSAGES,  /* (batch) -> [{message} | {error: {sqlstate, message}}] */
     CHAT_SQL_EVENT_MESSAGES, /* (uuid[], first seq[], last seq[]) -> [message]; bridge only */
+    CHAT_SQL_BLOCKED_USERS,  /* (token) -> [user]; blocks_updated for the blocker's devices (1.6) */
+    CHAT_SQL_REACT,          /* (token, message, emoji or null) -> message with reactions (1.6) */
+    CHAT_SQL_HIDE_MESSAGE,   /* (token, message) -> {conversationId, messageId, seq, hidden} */
+    CHAT_SQL_SET_STATE,      /* (token, conversation, changes) -> conversation (1.6) */
     CHAT_SQL_COUNT
 };
 

@@ -29,7 +29,15 @@ struct fanout_user {
     struct fanout_socket *sockets;
 };
 
-enum event_kind { EVENT_CREATED, EVENT_UPDATED, EVENT_DELETED, EVENT_RECEIPT, EVENT_MEMBERSHIP };
+/* the message kinds first: each names a seq (event_parse tests kind <= EVENT_REACTIONS) */
+enum event_kind {
+    EVENT_CREATED,
+    EVENT_UPDATED,
+    EVENT_DELETED,
+    EVENT_REACTIONS,
+    EVENT_RECEIPT,
+    EVENT_MEMBERSHIP
+};
 
 struct fanout_event {
     struct fanout_event *next;
@@ -58,6 +66,7 @@ struct conversation {
     int members_stale;     /* a reload was asked for while one was in flight */
     fanout_id *members;
     int64_t *joined_seqs;  /* beside members: each sees only messages with a greater seq */
+    int quiet;             /* a direct chat with a block: no typing is relayed (1.6) */
     size_t member_count;
     struct fanout_waiter *waiters;
     int64_t last_seq;      /* the last message_created sent out; -1 while unknown */
@@ -244,7 +253,7 @@ void fanout_typing(struct fanout *fanout, const struct fanout_socket *who,
                    const char *conversation_id, int typing)
 {
     struct conversation *conv = eio_map_get(fanout->conversations, conversation_id);
-    if (!conv || conv->members_state != MEMBERS_LOADED)
+    if (!conv || conv->members_state != MEMBERS_LOADED || conv->quiet)
         return;
     json_t *body = typing ? json_pack("{s:s,s:s,s:s}", "userId", who->user_id, "username",
                                       who->username, "conversationId", conversation_id)
@@ -360,10 +369,12 @@ static void conversation_stall(struct fanout *fanout, struct conversation *conv)
 
 /* ---- members ---- */
 
-/* [[userId, joinedSeq], ...] (chat.members_joined); a bare "userId" joined at 0. */
+/* [[userId, joinedSeq], ...] (chat.members_joined); a bare "userId" joined at 0. A third
+ * element true (1.6) marks a direct chat with a block: *quiet. */
 static int members_parse(const struct db_result *result, fanout_id **out, int64_t **joined,
-                         size_t *count)
+                         size_t *count, int *quiet)
 {
+    *quiet = 0;
     json_t *list = chat_sql_result_json(result);
     *out = NULL;
     *joined = NULL;
@@ -397,6 +408,8 @@ static int members_parse(const struct db_result *result, fanout_id **out, int64_
         }
         snprintf(ids[i], sizeof(ids[i]), "%s", id);
         seqs[i] = json_is_integer(seq) ? json_integer_value(seq) : 0;
+        if (json_is_true(json_array_get(member, 2)))
+            *quiet = 1;
     }
     json_decref(list);
     *out = ids;
@@ -437,7 +450,9 @@ static void members_on_result(void *data, const struct db_result *result)
     fanout_id *ids = NULL;
     int64_t *joined = NULL;
     size_t count = 0;
-    int parsed = result->status == DB_OK ? members_parse(result, &ids, &joined, &count) : -1;
+    int quiet = 0;
+    int parsed =
+        result->status == DB_OK ? members_parse(result, &ids, &joined, &count, &quiet) : -1;
     if (parsed != 0) {
         if (result->status == DB_OK)
             log_error("fanout_bad_members", "conversation=%s", conv->id);
@@ -455,6 +470,7 @@ static void members_on_result(void *data, const struct db_result *result)
     conv->members = ids;
     conv->joined_seqs = joined;
     conv->member_count = count;
+    conv->quiet = quiet;
     conv->members_state = MEMBERS_LOADED;
     if (conv->members_stale) { /* asked to reload meanwhile: this answer may predate a change */
         conv->members_stale = 0;
@@ -725,6 +741,7 @@ static const char *event_name(enum event_kind kind)
     case EVENT_CREATED: return "message_received";
     case EVENT_UPDATED: return "message_updated";
     case EVENT_DELETED: return "message_deleted";
+    case EVENT_REACTIONS: return "message_reactions";
     case EVENT_RECEIPT: return "receipt";
     case EVENT_MEMBERSHIP: return "conversation_updated";
     }
@@ -754,6 +771,7 @@ static int conversation_step(struct fanout *fanout, struct conversation *conv)
         break;
     case EVENT_UPDATED:
     case EVENT_DELETED:
+    case EVENT_REACTIONS:
         if (!event->body) {
             fetch(fanout, conv, event->seq);
             return 0;
@@ -835,6 +853,7 @@ static int event_kind_of(const char *type, enum event_kind *kind)
         {"message_created", EVENT_CREATED},         {"message_updated", EVENT_UPDATED},
         {"message_deleted", EVENT_DELETED},         {"receipt", EVENT_RECEIPT},
         {"conversation_created", EVENT_MEMBERSHIP}, {"membership_changed", EVENT_MEMBERSHIP},
+        {"message_reactions", EVENT_REACTIONS},
     };
     for (size_t i = 0; type && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         if (strcmp(type, kinds[i].type) == 0) {
@@ -862,15 +881,93 @@ static struct fanout_event *event_parse(json_t *root, const char **conversation_
     *conversation_id = json_string_value(json_object_get(holder, "conversationId"));
     json_t *seq = json_object_get(root, "seq");
     if (!fanout_is_uuid(*conversation_id) ||
-        (kind <= EVENT_DELETED && (!json_is_integer(seq) || json_integer_value(seq) < 1)))
+        (kind <= EVENT_REACTIONS && (!json_is_integer(seq) || json_integer_value(seq) < 1)))
         return NULL;
     struct fanout_event *event = calloc(1, sizeof(*event));
     if (!event)
         return NULL;
     event->kind = kind;
-    event->seq = kind <= EVENT_DELETED ? json_integer_value(seq) : 0;
+    event->seq = kind <= EVENT_REACTIONS ? json_integer_value(seq) : 0;
     event->body = json_is_object(body) ? json_incref(body) : NULL;
     return event;
+}
+
+/* ---- one user's own events (1.6): to every device of that user on this bridge ---- */
+
+struct blocks_call {
+    struct fanout *fanout;
+    fanout_id user_id;
+};
+
+static void blocks_on_result(void *data, const struct db_result *result)
+{
+    struct blocks_call *call = data;
+    json_t *list = result->status == DB_OK ? chat_sql_result_json(result) : NULL;
+    if (json_is_array(list)) {
+        json_t *body = json_pack("{s:O}", "blocked", list);
+        if (body)
+            fanout_emit_user(call->fanout, call->user_id, "blocks_updated", body);
+        json_decref(body);
+    } else {
+        if (result->status != DB_OK)
+            json_decref(chat_sql_result_error(result, "blocked_users"));
+        log_warn("fanout_blocks_failed", "user=%s", call->user_id);
+    }
+    json_decref(list);
+    free(call);
+}
+
+/* blocks_updated {blocked: [user]}: the list read afresh, with the token of one of the user's
+ * sockets, so a forged notification can only make a bridge read what the user may read. */
+static void announce_blocks(struct fanout *fanout, const char *user_id)
+{
+    struct fanout_user *user = eio_map_get(fanout->users, user_id);
+    if (!user)
+        return;
+    struct blocks_call *call = malloc(sizeof(*call));
+    if (!call)
+        return;
+    call->fanout = fanout;
+    snprintf(call->user_id, sizeof(call->user_id), "%s", user_id);
+    const char *values[] = {user->sockets->token};
+    if (chat_sql_query(fanout->sql, CHAT_SQL_BLOCKED_USERS, values, blocks_on_result, call)) {
+        log_warn("fanout_blocks_failed", "user=%s reason=unavailable", user_id);
+        free(call);
+    }
+}
+
+/* conversation_state, blocks_changed, message_hidden {type, userId, conversationId?, seq?}.
+ * Returns 0 when the payload is not one of them. A chat's state goes out as conversation_updated
+ * (the conversation as the user sees it, fetched); message_hidden carries ids only. */
+static int user_event(struct fanout *fanout, const char *type, json_t *root)
+{
+    int state = strcmp(type, "conversation_state") == 0;
+    int blocks = strcmp(type, "blocks_changed") == 0;
+    int hidden = strcmp(type, "message_hidden") == 0;
+    if (!state && !blocks && !hidden)
+        return 0;
+    const char *user_id = json_string_value(json_object_get(root, "userId"));
+    const char *conversation_id = json_string_value(json_object_get(root, "conversationId"));
+    json_t *seq = json_object_get(root, "seq");
+    if (!fanout_is_uuid(user_id) || (!blocks && !fanout_is_uuid(conversation_id)) ||
+        (hidden && (!json_is_integer(seq) || json_integer_value(seq) < 1))) {
+        log_warn("fanout_bad_event", "type=%s", type);
+        return 1;
+    }
+    if (!eio_map_get(fanout->users, user_id))
+        return 1; /* none of the user's devices is here */
+    if (state) {
+        announce_to_member(fanout, user_id, conversation_id);
+    } else if (blocks) {
+        announce_blocks(fanout, user_id);
+    } else {
+        json_t *body = json_pack("{s:s,s:I}", "conversationId", conversation_id, "seq",
+                                 json_integer_value(seq));
+        if (body)
+            fanout_emit_user(fanout, user_id, "message_hidden", body);
+        json_decref(body);
+    }
+    return 1;
 }
 
 static void doorbell_handle(struct fanout *fanout, json_t *ranges);
@@ -881,6 +978,10 @@ void fanout_event(struct fanout *fanout, const char *payload, size_t length)
     const char *type = json_string_value(json_object_get(root, "type"));
     if (type && strcmp(type, "messages") == 0) {
         doorbell_handle(fanout, json_object_get(root, "ranges"));
+        json_decref(root);
+        return;
+    }
+    if (type && user_event(fanout, type, root)) {
         json_decref(root);
         return;
     }

@@ -52,6 +52,10 @@ static const struct rest_route rest_routes[] = {
     {HTTP_POST, "/api/contacts", NULL, "add_contact", 0, 201, {TOKEN, BODY("userId", TYPE_UUID)}},
     {HTTP_DELETE, "/api/contacts/:userId", NULL, "remove_contact", 0, 204,
      {TOKEN, PATH("userId", TYPE_UUID)}},
+    {HTTP_GET, "/api/blocks", NULL, "blocked_users", 0, 200, {TOKEN}},
+    {HTTP_POST, "/api/blocks", NULL, "block_user", 0, 201, {TOKEN, BODY("userId", TYPE_UUID)}},
+    {HTTP_DELETE, "/api/blocks/:userId", NULL, "unblock_user", 0, 204,
+     {TOKEN, PATH("userId", TYPE_UUID)}},
     /* with a cursor or a limit, a page {conversations, nextCursor}; without, the whole list
      * (as json text, which is sent on as it is) */
     {HTTP_GET, "/api/conversations", "before", "conversation_page", 0, 200,
@@ -62,6 +66,8 @@ static const struct rest_route rest_routes[] = {
     {HTTP_POST, "/api/conversations", NULL, "create_conversation", 0, 201,
      {TOKEN, BODY("participantIds", TYPE_UUID_ARRAY), BODY_OPTIONAL("isGroup", TYPE_BOOL, "false"),
       BODY_OPTIONAL("name", TYPE_TEXT, NULL)}},
+    /* before /:id, which would take "archived" for an id */
+    {HTTP_GET, "/api/conversations/archived", NULL, "archived_conversations", 0, 200, {TOKEN}},
     {HTTP_GET, "/api/conversations/:id", NULL, "conversation", 0, 200,
      {TOKEN, PATH("id", TYPE_UUID)}},
     {HTTP_POST, "/api/conversations/:id/participants", NULL, "add_participants", 0, 200,
@@ -70,6 +76,8 @@ static const struct rest_route rest_routes[] = {
      {TOKEN, PATH("id", TYPE_UUID), PATH("userId", TYPE_UUID)}},
     {HTTP_PATCH, "/api/conversations/:id/participants/:userId", NULL, "set_participant_role", 0,
      200, {TOKEN, PATH("id", TYPE_UUID), PATH("userId", TYPE_UUID), BODY("role", TYPE_TEXT)}},
+    {HTTP_PATCH, "/api/conversations/:id/state", NULL, "set_conversation_state", 0, 200,
+     {TOKEN, PATH("id", TYPE_UUID), {FROM_BODY_WHOLE, "body", TYPE_OBJECT, 1, NULL}}},
     {HTTP_POST, "/api/conversations/:id/leave", NULL, "leave_conversation", 0, 204,
      {TOKEN, PATH("id", TYPE_UUID)}},
     {HTTP_GET, "/api/conversations/:id/messages", "after", "messages_after", 0, 200,
@@ -89,6 +97,13 @@ static const struct rest_route rest_routes[] = {
      {TOKEN, PATH("id", TYPE_UUID), BODY("content", TYPE_TEXT)}},
     {HTTP_DELETE, "/api/messages/:id", NULL, "delete_message", 0, 200,
      {TOKEN, PATH("id", TYPE_UUID)}},
+    {HTTP_POST, "/api/messages/:id/hide", NULL, "hide_message", 0, 200,
+     {TOKEN, PATH("id", TYPE_UUID)}},
+    {HTTP_PUT, "/api/messages/:id/reaction", NULL, "react", 0, 200,
+     {TOKEN, PATH("id", TYPE_UUID), BODY("emoji", TYPE_TEXT)}},
+    /* no body: the emoji is null, which removes the caller's reaction */
+    {HTTP_DELETE, "/api/messages/:id/reaction", NULL, "react", 0, 200,
+     {TOKEN, PATH("id", TYPE_UUID), BODY_OPTIONAL("emoji", TYPE_TEXT, NULL)}},
 };
 
 #define REST_ROUTE_COUNT ((int)(sizeof(rest_routes) / sizeof(rest_routes[0])))

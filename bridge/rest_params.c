@@ -207,13 +207,18 @@ static const json_t *rest_body_lookup(const json_t *body, const char *names)
     return NULL;
 }
 
+/* Whether the route reads a body: 2 when a body parameter is required, 1 when all of them are
+ * optional (the body may then be left out: DELETE /api/messages/:id/reaction), 0 when none. */
 static int rest_route_has_body(const struct rest_route *route)
 {
+    int reads = 0;
     for (int i = 0; i < DB_MAX_PARAMS && route->params[i].source; i++) {
         if (route->params[i].source == FROM_BODY || route->params[i].source == FROM_BODY_WHOLE)
-            return 1;
+            reads = route->params[i].required ? 2 : (reads ? reads : 1);
+        if (reads == 2)
+            break;
     }
-    return 0;
+    return reads;
 }
 
 static int rest_parse_body(struct rest_args *args, http_request *req, char *message, size_t size)
@@ -269,7 +274,10 @@ int rest_args_build(struct rest_args *args, const struct rest_route *route, http
             return -1;
         }
     }
-    if (rest_route_has_body(route) && rest_parse_body(args, req, message, size))
+    int reads = rest_route_has_body(route);
+    size_t body_length = 0;
+    http_request_body(req, &body_length);
+    if (reads && (reads == 2 || body_length > 0) && rest_parse_body(args, req, message, size))
         return -1;
     int path_index = 0;
     for (int i = 0; i < DB_MAX_PARAMS && route->params[i].source; i++) {

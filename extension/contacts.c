@@ -30,6 +30,8 @@
 static SavedQuery contact_list = SAVED_QUERY(
 	CONTACT_LIST(USER_JSON_WITH("u", LAST_SEEN_SEEN_BY("u", "$1"))), UUIDOID);
 static SavedQuery contact_list_before_1_4 = SAVED_QUERY(CONTACT_LIST(USER_JSON("u")), UUIDOID);
+/* from 1.6 no photo nor last seen of a contact who blocked the caller */
+static SavedQuery contact_list_1_6 = SAVED_QUERY(CONTACT_LIST(USER_JSON_1_6("u", "$1")), UUIDOID);
 
 PG_FUNCTION_INFO_V1(chat_contacts);
 
@@ -43,7 +45,8 @@ chat_contacts(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	values[0] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
-	result = query_first_copy(schema_has_last_seen_privacy() ? &contact_list
+	result = query_first_copy(schema_has_blocks() ? &contact_list_1_6
+							  : schema_has_last_seen_privacy() ? &contact_list
 							  : &contact_list_before_1_4, values, NULL, true, &isnull);
 	SPI_finish();
 	PG_RETURN_DATUM(result);
@@ -62,6 +65,8 @@ static SavedQuery insert_contact = SAVED_QUERY(
 	INSERT_CONTACT(USER_JSON_WITH("u", LAST_SEEN_SEEN_BY("u", "$1"))), UUIDOID, UUIDOID);
 static SavedQuery insert_contact_before_1_4 = SAVED_QUERY(INSERT_CONTACT(USER_JSON("u")),
 														  UUIDOID, UUIDOID);
+static SavedQuery insert_contact_1_6 = SAVED_QUERY(INSERT_CONTACT(USER_JSON_1_6("u", "$1")),
+												   UUIDOID, UUIDOID);
 
 PG_FUNCTION_INFO_V1(chat_add_contact);
 
@@ -80,7 +85,8 @@ chat_add_contact(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("you cannot add yourself as a contact")));
-	result = query_first_copy(schema_has_last_seen_privacy() ? &insert_contact
+	result = query_first_copy(schema_has_blocks() ? &insert_contact_1_6
+							  : schema_has_last_seen_privacy() ? &insert_contact
 							  : &insert_contact_before_1_4, values, NULL, false, &isnull);
 	if (isnull)
 		ereport(ERROR,
@@ -133,11 +139,14 @@ prefix_pattern(const char *text)
  * Both arms use a prefix index, which needs the pattern's value at planning; the caller is left out.
  * No lastSeenAt: a search reaches strangers, who may not learn when someone was online.
  */
-static SavedQuery search = SAVED_QUERY_CUSTOM_PLAN(
-	"SELECT coalesce(jsonb_agg(" USER_JSON("u") " - 'lastSeenAt' ORDER BY u.username), '[]') FROM ("
-	"  SELECT * FROM chat.users WHERE id <> $2 AND (username LIKE lower($1) OR lower(display_name) LIKE lower($1)) "
-	"  ORDER BY username LIMIT $3) u",
-	TEXTOID, UUIDOID, INT4OID);
+#define SEARCH(user_json) \
+	"SELECT coalesce(jsonb_agg(" user_json " - 'lastSeenAt' ORDER BY u.username), '[]') FROM (" \
+	"  SELECT * FROM chat.users WHERE id <> $2 AND (username LIKE lower($1) OR lower(display_name) LIKE lower($1)) " \
+	"  ORDER BY username LIMIT $3) u"
+static SavedQuery search = SAVED_QUERY_CUSTOM_PLAN(SEARCH(USER_JSON("u")), TEXTOID, UUIDOID, INT4OID);
+/* from 1.6 no photo of someone who blocked the caller */
+static SavedQuery search_1_6 = SAVED_QUERY_CUSTOM_PLAN(SEARCH(USER_JSON_1_6("u", "$2")),
+													   TEXTOID, UUIDOID, INT4OID);
 
 PG_FUNCTION_INFO_V1(chat_search_users);
 
@@ -165,18 +174,30 @@ chat_search_users(PG_FUNCTION_ARGS)
 	values[0] = CStringGetTextDatum(prefix_pattern(text));
 	values[1] = UUIDPGetDatum(users_authenticate(fcinfo, 0));
 	values[2] = Int32GetDatum(limit);
-	result = query_first_copy(&search, values, NULL, true, &isnull);
+	result = query_first_copy(schema_has_blocks() ? &search_1_6 : &search, values, NULL, true,
+							  &isnull);
 	SPI_finish();
 	PG_RETURN_DATUM(result);
 }
 
-static SavedQuery audience = SAVED_QUERY(
-	"SELECT coalesce(jsonb_agg(DISTINCT id), '[]') FROM ("
-	"  SELECT other.user_id AS id FROM chat.conversation_participants mine "
-	"  JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id "
-	"  WHERE mine.user_id = $1 AND other.user_id <> $1 "
-	"  UNION SELECT contact_id FROM chat.contacts WHERE owner_id = $1) a",
-	UUIDOID);
+#define AUDIENCE(unblocked) \
+	"SELECT coalesce(jsonb_agg(DISTINCT id), '[]') FROM (" \
+	"  SELECT other.user_id AS id FROM chat.conversation_participants mine " \
+	"  JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id " \
+	"  WHERE mine.user_id = $1 AND other.user_id <> $1 " \
+	"  UNION SELECT contact_id FROM chat.contacts WHERE owner_id = $1) a" unblocked
+
+/*
+ * 1.6: no presence between two users when either blocked the other (a WHERE on the audience's
+ * id a.id; the first EXISTS is one InitPlan, so a user in no block pays nothing per member).
+ */
+#define UNBLOCKED(a) \
+	" WHERE NOT (EXISTS (SELECT FROM chat.blocks b WHERE b.blocker_id = $1 OR b.blocked_id = $1) " \
+	"  AND EXISTS (SELECT FROM chat.blocks b WHERE (b.blocker_id = $1 AND b.blocked_id = " a ") " \
+	"    OR (b.blocker_id = " a " AND b.blocked_id = $1)))"
+
+static SavedQuery audience = SAVED_QUERY(AUDIENCE(""), UUIDOID);
+static SavedQuery audience_1_6 = SAVED_QUERY(AUDIENCE(UNBLOCKED("a.id")), UUIDOID);
 
 PG_FUNCTION_INFO_V1(chat_presence_audience);
 
@@ -191,26 +212,27 @@ chat_presence_audience(PG_FUNCTION_ARGS)
 	Datum		values[1] = {arg_required(fcinfo, 0, "userId")};
 	bool		isnull;
 
-	PG_RETURN_DATUM(query_once(&audience, values, &isnull));
+	PG_RETURN_DATUM(query_once(schema_has_blocks() ? &audience_1_6 : &audience, values, &isnull));
 }
 
 /*
  * The audience split by who may also see when the user was last online (1.4; json.h's rule):
  * everyone, or the contacts the user keeps, and never a viewer who hides their own.
  */
-static SavedQuery audiences = SAVED_QUERY(
-	"SELECT jsonb_build_object("
-	"  'lastSeen', coalesce(jsonb_agg(a.id ORDER BY a.id) FILTER (WHERE a.sees), '[]'), "
-	"  'presenceOnly', coalesce(jsonb_agg(a.id ORDER BY a.id) FILTER (WHERE NOT a.sees), '[]')) "
-	"FROM (SELECT a.id, me.last_seen_privacy <> 'nobody' AND v.last_seen_privacy <> 'nobody' "
-	"    AND (me.last_seen_privacy = 'everyone' OR EXISTS (SELECT FROM chat.contacts k "
-	"      WHERE k.owner_id = me.id AND k.contact_id = a.id)) AS sees "
-	"  FROM (SELECT other.user_id AS id FROM chat.conversation_participants mine "
-	"    JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id "
-	"    WHERE mine.user_id = $1 AND other.user_id <> $1 "
-	"    UNION SELECT contact_id FROM chat.contacts WHERE owner_id = $1) a "
-	"  JOIN chat.users v ON v.id = a.id, chat.users me WHERE me.id = $1) a",
-	UUIDOID);
+#define AUDIENCES(unblocked) \
+	"SELECT jsonb_build_object(" \
+	"  'lastSeen', coalesce(jsonb_agg(a.id ORDER BY a.id) FILTER (WHERE a.sees), '[]'), " \
+	"  'presenceOnly', coalesce(jsonb_agg(a.id ORDER BY a.id) FILTER (WHERE NOT a.sees), '[]')) " \
+	"FROM (SELECT a.id, me.last_seen_privacy <> 'nobody' AND v.last_seen_privacy <> 'nobody' " \
+	"    AND (me.last_seen_privacy = 'everyone' OR EXISTS (SELECT FROM chat.contacts k " \
+	"      WHERE k.owner_id = me.id AND k.contact_id = a.id)) AS sees " \
+	"  FROM (SELECT other.user_id AS id FROM chat.conversation_participants mine " \
+	"    JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id " \
+	"    WHERE mine.user_id = $1 AND other.user_id <> $1 " \
+	"    UNION SELECT contact_id FROM chat.contacts WHERE owner_id = $1) a " \
+	"  JOIN chat.users v ON v.id = a.id, chat.users me WHERE me.id = $1) a" unblocked
+static SavedQuery audiences = SAVED_QUERY(AUDIENCES(""), UUIDOID);
+static SavedQuery audiences_1_6 = SAVED_QUERY(AUDIENCES(UNBLOCKED("a.id")), UUIDOID);
 
 PG_FUNCTION_INFO_V1(chat_presence_audiences);
 
@@ -224,7 +246,7 @@ chat_presence_audiences(PG_FUNCTION_ARGS)
 	Datum		values[1] = {arg_required(fcinfo, 0, "userId")};
 	bool		isnull;
 
-	PG_RETURN_DATUM(query_once(&audiences, values, &isnull));
+	PG_RETURN_DATUM(query_once(schema_has_blocks() ? &audiences_1_6 : &audiences, values, &isnull));
 }
 
 static SavedQuery last_seen = SAVED_QUERY(
@@ -246,13 +268,14 @@ chat_set_last_seen(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-static SavedQuery visible = SAVED_QUERY(
-	"SELECT coalesce(jsonb_agg(DISTINCT id), '[]') FROM ("
-	"  SELECT other.user_id AS id FROM chat.conversation_participants mine "
-	"  JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id "
-	"  WHERE mine.user_id = $1 AND other.user_id <> $1 "
-	"  UNION SELECT owner_id FROM chat.contacts WHERE contact_id = $1) v",
-	UUIDOID);
+#define VISIBLE(unblocked) \
+	"SELECT coalesce(jsonb_agg(DISTINCT id), '[]') FROM (" \
+	"  SELECT other.user_id AS id FROM chat.conversation_participants mine " \
+	"  JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id " \
+	"  WHERE mine.user_id = $1 AND other.user_id <> $1 " \
+	"  UNION SELECT owner_id FROM chat.contacts WHERE contact_id = $1) v" unblocked
+static SavedQuery visible = SAVED_QUERY(VISIBLE(""), UUIDOID);
+static SavedQuery visible_1_6 = SAVED_QUERY(VISIBLE(UNBLOCKED("v.id")), UUIDOID);
 
 PG_FUNCTION_INFO_V1(chat_presence_visible);
 
@@ -263,5 +286,5 @@ chat_presence_visible(PG_FUNCTION_ARGS)
 	Datum		values[1] = {arg_required(fcinfo, 0, "userId")};
 	bool		isnull;
 
-	PG_RETURN_DATUM(query_once(&visible, values, &isnull));
+	PG_RETURN_DATUM(query_once(schema_has_blocks() ? &visible_1_6 : &visible, values, &isnull));
 }

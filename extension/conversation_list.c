@@ -59,21 +59,38 @@
  * from before the caller joined (`joined` is me.joined_seq, else 0; the index range just starts
  * later).
  */
-#define PAGE_COLUMNS(joined) \
+#define PAGE_COLUMNS(joined, state) \
 	"SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, " \
 	"  c.role::text, c.unread, c.last_read_seq, c.last_delivered_seq, c.joined_at, " \
+	"  c.muted_until, c.archived, c.pinned_at, " \
 	"  m.id, m.seq, m.sender_id, m.content, m.client_id, m.reply_to_id, " \
 	"  m.is_edited, m.is_deleted, m.created_at, m.updated_at " \
 	"FROM (SELECT c.id, c.name, c.is_group, c.created_by, c.created_at, c.updated_at, c.last_seq, " \
 	"    me.role, greatest(c.last_seq - me.last_read_seq, 0) AS unread, me.last_read_seq, " \
-	"    me.last_delivered_seq, me.joined_at, " joined " AS joined_seq "
-#define PAGE_LAST_MESSAGE \
+	"    me.last_delivered_seq, me.joined_at, " joined " AS joined_seq, " state " "
+/* the caller's state of each chat (1.6), or none before */
+#define STATE_COLUMNS "me.muted_until, " ARCHIVED("c", "me") " AS archived, me.pinned_at"
+#define NO_STATE_COLUMNS \
+	"NULL::timestamptz AS muted_until, false AS archived, NULL::timestamptz AS pinned_at"
+/* 1.6: the last message the caller has not deleted for themselves ($1, the caller) */
+#define NOT_HIDDEN "AND NOT " HIDDEN_FROM("m", "$1")
+#define PAGE_LAST_MESSAGE_OF(hidden, order) \
 	"LEFT JOIN LATERAL (SELECT * FROM chat.messages m " \
-	"  WHERE m.conversation_id = c.id AND m.seq <= c.last_seq AND m.seq > c.joined_seq " \
+	"  WHERE m.conversation_id = c.id AND m.seq <= c.last_seq AND m.seq > c.joined_seq " hidden \
 	"  ORDER BY m.seq DESC LIMIT 1) m ON true " \
-	"ORDER BY c.updated_at DESC, c.id"
+	"ORDER BY " order
+#define PAGE_LAST_MESSAGE PAGE_LAST_MESSAGE_OF("", "c.updated_at DESC, c.id")
 
-#define PAGE_ROWS(joined) \
+#define PAGE_ROWS(joined) PAGE_ROWS_OF(joined, NO_STATE_COLUMNS, "", "", "")
+
+/*
+ * From 1.6 the list leaves out the caller's pinned chats (the first page puts them on top, from
+ * page_pinned) and archived ones (archived_conversations), in the edge too, so a page still
+ * holds lim conversations.
+ */
+#define LISTED(c, me) " AND " me ".pinned_at IS NULL AND NOT " ARCHIVED(c, me)
+
+#define PAGE_ROWS_OF(joined, state, listed_edge, listed, hidden) \
 	"WITH edge AS (" \
 	"  SELECT e.at, CASE WHEN e.at > '-infinity' " \
 	"    THEN date_bin('1 minute', e.at, timestamptz '1970-01-01 00:00:00+00') END AS minute " \
@@ -82,9 +99,9 @@
 	"      SELECT oc.updated_at FROM chat.conversation_participants o " \
 	"      JOIN chat.conversations oc ON oc.id = o.conversation_id " \
 	"      WHERE $4::int8 IS NOT NULL AND o.user_id = $1 AND o.list_at <= " BEFORE_CURSOR_AT \
-	"        AND " AFTER_CURSOR("oc") \
+	"        AND " AFTER_CURSOR("oc") listed_edge \
 	"      ORDER BY o.list_at DESC LIMIT $4) x), '-infinity') AS at) e) " \
-	PAGE_COLUMNS(joined) \
+	PAGE_COLUMNS(joined, state) \
 	"  FROM (SELECT * FROM chat.conversation_participants me " \
 	"      WHERE me.user_id = $1 AND me.list_at <= " BEFORE_CURSOR_AT \
 	"        AND me.list_at >= (SELECT at FROM edge) " \
@@ -93,10 +110,14 @@
 	"      WHERE me.user_id = $1 AND me.list_at = (SELECT minute FROM edge) " \
 	"        AND me.list_at < (SELECT at FROM edge)) me " \
 	"  JOIN chat.conversations c ON c.id = me.conversation_id " \
-	"  WHERE " AFTER_CURSOR("c") \
+	"  WHERE " AFTER_CURSOR("c") listed \
 	"  ORDER BY c.updated_at DESC, c.id LIMIT $4) c " \
-	PAGE_LAST_MESSAGE
+	PAGE_LAST_MESSAGE_OF(hidden, "c.updated_at DESC, c.id")
 
+static SavedQuery page_rows_1_6 = SAVED_QUERY(
+	PAGE_ROWS_OF("me.joined_seq", STATE_COLUMNS, LISTED("oc", "o"), LISTED("c", "me"), NOT_HIDDEN),
+	UUIDOID, TIMESTAMPTZOID, UUIDOID, INT8OID);
+/* the same on 1.4 and 1.5: no chat state */
 static SavedQuery page_rows = SAVED_QUERY(PAGE_ROWS("me.joined_seq"),
 										  UUIDOID, TIMESTAMPTZOID, UUIDOID, INT8OID);
 /* the same on 1.3, whose memberships hold no joined_seq (everyone sees the whole history) */
@@ -108,7 +129,7 @@ static SavedQuery page_rows_before_1_4 = SAVED_QUERY(PAGE_ROWS("0::int8"),
  * ranked from all of the caller's conversations before the LIMIT.
  */
 static SavedQuery page_rows_ranked = SAVED_QUERY(
-	PAGE_COLUMNS("0::int8")
+	PAGE_COLUMNS("0::int8", NO_STATE_COLUMNS)
 	"  FROM chat.conversation_participants me "
 	"  JOIN chat.conversations c ON c.id = me.conversation_id "
 	"  WHERE me.user_id = $1 "
@@ -117,10 +138,29 @@ static SavedQuery page_rows_ranked = SAVED_QUERY(
 	PAGE_LAST_MESSAGE,
 	UUIDOID, TIMESTAMPTZOID, UUIDOID, INT8OID);
 
+/* 1.6: the caller's pinned chats, most recently pinned first (at most 3), atop the first page */
+static SavedQuery page_pinned = SAVED_QUERY(
+	PAGE_COLUMNS("me.joined_seq", STATE_COLUMNS)
+	"  FROM chat.conversation_participants me "
+	"  JOIN chat.conversations c ON c.id = me.conversation_id "
+	"  WHERE me.user_id = $1 AND me.pinned_at IS NOT NULL) c "
+	PAGE_LAST_MESSAGE_OF(NOT_HIDDEN, "c.pinned_at DESC, c.id"),
+	UUIDOID);
+
+/* 1.6: the caller's archived chats (archived_conversations), newest activity first */
+static SavedQuery page_archived = SAVED_QUERY(
+	PAGE_COLUMNS("me.joined_seq", STATE_COLUMNS)
+	"  FROM chat.conversation_participants me "
+	"  JOIN chat.conversations c ON c.id = me.conversation_id "
+	"  WHERE me.user_id = $1 AND me.archived_seq IS NOT NULL AND " ARCHIVED("c", "me") ") c "
+	PAGE_LAST_MESSAGE_OF(NOT_HIDDEN, "c.updated_at DESC, c.id"),
+	UUIDOID);
+
 enum
 {
 	ROW_ID, ROW_NAME, ROW_IS_GROUP, ROW_CREATED_BY, ROW_CREATED_AT, ROW_UPDATED_AT, ROW_LAST_SEQ,
 	ROW_ROLE, ROW_UNREAD, ROW_READ_SEQ, ROW_DELIVERED_SEQ, ROW_JOINED_AT,
+	ROW_MUTED_UNTIL, ROW_ARCHIVED, ROW_PINNED_AT,
 	MSG_ID, MSG_SEQ, MSG_SENDER, MSG_CONTENT, MSG_CLIENT_ID, MSG_REPLY_TO, MSG_IS_EDITED,
 	MSG_IS_DELETED, MSG_CREATED_AT, MSG_UPDATED_AT, ROW_COLUMNS
 };
@@ -133,14 +173,22 @@ enum
  * page order by a join: a lookup per conversation is what a generic plan makes a bitmap scan
  * each, twice as slow for a list of 2,000.
  */
-#define PAGE_PARTICIPANTS(last_seen) \
-	"SELECT page.n, u.id, u.username, u.display_name, u.profile_photo, " last_seen ", " \
+#define PAGE_PARTICIPANTS(last_seen) PAGE_PARTICIPANTS_WITH("u.profile_photo", last_seen)
+#define PAGE_PARTICIPANTS_WITH(photo, last_seen) \
+	"SELECT page.n, u.id, u.username, u.display_name, " photo ", " last_seen ", " \
 	"  p.role::text, p.last_read_seq, p.last_delivered_seq, p.joined_at " \
 	"FROM chat.conversation_participants p " \
 	"JOIN unnest($1::uuid[]) WITH ORDINALITY AS page (id, n) ON page.id = p.conversation_id " \
 	"JOIN chat.users u ON u.id = p.user_id " \
 	"WHERE p.conversation_id = ANY ($1) AND p.user_id <> $2 " \
 	"ORDER BY page.n, p.joined_at, u.username"
+
+/* From 1.6 no photo nor last seen of someone who blocked the caller (json.h). */
+static SavedQuery page_participants_1_6 = SAVED_QUERY(
+	PAGE_PARTICIPANTS_WITH(PHOTO_SEEN_BY("u", "$2"),
+						   "CASE WHEN " BLOCKED_BY("u", "$2") " THEN NULL ELSE "
+						   LAST_SEEN_SEEN_BY("u", "$2") " END"),
+	UUIDARRAYOID, UUIDOID);
 
 /* From 1.4 each last seen as the caller may know it (json.h); before, all of them. */
 static SavedQuery page_participants = SAVED_QUERY(
@@ -171,6 +219,7 @@ typedef struct ListPage
 {
 	uint64		found;			/* rows of the page query: one more than shown if a page follows */
 	uint64		shown;
+	uint64		count;			/* rows to write: the pinned ones (first page, 1.6), then shown */
 	Row		   *rows;
 	SPITupleTable *participants;	/* the others' rows (page_participants) */
 	uint64		participant_count;
@@ -307,7 +356,23 @@ put_participants(JsonWriter *w, const ListPage *page, const Row *row, uint64 *ne
 	json_end_array(w);
 }
 
-/* One conversation, with the same keys as json.h's CONVERSATION_JSON. */
+/* The caller's state of the chat, as json.h's STATE_JSON_KEYS writes it (none: all off). */
+static void
+put_state(JsonWriter *w, const Row *row)
+{
+	const Datum *v = row->values;
+	const bool *n = row->nulls;
+	TimestampTz until = n[ROW_MUTED_UNTIL] ? 0 : DatumGetTimestampTz(v[ROW_MUTED_UNTIL]);
+	bool		muted = !n[ROW_MUTED_UNTIL] && until > GetCurrentTransactionStartTimestamp();
+
+	json_bool(w, "muted", muted);
+	put_timestamptz(w, "mutedUntil", v[ROW_MUTED_UNTIL], !muted || TIMESTAMP_IS_NOEND(until));
+	json_bool(w, "archived", DatumGetBool(v[ROW_ARCHIVED]));
+	json_bool(w, "pinned", !n[ROW_PINNED_AT]);
+	put_timestamptz(w, "pinnedAt", v[ROW_PINNED_AT], n[ROW_PINNED_AT]);
+}
+
+/* One conversation, with the same keys as json.h's CONVERSATION_JSON_1_6. */
 static void
 put_conversation(JsonWriter *w, const ListPage *page, const Row *row, uint64 *next, int64 n)
 {
@@ -326,18 +391,42 @@ put_conversation(JsonWriter *w, const ListPage *page, const Row *row, uint64 *ne
 	json_int8(w, "unreadCount", DatumGetInt64(v[ROW_UNREAD]));
 	put_participants(w, page, row, next, n);
 	put_last_message(w, row);
+	put_state(w, row);
 	json_end_object(w);
 }
 
-/* Runs both queries for the page after cursor: at most fetch rows (all when -1), show shown. */
+/* Which list: the caller's (pinned on top, archived left out from 1.6), or the archived. */
+typedef enum ListKind
+{
+	LIST_MAIN,
+	LIST_ARCHIVED
+} ListKind;
+
+/* Deforms rows [0, n) of table into page->rows from page->count on. */
+static void
+rows_take(ListPage *page, SPITupleTable *table, uint64 n)
+{
+	for (uint64 i = 0; i < n; i++, page->count++)
+		heap_deform_tuple(table->vals[i], table->tupdesc, page->rows[page->count].values,
+						  page->rows[page->count].nulls);
+}
+
+/*
+ * Runs the queries for the page after cursor: at most fetch rows (all when -1), show shown, and
+ * on a first page of the main list (1.6) the pinned chats before them. Their tuple tables stay
+ * until SPI_finish, so the rows point into them.
+ */
 static ListPage
-list_read(const pg_uuid_t *me, const ListCursor *cursor, int64 fetch, int64 show)
+list_read(const pg_uuid_t *me, const ListCursor *cursor, int64 fetch, int64 show, ListKind kind)
 {
 	Datum		values[4] = {UUIDPGetDatum(me), TimestampTzGetDatum(cursor->updated_at),
 							 UUIDPGetDatum(&cursor->id), Int64GetDatum(fetch)};
 	char		nulls[5] = "    ";
 	ListPage	page = {0};
+	bool		state = schema_has_blocks();	/* 1.6: chat state, blocks, hidden messages */
 	bool		privacy = schema_has_joined_seq();	/* 1.4: joined_seq, last_seen_privacy */
+	SPITupleTable *pinned = NULL;
+	uint64		pinned_count = 0;
 	SPITupleTable *rows;
 	Datum	   *ids;
 
@@ -345,23 +434,36 @@ list_read(const pg_uuid_t *me, const ListCursor *cursor, int64 fetch, int64 show
 		nulls[1] = nulls[2] = 'n';
 	if (fetch < 0)
 		nulls[3] = 'n';
-	page.found = query_run(privacy ? &page_rows
-						   : schema_has_list_at() ? &page_rows_before_1_4 : &page_rows_ranked,
-						   values, nulls, true);
-	rows = SPI_tuptable;
+	if (kind == LIST_ARCHIVED)
+	{
+		page.found = state ? query_run(&page_archived, values, NULL, true) : 0;
+		rows = state ? SPI_tuptable : NULL;
+	}
+	else
+	{
+		if (state && !cursor->set)
+		{
+			pinned_count = query_run(&page_pinned, values, NULL, true);
+			pinned = SPI_tuptable;
+		}
+		page.found = query_run(state ? &page_rows_1_6 : privacy ? &page_rows
+							   : schema_has_list_at() ? &page_rows_before_1_4 : &page_rows_ranked,
+							   values, nulls, true);
+		rows = SPI_tuptable;
+	}
 	page.shown = (show >= 0 && page.found > (uint64) show) ? (uint64) show : page.found;
 
-	page.rows = palloc(sizeof(Row) * (page.shown + 1));
-	ids = palloc(sizeof(Datum) * (page.shown + 1));
-	for (uint64 i = 0; i < page.shown; i++)
-	{
-		heap_deform_tuple(rows->vals[i], rows->tupdesc, page.rows[i].values, page.rows[i].nulls);
+	page.rows = palloc(sizeof(Row) * (pinned_count + page.shown + 1));
+	rows_take(&page, pinned, pinned_count);
+	rows_take(&page, rows, page.shown);
+	ids = palloc(sizeof(Datum) * (page.count + 1));
+	for (uint64 i = 0; i < page.count; i++)
 		ids[i] = page.rows[i].values[ROW_ID];
-	}
-	values[0] = PointerGetDatum(construct_array(ids, (int) page.shown, UUIDOID, UUID_LEN, false,
+	values[0] = PointerGetDatum(construct_array(ids, (int) page.count, UUIDOID, UUID_LEN, false,
 												TYPALIGN_CHAR));
 	values[1] = UUIDPGetDatum(me);
-	page.participant_count = query_run(privacy ? &page_participants
+	page.participant_count = query_run(state ? &page_participants_1_6
+									   : privacy ? &page_participants
 									   : &page_participants_before_1_4, values, NULL, true);
 	page.participants = SPI_tuptable;
 
@@ -370,10 +472,11 @@ list_read(const pg_uuid_t *me, const ListCursor *cursor, int64 fetch, int64 show
 	memset(page.caller_nulls, true, sizeof(page.caller_nulls));
 	heap_deform_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, page.caller, page.caller_nulls);
 
+	/* the cursor is the last unpinned row's: pinned rows are never in the paged order */
 	page.last.set = page.shown > 0;
 	if (page.last.set)
 	{
-		Row		   *last = &page.rows[page.shown - 1];
+		Row		   *last = &page.rows[page.count - 1];
 
 		page.last.updated_at = DatumGetTimestampTz(last->values[ROW_UPDATED_AT]);
 		memcpy(&page.last.id, DatumGetUUIDP(last->values[ROW_ID]), UUID_LEN);
@@ -388,7 +491,7 @@ list_write_text(JsonWriter *w, const char *key, const ListPage *page)
 	uint64		next = 0;
 
 	json_begin_array(w, key);
-	for (uint64 i = 0; i < page->shown; i++)
+	for (uint64 i = 0; i < page->count; i++)
 		put_conversation(w, page, &page->rows[i], &next, (int64) i + 1);
 	json_end_array(w);
 }
@@ -407,8 +510,8 @@ list_jsonb(MemoryContext result_context, const ListPage *page)
 	uint64		next = 0;
 
 	MemoryContextSwitchTo(result_context);
-	jsonb_array_start(&list, (int) page->shown, page->shown * 1024);
-	for (uint64 i = 0; i < page->shown; i++)
+	jsonb_array_start(&list, (int) page->count, page->count * 1024);
+	for (uint64 i = 0; i < page->count; i++)
 	{
 		JsonWriter	w;
 
@@ -494,7 +597,7 @@ chat_conversations(PG_FUNCTION_ARGS)
 			limit = limit_arg(fcinfo, 3, PAGE_DEFAULT);
 	}
 	SPI_connect();
-	page = list_read(users_authenticate(fcinfo, 0), &cursor, limit, -1);
+	page = list_read(users_authenticate(fcinfo, 0), &cursor, limit, -1, LIST_MAIN);
 	result = list_jsonb(caller, &page);
 	SPI_finish();
 	PG_RETURN_JSONB_P(result);
@@ -522,9 +625,9 @@ chat_conversation_page(PG_FUNCTION_ARGS)
 		cursor = list_cursor_parse(text_to_cstring(PG_GETARG_TEXT_PP(1)));
 	SPI_connect();
 	/* one row more than shown tells whether a next page exists */
-	page = list_read(users_authenticate(fcinfo, 0), &cursor, (int64) limit + 1, limit);
+	page = list_read(users_authenticate(fcinfo, 0), &cursor, (int64) limit + 1, limit, LIST_MAIN);
 
-	text_answer_start(&answer, caller, page.shown);
+	text_answer_start(&answer, caller, page.count);
 	json_writer_text(&w, &answer);
 	json_begin_object(&w, NULL);
 	list_write_text(&w, "conversations", &page);
@@ -558,8 +661,32 @@ chat_conversations_json(PG_FUNCTION_ARGS)
 	JsonWriter	w;
 
 	SPI_connect();
-	page = list_read(users_authenticate(fcinfo, 0), &cursor, -1, -1);
-	text_answer_start(&answer, caller, page.shown);
+	page = list_read(users_authenticate(fcinfo, 0), &cursor, -1, -1, LIST_MAIN);
+	text_answer_start(&answer, caller, page.count);
+	json_writer_text(&w, &answer);
+	list_write_text(&w, NULL, &page);
+	SPI_finish();
+	PG_RETURN_TEXT_P(text_answer_finish(&answer));
+}
+
+PG_FUNCTION_INFO_V1(chat_archived_conversations);
+
+/*
+ * chat.archived_conversations(token) -> json: the caller's archived chats, newest activity
+ * first (1.6), written as conversations_json writes the list.
+ */
+Datum
+chat_archived_conversations(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	ListCursor	cursor = {0};
+	ListPage	page;
+	StringInfoData answer;
+	JsonWriter	w;
+
+	SPI_connect();
+	page = list_read(users_authenticate(fcinfo, 0), &cursor, -1, -1, LIST_ARCHIVED);
+	text_answer_start(&answer, caller, page.count);
 	json_writer_text(&w, &answer);
 	list_write_text(&w, NULL, &page);
 	SPI_finish();

@@ -106,13 +106,21 @@ static SavedQuery conversation_one_before_1_4 = SAVED_QUERY(
 	"WHERE me.conversation_id = $1 AND me.user_id = $2",
 	UUIDOID, UUIDOID);
 
+/* From 1.6 with the caller's state of it, and what a block or a delete for me hides (json.h). */
+static SavedQuery conversation_one_1_6 = SAVED_QUERY(
+	"SELECT " CONVERSATION_JSON_1_6("c", "me", "$2") " FROM chat.conversation_participants me "
+	"JOIN chat.conversations c ON c.id = me.conversation_id "
+	"WHERE me.conversation_id = $1 AND me.user_id = $2",
+	UUIDOID, UUIDOID);
+
 /* The conversation as the user sees it, copied out of SPI; P0002 unless a member. */
-static Datum
-conversation_json(const pg_uuid_t *conversation_id, const pg_uuid_t *user_id)
+Datum
+conversations_json_for(const pg_uuid_t *conversation_id, const pg_uuid_t *user_id)
 {
 	Datum		values[2] = {UUIDPGetDatum(conversation_id), UUIDPGetDatum(user_id)};
 	bool		isnull;
-	Datum		result = query_first_copy(schema_has_joined_seq() ? &conversation_one
+	Datum		result = query_first_copy(schema_has_blocks() ? &conversation_one_1_6
+											  : schema_has_joined_seq() ? &conversation_one
 											  : &conversation_one_before_1_4,
 											  values, NULL, false, &isnull);
 
@@ -159,6 +167,26 @@ user_ids_arg(FunctionCallInfo fcinfo, int argno, const char *name, const pg_uuid
 			elements[kept++] = elements[i];
 	}
 	return construct_array(elements, kept, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR);
+}
+
+/* 1.6: whoever blocked the caller can't be added by them to a group (the first, by username). */
+static SavedQuery blocker_among = SAVED_QUERY(
+	"SELECT u.username FROM chat.blocks b JOIN chat.users u ON u.id = b.blocker_id "
+	"WHERE b.blocked_id = $1 AND b.blocker_id = ANY ($2) ORDER BY u.username LIMIT 1",
+	UUIDOID, UUIDARRAYOID);
+
+static void
+require_not_blocked_by(const pg_uuid_t *me, ArrayType *user_ids)
+{
+	Datum		values[2] = {UUIDPGetDatum(me), PointerGetDatum(user_ids)};
+	bool		isnull;
+
+	if (!schema_has_blocks() || query_run(&blocker_among, values, NULL, true) == 0)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("you can't add %s to a group",
+					TextDatumGetCString(query_value(1, &isnull)))));
 }
 
 static SavedQuery count_users = SAVED_QUERY(
@@ -391,12 +419,14 @@ chat_create_conversation(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a direct chat is with exactly one other user")));
 	require_users_exist(others);
+	if (is_group)
+		require_not_blocked_by(me, others);
 
 	if (is_group)
 		conversation_id = group_chat(me, others, name);
 	else
 		conversation_id = direct_chat(me, (pg_uuid_t *) ARR_DATA_PTR(others));
-	result = conversation_json(conversation_id, me);
+	result = conversations_json_for(conversation_id, me);
 	SPI_finish();
 	PG_RETURN_DATUM(result);
 }
@@ -411,7 +441,7 @@ chat_conversation(PG_FUNCTION_ARGS)
 	Datum		result;
 
 	SPI_connect();
-	result = conversation_json(conversation_id, users_authenticate(fcinfo, 0));
+	result = conversations_json_for(conversation_id, users_authenticate(fcinfo, 0));
 	SPI_finish();
 	PG_RETURN_DATUM(result);
 }
@@ -440,6 +470,7 @@ chat_add_participants(PG_FUNCTION_ARGS)
 	user_ids = user_ids_arg(fcinfo, 2, "userIds", me);
 	require_group_admin(membership_lock(conversation_id, me), "add");
 	require_users_exist(user_ids);
+	require_not_blocked_by(me, user_ids);
 
 	values[0] = UUIDPGetDatum(conversation_id);
 	values[1] = PointerGetDatum(user_ids);
@@ -451,7 +482,7 @@ chat_add_participants(PG_FUNCTION_ARGS)
 	added = participants_add(conversation_id, user_ids, NULL);
 	if (added != NULL)
 		events_membership("membership_changed", conversation_id, added, NULL);
-	result = conversation_json(conversation_id, me);
+	result = conversations_json_for(conversation_id, me);
 	SPI_finish();
 	PG_RETURN_DATUM(result);
 }
@@ -512,7 +543,7 @@ chat_remove_participant(PG_FUNCTION_ARGS)
 				 errmsg("use leave_conversation to leave")));
 	require_group_admin(membership, "remove");
 	participant_remove(conversation_id, user_id, true);
-	result = conversation_json(conversation_id, me);
+	result = conversations_json_for(conversation_id, me);
 	SPI_finish();
 	PG_RETURN_DATUM(result);
 }
@@ -557,7 +588,7 @@ chat_set_participant_role(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a group needs at least one admin")));
 	events_membership("membership_changed", conversation_id, NULL, NULL);
-	result = conversation_json(conversation_id, me);
+	result = conversations_json_for(conversation_id, me);
 	SPI_finish();
 	PG_RETURN_DATUM(result);
 }
@@ -601,6 +632,21 @@ static SavedQuery member_ids_joined = SAVED_QUERY(
 	"FROM chat.conversation_participants WHERE conversation_id = $1",
 	UUIDOID);
 
+/*
+ * From 1.6 a member of a direct chat with a block either way carries a third element, true: the
+ * bridge relays no typing in that chat (the blocked sees none of the blocker's). An older bridge
+ * reads the first two.
+ */
+static SavedQuery member_ids_joined_1_6 = SAVED_QUERY(
+	"SELECT coalesce(jsonb_agg(jsonb_build_array(p.user_id, p.joined_seq) "
+	"  || CASE WHEN q.quiet THEN '[true]'::jsonb ELSE '[]'::jsonb END ORDER BY p.user_id), '[]') "
+	"FROM chat.conversation_participants p, (SELECT EXISTS (SELECT FROM chat.conversations c "
+	"  JOIN chat.blocks b ON (b.blocker_id = c.direct_low AND b.blocked_id = c.direct_high) "
+	"    OR (b.blocker_id = c.direct_high AND b.blocked_id = c.direct_low) "
+	"  WHERE c.id = $1)) q (quiet) "
+	"WHERE p.conversation_id = $1",
+	UUIDOID);
+
 PG_FUNCTION_INFO_V1(chat_members_joined);
 
 /*
@@ -613,5 +659,6 @@ chat_members_joined(PG_FUNCTION_ARGS)
 	Datum		values[1] = {arg_required(fcinfo, 0, "conversationId")};
 	bool		isnull;
 
-	PG_RETURN_DATUM(query_once(&member_ids_joined, values, &isnull));
+	PG_RETURN_DATUM(query_once(schema_has_blocks() ? &member_ids_joined_1_6 : &member_ids_joined,
+							   values, &isnull));
 }

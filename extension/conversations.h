@@ -15,4 +15,10 @@
  */
 extern int64 conversations_check_member(const pg_uuid_t *conversation_id, const pg_uuid_t *user_id);
 
+/*
+ * The conversation as user_id sees it (their role, unread count and, from 1.6, their state of
+ * it), copied out of SPI into the caller's context; P0002 unless a member.
+ */
+extern Datum conversations_json_for(const pg_uuid_t *conversation_id, const pg_uuid_t *user_id);
+
 #endif

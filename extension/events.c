@@ -143,3 +143,19 @@ events_sessions_ended(const pg_uuid_t *user_id, const pg_uuid_t *session_id,
 	appendStringInfoChar(&payload, '}');
 	Async_Notify(EVENTS_CHANNEL, payload.data);
 }
+
+void
+events_user(const char *type, const pg_uuid_t *user_id, const pg_uuid_t *conversation_id,
+			int64 seq)
+{
+	StringInfoData payload;
+
+	initStringInfo(&payload);
+	appendStringInfo(&payload, "{\"type\":\"%s\",\"userId\":\"%s\"", type, uuid_text(user_id));
+	if (conversation_id != NULL)
+		appendStringInfo(&payload, ",\"conversationId\":\"%s\"", uuid_text(conversation_id));
+	if (seq >= 0)
+		appendStringInfo(&payload, ",\"seq\":" INT64_FORMAT, seq);
+	appendStringInfoChar(&payload, '}');
+	Async_Notify(EVENTS_CHANNEL, payload.data);
+}

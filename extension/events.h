@@ -52,6 +52,14 @@ extern void events_membership(const char *type, const pg_uuid_t *conversation_id
 extern void events_sessions_ended(const pg_uuid_t *user_id, const pg_uuid_t *session_id,
 								  const pg_uuid_t *except);
 
+/*
+ * Something of one user's own that all their devices should learn (1.6): {"type", "userId"},
+ * with "conversationId" when given and "seq" when not negative. Types: blocks_changed,
+ * conversation_state, message_hidden. Ids only: the bridge fetches what it sends, or sends ids.
+ */
+extern void events_user(const char *type, const pg_uuid_t *user_id,
+						const pg_uuid_t *conversation_id, int64 seq);
+
 /* receipt: a member's delivered and read seq moved forward */
 extern void events_receipt(Jsonb *receipt);
 

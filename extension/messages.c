@@ -87,19 +87,42 @@ static SavedQuery page_after = SAVED_QUERY(
 	"    ORDER BY m.seq LIMIT $3" PAGE_CUT,
 	UUIDOID, INT8OID, INT4OID, INT8OID, INT8OID);
 
+/*
+ * From 1.6 ($6, the caller) each message with its reactions, and none the caller deleted for
+ * themselves.
+ */
+static SavedQuery page_before_1_6 = SAVED_QUERY(
+	PAGE_SIZED("DESC")
+	"    SELECT m.seq, octet_length(m.content) AS bytes, " MESSAGE_JSON_REACTIONS("m") " AS j "
+	"    FROM chat.messages m WHERE m.conversation_id = $1 AND m.seq < $2 AND m.seq > $5 "
+	"      AND NOT " HIDDEN_FROM("m", "$6") " "
+	"    ORDER BY m.seq DESC LIMIT $3" PAGE_CUT,
+	UUIDOID, INT8OID, INT4OID, INT8OID, INT8OID, UUIDOID);
+
+static SavedQuery page_after_1_6 = SAVED_QUERY(
+	PAGE_SIZED("ASC")
+	"    SELECT m.seq, octet_length(m.content) AS bytes, " MESSAGE_JSON_REACTIONS("m") " AS j "
+	"    FROM chat.messages m WHERE m.conversation_id = $1 AND m.seq > greatest($2, $5) "
+	"      AND NOT " HIDDEN_FROM("m", "$6") " "
+	"    ORDER BY m.seq LIMIT $3" PAGE_CUT,
+	UUIDOID, INT8OID, INT4OID, INT8OID, INT8OID, UUIDOID);
+
 static Datum
-message_page(FunctionCallInfo fcinfo, SavedQuery *query, int64 seq, int32 limit)
+message_page(FunctionCallInfo fcinfo, SavedQuery *query, SavedQuery *query_1_6, int64 seq,
+			 int32 limit)
 {
 	pg_uuid_t  *conversation_id = DatumGetUUIDP(arg_required(fcinfo, 1, "conversationId"));
-	Datum		values[5] = {UUIDPGetDatum(conversation_id), Int64GetDatum(seq), Int32GetDatum(limit),
+	Datum		values[6] = {UUIDPGetDatum(conversation_id), Int64GetDatum(seq), Int32GetDatum(limit),
 	Int64GetDatum(PAGE_CONTENT_BYTES)};
+	pg_uuid_t  *me;
 	bool		isnull;
 	Datum		result;
 
 	SPI_connect();
-	values[4] = Int64GetDatum(conversations_check_member(conversation_id,
-														 users_authenticate(fcinfo, 0)));
-	result = query_first_copy(query, values, NULL, true, &isnull);
+	me = users_authenticate(fcinfo, 0);
+	values[4] = Int64GetDatum(conversations_check_member(conversation_id, me));
+	values[5] = UUIDPGetDatum(me);
+	result = query_first_copy(schema_has_blocks() ? query_1_6 : query, values, NULL, true, &isnull);
 	SPI_finish();
 	return result;
 }
@@ -112,7 +135,7 @@ chat_messages(PG_FUNCTION_ARGS)
 {
 	int64		before = PG_ARGISNULL(2) ? PG_INT64_MAX : seq_arg(fcinfo, 2, "before");
 
-	PG_RETURN_DATUM(message_page(fcinfo, &page_before, before,
+	PG_RETURN_DATUM(message_page(fcinfo, &page_before, &page_before_1_6, before,
 								 limit_arg(fcinfo, 3, PAGE_DEFAULT, PAGE_MAX)));
 }
 
@@ -122,7 +145,7 @@ PG_FUNCTION_INFO_V1(chat_messages_after);
 Datum
 chat_messages_after(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_DATUM(message_page(fcinfo, &page_after, seq_arg(fcinfo, 2, "after"),
+	PG_RETURN_DATUM(message_page(fcinfo, &page_after, &page_after_1_6, seq_arg(fcinfo, 2, "after"),
 								 limit_arg(fcinfo, 3, CATCH_UP_DEFAULT, CATCH_UP_MAX)));
 }
 
@@ -329,6 +352,11 @@ chat_mark_read(PG_FUNCTION_ARGS)
 static SavedQuery message_by_seq = SAVED_QUERY(
 	"SELECT " MESSAGE_JSON("m") " FROM chat.messages m WHERE m.conversation_id = $1 AND m.seq = $2",
 	UUIDOID, INT8OID);
+/* from 1.6 with its reactions: an edit, a delete or a reaction goes out with them */
+static SavedQuery message_by_seq_1_6 = SAVED_QUERY(
+	"SELECT " MESSAGE_JSON_REACTIONS("m") " FROM chat.messages m "
+	"WHERE m.conversation_id = $1 AND m.seq = $2",
+	UUIDOID, INT8OID);
 
 PG_FUNCTION_INFO_V1(chat_event_message);
 
@@ -338,7 +366,8 @@ chat_event_message(PG_FUNCTION_ARGS)
 {
 	Datum		values[2] = {arg_required(fcinfo, 0, "conversationId"), arg_required(fcinfo, 1, "seq")};
 	bool		isnull;
-	Datum		result = query_once(&message_by_seq, values, &isnull);
+	Datum		result = query_once(schema_has_blocks() ? &message_by_seq_1_6 : &message_by_seq,
+										values, &isnull);
 
 	if (isnull)
 		ereport(ERROR,

@@ -40,3 +40,9 @@ schema_has_last_seen_privacy(void)
 {
 	return has_column("users", "last_seen_privacy");
 }
+
+bool
+schema_has_blocks(void)
+{
+	return OidIsValid(get_relname_relid("blocks", get_namespace_oid("chat", false)));
+}

@@ -24,6 +24,12 @@ extern bool schema_has_joined_seq(void);
 /* Whether each user holds last_seen_privacy (1.4): who may see their last_seen_at. */
 extern bool schema_has_last_seen_privacy(void);
 
+/*
+ * Whether chat.blocks exists (1.6), and with it what came in the same step: per-user chat state
+ * (muted_until, archived_seq, pinned_at), chat.reactions and chat.hidden_messages.
+ */
+extern bool schema_has_blocks(void);
+
 /* Whether chat.sessions exists (1.3): tokens name sessions, and every call checks them. */
 extern bool schema_has_sessions(void);
 

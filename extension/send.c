@@ -509,6 +509,57 @@ static SavedQuery replies_in_place_before_1_4 = SAVED_QUERY(
 	"  WHERE m.conversation_id = v.c AND m.id = v.r LIMIT 1) m",
 	UUIDARRAYOID, UUIDARRAYOID, INT4ARRAYOID);
 
+/*
+ * 1.6: a direct chat with a block either way takes no message (the blocked can't reach the
+ * blocker, and the blocker unblocks first, as on WhatsApp). Answers the items refused and
+ * whether their sender is the blocker. A direct chat holds its pair, so it is two probes of the
+ * blocks' key; with no block at all (the InitPlan) not even those.
+ */
+static SavedQuery blocked_pairs = SAVED_QUERY(
+	"SELECT v.i, x.blocker = v.s FROM unnest($1::uuid[], $2::uuid[], $3::int4[]) v(c, s, i) "
+	"CROSS JOIN LATERAL (SELECT x.blocker FROM chat.conversations c, LATERAL ("
+	"    SELECT b.blocker_id AS blocker FROM chat.blocks b "
+	"    WHERE b.blocker_id = c.direct_low AND b.blocked_id = c.direct_high "
+	"    UNION ALL SELECT b.blocker_id FROM chat.blocks b "
+	"    WHERE b.blocker_id = c.direct_high AND b.blocked_id = c.direct_low) x "
+	"  WHERE c.id = v.c AND NOT c.is_group LIMIT 1) x "
+	"WHERE EXISTS (SELECT FROM chat.blocks)",
+	UUIDARRAYOID, UUIDARRAYOID, INT4ARRAYOID);
+
+static void
+refuse_blocked(Send *send, Scratch *scratch)
+{
+	int			count = good_items(send, NULL, scratch->indexes);
+	Datum		values[3];
+
+	if (count == 0)
+		return;
+	for (int k = 0; k < count; k++)
+	{
+		SendItem   *item = &send->items[scratch->indexes[k]];
+
+		scratch->a[k] = UUIDPGetDatum(&item->conversation_id);
+		scratch->b[k] = UUIDPGetDatum(&item->sender);
+		scratch->c[k] = Int32GetDatum(scratch->indexes[k]);
+	}
+	values[0] = uuid_array(scratch->a, count);
+	values[1] = uuid_array(scratch->b, count);
+	values[2] = int4_array(scratch->c, count);
+	query_run(&blocked_pairs, values, NULL, false);
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		bool		isnull;
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		SendItem   *item = &send->items[DatumGetInt32(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull))];
+
+		if (DatumGetBool(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull)))
+			refuse(item, ERRCODE_INSUFFICIENT_PRIVILEGE,
+				   "you blocked this user: unblock them to send a message");
+		else
+			refuse(item, ERRCODE_INSUFFICIENT_PRIVILEGE, "you can't message this user");
+	}
+}
+
 static bool
 has_client_id(const SendItem *item)
 {
@@ -798,6 +849,8 @@ send_run(Send *send)
 	lock(send);
 	confirm(send, &scratch, &members_of, NULL, sender_of, ERRCODE_NO_DATA_FOUND,
 			"conversation not found");
+	if (schema_has_blocks())
+		refuse_blocked(send, &scratch);
 	confirm(send, &scratch, schema_has_joined_seq() ? &replies_in_place : &replies_in_place_before_1_4,
 			is_reply, reply_of,
 			ERRCODE_INVALID_PARAMETER_VALUE, "replyTo must be a message of the same conversation");

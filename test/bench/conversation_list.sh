@@ -113,5 +113,18 @@ row 'chat.conversations_json(token): unpaged, json (REST)' unpaged_json 10
 row "chat.conversation_page: first page of $page, json" first_page 2
 row "chat.conversations(token, NULL, NULL, $page): first page, jsonb" first_page_jsonb 2
 row "chat.conversation_page: all $pages pages in turn" all_pages 10
+# From 1.6: the same list with 3 chats pinned, 100 archived and 100 muted (the pinned head is read
+# apart, archived ones are filtered out of the page and of its edge)
+if [ "$(q "SELECT count(*) FROM pg_class WHERE relname = 'blocks' AND relnamespace = 'chat'::regnamespace")" = 1 ]; then
+  q "SELECT count(chat.set_conversation_state('$hub', c.conversation_id, x.changes::jsonb))
+     FROM (SELECT conversation_id, row_number() OVER (ORDER BY list_at) AS n FROM chat.conversation_participants
+           WHERE user_id = '$hub_id') c,
+     LATERAL (SELECT CASE WHEN c.n <= 3 THEN '{\"pinned\": true}' WHEN c.n <= 103 THEN '{\"archived\": true}'
+                          WHEN c.n <= 203 THEN '{\"mute\": \"always\"}' END) x(changes)
+     WHERE x.changes IS NOT NULL" >/dev/null
+  q "ANALYZE chat.conversation_participants" >/dev/null
+  row "first page, with 3 pinned, 100 archived, 100 muted" first_page 2
+  row "unpaged json, with 3 pinned, 100 archived, 100 muted" unpaged_json 10
+fi
 printf '%-58s %9.1f x\n' 'unpaged: 1.0 query / now, jsonb' "$(awk -v a="$median_old" -v b="$median_unpaged" 'BEGIN { print a / b }')"
 printf '%-58s %9.1f x\n' 'unpaged: 1.0 query / now, json' "$(awk -v a="$median_old" -v b="$median_unpaged_json" 'BEGIN { print a / b }')"

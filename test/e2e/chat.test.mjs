@@ -140,7 +140,7 @@ describe(`pgchat web client at ${BASE_URL}`, () => {
     await doomed.locator('.ticks:not([data-status="pending"])').waitFor();
     await doomed.hover();
     await doomed.getByRole('button', { name: 'Delete' }).click();
-    await doomed.getByRole('button', { name: 'Delete', exact: true }).click();
+    await doomed.getByRole('button', { name: 'Delete for everyone' }).click();
     await bubble(bob.page, 'this will vanish').waitFor({ state: 'detached' });
     assert.ok(await bob.page.locator('.deleted-text').count() >= 1);
     await screenshot(alice.page, 'chat-direct.png');

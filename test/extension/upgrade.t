@@ -9,11 +9,13 @@
 # still serves that 1.3 database (whole history to everyone, every last seen shown). UPDATE TO
 # '1.4' keeps every membership's history (joined_seq 0) while members added afterwards see from
 # their joining on, and hides last seen by the default setting; the result is a fresh 1.4. UPDATE
-# TO '1.5' indexes the messages already there for search; the result is a fresh 1.5, and it
-# dumps and restores.
+# TO '1.5' indexes the messages already there for search; the result is a fresh 1.5. The current
+# library serves 1.5 as before (no chat state, no reactions); UPDATE TO '1.6' leaves every
+# membership unmuted, unarchived and unpinned, and blocks, reactions and delete for me work; the
+# result is a fresh 1.6, and it dumps and restores (blocks, reactions and hidden messages too).
 set -u
 source "$(dirname "$0")/tap.sh"
-plan 65
+plan 76
 
 db="chat_upgrade_$$"
 fresh="chat_upgrade_fresh_$$"
@@ -86,9 +88,10 @@ ok "grant_stats lets a role read the statistics and no table" \
 
 # ---- the same as a fresh install, and it dumps ----
 members() {
-  sql "$1" "SELECT string_agg(pg_describe_object(classid, objid, objsubid), E'\n' ORDER BY 1)
+  # ordered by the description itself: ORDER BY 1 inside an aggregate orders by the constant 1
+  sql "$1" "SELECT string_agg(d, E'\n' ORDER BY d) FROM (SELECT pg_describe_object(classid, objid, objsubid) AS d
     FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
-      AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'chat')"
+      AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'chat')) o"
 }
 sql "$fresh" "SET client_min_messages = warning" "CREATE EXTENSION chat VERSION '1.1'" >/dev/null
 ok "the updated extension has the same objects as a fresh 1.1" test "$(members "$db")" = "$(members "$fresh")"
@@ -199,14 +202,43 @@ ok "messages from before the update are found (the index is built from them)" \
   test "$(q "SELECT string_agg(r->'message'->>'content', '|') FROM json_array_elements(chat.search_messages('$alice', 'update 3')->'results') r")" = "before update 3"
 ok "the bridge role granted before the update can search" \
   test "$(sql "$db" "SET ROLE $role" "SELECT json_array_length(chat.search_messages('$alice', 'before')->'results')" | tail -n 1)" = 3
-sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat" >/dev/null
+sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat VERSION '1.5'" >/dev/null
 ok "the updated extension has the same objects as a fresh 1.5" test "$(members "$db")" = "$(members "$fresh")"
+
+# ---- the current library on a database still on 1.5 ----
+ok "on 1.5 the list answers every chat, none pinned, muted or archived" \
+  test "$(q "SELECT json_array_length(chat.conversation_page('$alice')->'conversations') || ',' || (chat.conversation_page('$alice')->'conversations'->0->>'archived')")" = "3,false"
+ok "on 1.5 a conversation is answered as 1.5 did" \
+  test "$(q "SELECT chat.conversation('$alice', '$conv') ? 'pinned'")" = f
+ok "on 1.5 sends and pages work as before" \
+  test "$(q "SELECT chat.send_message('$bob', '$conv', 'on 1.5')" >/dev/null; q "SELECT (chat.messages('$alice', '$conv')->-1->>'content') || ',' || (chat.messages('$alice', '$conv')->-1 ? 'reactions')::text")" = "on 1.5,false"
+
+# ---- 1.5 -> 1.6: blocks, chat state, reactions, delete for me ----
+ok "ALTER EXTENSION chat UPDATE TO '1.6' succeeds" sql "$db" "ALTER EXTENSION chat UPDATE TO '1.6'"
+ok "the extension is now 1.6" test "$(q "SELECT extversion FROM pg_extension WHERE extname = 'chat'")" = 1.6
+ok "every membership from before is unmuted, unarchived and unpinned" \
+  test "$(q "SELECT count(*) FILTER (WHERE muted_until IS NOT NULL OR archived_seq IS NOT NULL OR pinned_at IS NOT NULL) FROM chat.conversation_participants")" = 0
+first=$(q "SELECT id FROM chat.messages WHERE conversation_id = '$conv' AND seq = 1")
+ok "the bridge role granted before the update can call the functions 1.6 adds" \
+  test "$(sql "$db" "SET ROLE $role" "SELECT chat.set_conversation_state('$alice', '$group', '{\"pinned\": true}')->>'pinned'" \
+    "SELECT chat.react('$bob', '$first', '👍')->'reactions'->0->>'count'" \
+    "SELECT chat.hide_message('$alice', '$first')->>'hidden'" \
+    "SELECT chat.block_user('$alice', '$bob_id')->>'username'" "SELECT jsonb_array_length(chat.blocked_users('$alice'))" \
+    "SELECT json_array_length(chat.archived_conversations('$alice'))" | paste -sd, -)" = "true,1,true,up_bob,1,0"
+ok "a message from the blocked is refused and not stored" \
+  test "$(q "SELECT chat.send_message('$bob', '$conv', 'blocked')" 2>&1 | grep -c "you can't message this user"),$(q "SELECT count(*) FROM chat.messages WHERE content = 'blocked'")" = "1,0"
+ok "the pinned group heads the list" \
+  test "$(q "SELECT chat.conversation_page('$alice')->'conversations'->0->>'id'")" = "$group"
+sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat" >/dev/null
+ok "the updated extension has the same objects as a fresh 1.6" test "$(members "$db")" = "$(members "$fresh")"
 
 "$PGCHAT_PGBIN/pg_dump" -d "$db" >"$dump" 2>/dev/null
 ok "the updated database restores into a new one" \
   "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored" -f "$dump" -o /dev/null
+ok "the restored database keeps the block, the reaction and the hidden message" \
+  test "$(sql "$restored" "SELECT (SELECT count(*) FROM chat.blocks) || ',' || (SELECT count(*) FROM chat.reactions) || ',' || (SELECT count(*) FROM chat.hidden_messages)")" = "1,1,1"
 ok "the restored database counts the same users, messages and media" \
-  test "$(sql "$restored" "SELECT users || ',' || messages || ',' || media_files || ',' || (SELECT max(joined_seq) FROM chat.conversation_participants) FROM chat.stats")" = "5,9,1,2"
+  test "$(sql "$restored" "SELECT users || ',' || messages || ',' || media_files || ',' || (SELECT max(joined_seq) FROM chat.conversation_participants) FROM chat.stats")" = "5,10,1,2"
 ok "a dump taken on 1.0 restores onto the current files" \
   "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored_old" -f "$old_dump" -o /dev/null
 ok "and comes back at the files' default version with its data" \

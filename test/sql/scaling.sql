@@ -66,8 +66,9 @@ SELECT is_empty('SELECT conname FROM distributed_fkeys WHERE NOT paired',
 SELECT set_eq($$SELECT i.indexrelid::regclass::text FROM pg_index i JOIN distributed d ON d.rel = i.indrelid
     WHERE i.indkey[0] <> pg_temp.attnum(d.rel)$$,
   ARRAY['chat.messages_pkey', 'chat.messages_created_at_brin', 'chat.conversation_participants_list_idx',
-    'chat.conversations_direct_pair_idx', 'chat.messages_search_idx'],
-  'the only indexes not led by the distribution column serve edits by id, statistics, the conversation list, old direct chats and search (each shard''s own)');
+    'chat.conversations_direct_pair_idx', 'chat.messages_search_idx',
+    'chat.conversation_participants_pinned_idx', 'chat.conversation_participants_archived_idx'],
+  'the only indexes not led by the distribution column serve edits by id, statistics, the conversation list (its pinned head and archived list), old direct chats and search (each shard''s own)');
 
 SELECT is_empty($$SELECT c.relname FROM pg_class c
     WHERE c.oid IN ('chat.media_message_idx'::regclass, 'chat.conversations_direct_pair_idx'::regclass)

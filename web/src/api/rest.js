@@ -94,4 +94,17 @@ export const api = {
   markRead: (conversationId, seq) => request('POST', `/api/conversations/${id(conversationId)}/read`, { seq }),
   editMessage: (messageId, content) => request('PATCH', `/api/messages/${id(messageId)}`, { content }),
   deleteMessage: (messageId) => request('DELETE', `/api/messages/${id(messageId)}`),
+  // delete for me: {conversationId, messageId, seq, hidden}
+  hideMessage: (messageId) => request('POST', `/api/messages/${id(messageId)}/hide`),
+  // the message with its reactions; emoji null removes ours
+  react: (messageId, emoji) => (emoji
+    ? request('PUT', `/api/messages/${id(messageId)}/reaction`, { emoji })
+    : request('DELETE', `/api/messages/${id(messageId)}/reaction`)),
+  // {mute?: "8h" | "1w" | "always" | null, archived?, pinned?} -> the conversation
+  setConversationState: (conversationId, changes) =>
+    request('PATCH', `/api/conversations/${id(conversationId)}/state`, changes),
+  archivedConversations: () => request('GET', '/api/conversations/archived'),
+  blocked: () => request('GET', '/api/blocks'),
+  block: (userId) => request('POST', '/api/blocks', { userId }),
+  unblock: (userId) => request('DELETE', `/api/blocks/${id(userId)}`),
 };

@@ -39,6 +39,9 @@ function bindEvents(s) {
   s.on('message_received', (m) => store().receiveMessage(m));
   s.on('message_updated', (m) => store().updateMessage(m));
   s.on('message_deleted', (m) => store().updateMessage(m));
+  s.on('message_reactions', (m) => store().updateMessage(m));
+  s.on('message_hidden', (h) => store().dropHidden(h.conversationId, h.seq));
+  s.on('blocks_updated', (b) => store().setBlocked(b.blocked));
   s.on('conversation_updated', (c) => store().upsertConversation(c));
   s.on('receipt', (r) => store().applyReceipt(r));
   s.on('user_typing', (t) => store().setTyping(t.conversationId, t.userId, t.username));

@@ -1,10 +1,11 @@
 // Top of the open chat: back (on a phone), who it is, and online / last seen / typing; a group's
-// header opens its info.
+// header opens its info; the menu holds our settings of the chat (ChatMenu).
 import { useChatStore } from '../stores/chatStore.js';
 import { conversationTitle, directPeer } from '../logic/display.js';
 import { lastSeenText } from '../lib/format.js';
 import Avatar from './Avatar.jsx';
 import Icon from './Icon.jsx';
+import ChatMenu from './ChatMenu.jsx';
 
 const NO_TYPING = {};
 
@@ -47,6 +48,7 @@ export default function ChatHeader({ conversation, meId, onBack, onInfo }) {
           <span className={`chat-subtitle${typing ? ' typing' : ''}`} aria-live="polite" data-testid="chat-subtitle">{sub}</span>
         </span>
       </button>
+      <ChatMenu conversation={conversation} meId={meId} />
     </header>
   );
 }

@@ -1,11 +1,13 @@
 // One row of the conversation list: avatar with online dot, name, time, last-message preview
-// (or who is typing) and the unread badge.
+// (or who is typing), muted and pinned marks and the unread badge (grey when muted).
 import { memo } from 'react';
 import { conversationTitle, directPeer } from '../logic/display.js';
 import { messageStatus } from '../logic/receipts.js';
 import { listTime } from '../lib/format.js';
 import Avatar from './Avatar.jsx';
 import Ticks from './Ticks.jsx';
+import Icon from './Icon.jsx';
+import { isMuted } from '../logic/conversations.js';
 
 function preview(message) {
   if (!message) return '';
@@ -29,7 +31,8 @@ function ConversationItem({ conversation, meId, active, online, typingNames, onO
     : null;
   const typing = typingText(conversation, typingNames);
   const unread = conversation.unreadCount || 0;
-  const label = [title, unread ? `${unread} unread` : '', typing || (last ? `last message: ${preview(last)}` : 'no messages yet')]
+  const muted = isMuted(conversation);
+  const label = [title, conversation.pinned ? 'pinned' : '', muted ? 'muted' : '', unread ? `${unread} unread` : '', typing || (last ? `last message: ${preview(last)}` : 'no messages yet')]
     .filter(Boolean).join(', ');
   return (
     <li>
@@ -52,7 +55,9 @@ function ConversationItem({ conversation, meId, active, online, typingNames, onO
                 {preview(last)}
               </span>
             )}
-            {unread > 0 && <span className="unread-badge" data-testid="unread-badge">{unread > 999 ? '999+' : unread}</span>}
+            {muted && <span className="state-mark" data-testid="muted-mark" title="Muted"><Icon name="muted" size={16} /></span>}
+            {conversation.pinned && <span className="state-mark" data-testid="pinned-mark" title="Pinned"><Icon name="pin" size={16} /></span>}
+            {unread > 0 && <span className={`unread-badge${muted ? ' muted' : ''}`} data-testid="unread-badge">{unread > 999 ? '999+' : unread}</span>}
           </span>
         </span>
       </button>

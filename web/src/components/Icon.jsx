@@ -15,6 +15,12 @@ const PATHS = {
   close: 'M6 6l12 12M18 6 6 18',
   ban: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM5.6 5.6l12.8 12.8',
   warn: 'M12 3 2 20h20L12 3zm0 6v5m0 3v.5',
+  contacts: 'M6 3h12a1 1 0 0 1 1 1v16a1 1 0 0 1-1 1H6a1 1 0 0 1-1-1V4a1 1 0 0 1 1-1zm6 8a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5zm-4 5c0-2 1.8-3.5 4-3.5s4 1.5 4 3.5',
+  pin: 'M9 4h6l-1 5 3 3H7l3-3-1-5zm3 8v8',
+  muted: 'M4 9h4l5-4v14l-5-4H4V9zm13 0 4 6m0-6-4 6',
+  archive: 'M3 5h18v4H3V5zm2 4v10h14V9M10 13h4',
+  smile: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM8.5 14a4 4 0 0 0 7 0M9 9.5v.5m6-.5v.5',
+  more: 'M12 5v.5m0 6v.5m0 6v.5',
 };
 
 export default function Icon({ name, size = 20, className = '' }) {

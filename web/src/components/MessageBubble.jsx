@@ -1,9 +1,33 @@
 // One message: ours on the right, theirs on the left (with the sender's name in a group), a reply
-// quote, the text, edited/deleted marks, time and ticks, and actions (reply; edit and delete ours).
+// quote, the text, edited/deleted marks, time and ticks, reactions under it, and actions (react,
+// reply; edit ours; delete ours for everyone, or any for me).
 import { memo, useState } from 'react';
 import { clockTime } from '../lib/format.js';
 import Ticks from './Ticks.jsx';
 import Icon from './Icon.jsx';
+import { reactionOf } from '../logic/messages.js';
+
+const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
+
+// Under the bubble: each emoji with its count; ours is marked, and clicking it takes it back.
+function Reactions({ message, meId, nameOf, onReact }) {
+  const list = message.reactions || [];
+  if (list.length === 0) return null;
+  return (
+    <div className="reactions" data-testid="reactions">
+      {list.map((r) => {
+        const mineToo = (r.userIds || []).includes(meId);
+        const who = (r.userIds || []).map((id) => (id === meId ? 'You' : nameOf(id))).join(', ');
+        return (
+          <button key={r.emoji} type="button" className={`reaction${mineToo ? ' mine' : ''}`} title={who}
+            aria-label={`${r.emoji} ${r.count}: ${who}`} onClick={() => onReact(message, mineToo ? null : r.emoji)}>
+            <span>{r.emoji}</span> <span className="reaction-count">{r.count}</span>
+          </button>
+        );
+      })}
+    </div>
+  );
+}
 
 function Quote({ quoted, nameOf }) {
   if (!quoted) return <div className="reply-quote missing">Original message not loaded</div>;
@@ -16,14 +40,26 @@ function Quote({ quoted, nameOf }) {
   );
 }
 
-function MessageBubble({ message, mine, status, senderName, showSender, quoted, nameOf, onReply, onEdit, onDelete, onRetry, onDiscard }) {
+function MessageBubble({ message, mine, meId, status, senderName, showSender, quoted, nameOf, onReply, onEdit, onDelete, onHide, onReact, onRetry, onDiscard }) {
   const [confirming, setConfirming] = useState(false);
+  const [picking, setPicking] = useState(false);
   const [actionError, setActionError] = useState('');
   const remove = () => {
     setConfirming(false);
     setActionError('');
     Promise.resolve(onDelete(message)).catch((e) => setActionError(`Not deleted: ${e.message}`));
   };
+  const hide = () => {
+    setConfirming(false);
+    setActionError('');
+    Promise.resolve(onHide(message)).catch((e) => setActionError(`Not deleted: ${e.message}`));
+  };
+  const react = (m, emoji) => {
+    setPicking(false);
+    setActionError('');
+    Promise.resolve(onReact(m, emoji)).catch((e) => setActionError(`No reaction: ${e.message}`));
+  };
+  const mineReaction = meId ? reactionOf(message, meId) : null;
   const stored = message.seq != null;
   const canAct = stored && !message.isDeleted;
   return (
@@ -50,20 +86,31 @@ function MessageBubble({ message, mine, status, senderName, showSender, quoted, 
             <button type="button" className="link-button" onClick={() => onDiscard(message)}>Discard</button>
           </span>
         )}
+        {!message.isDeleted && <Reactions message={message} meId={meId} nameOf={nameOf} onReact={react} />}
       </div>
-      {canAct && (
+      {picking && (
+        <div className="reaction-picker" role="group" aria-label="React">
+          {QUICK_REACTIONS.map((emoji) => (
+            <button key={emoji} type="button" className={`reaction${mineReaction === emoji ? ' mine' : ''}`}
+              aria-label={`React ${emoji}`} onClick={() => react(message, mineReaction === emoji ? null : emoji)}>{emoji}</button>
+          ))}
+        </div>
+      )}
+      {(canAct || (stored && message.isDeleted)) && (
         <div className="bubble-actions">
           {confirming ? (
             <>
-              <span className="confirm-text">Delete for everyone?</span>
-              <button type="button" className="link-button danger" onClick={remove}>Delete</button>
+              <span className="confirm-text">Delete message?</span>
+              {mine && canAct && <button type="button" className="link-button danger" onClick={remove}>Delete for everyone</button>}
+              <button type="button" className="link-button danger" onClick={hide}>Delete for me</button>
               <button type="button" className="link-button" onClick={() => setConfirming(false)}>Cancel</button>
             </>
           ) : (
             <>
-              <button type="button" className="icon-button small" onClick={() => onReply(message)} aria-label="Reply" title="Reply"><Icon name="reply" size={16} /></button>
-              {mine && <button type="button" className="icon-button small" onClick={() => onEdit(message)} aria-label="Edit" title="Edit"><Icon name="edit" size={16} /></button>}
-              {mine && <button type="button" className="icon-button small" onClick={() => setConfirming(true)} aria-label="Delete" title="Delete"><Icon name="trash" size={16} /></button>}
+              {canAct && <button type="button" className="icon-button small" onClick={() => setPicking(!picking)} aria-label="React" title="React"><Icon name="smile" size={16} /></button>}
+              {canAct && <button type="button" className="icon-button small" onClick={() => onReply(message)} aria-label="Reply" title="Reply"><Icon name="reply" size={16} /></button>}
+              {mine && canAct && <button type="button" className="icon-button small" onClick={() => onEdit(message)} aria-label="Edit" title="Edit"><Icon name="edit" size={16} /></button>}
+              <button type="button" className="icon-button small" onClick={() => setConfirming(true)} aria-label="Delete" title="Delete"><Icon name="trash" size={16} /></button>
             </>
           )}
         </div>

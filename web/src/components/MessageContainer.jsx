@@ -32,6 +32,8 @@ export default function MessageContainer({ conversation, meId, onReply, onEdit }
 
   const loadOlder = useCallback(() => useChatStore.getState().loadOlder(conversation.id), [conversation.id]);
   const onDelete = useCallback((m) => useChatStore.getState().deleteMessage(m), []);
+  const onHide = useCallback((m) => useChatStore.getState().hideMessage(m), []);
+  const onReact = useCallback((m, emoji) => useChatStore.getState().react(m, emoji), []);
 
   // Older messages were put on top: keep the same message under the reader's eyes. A new one at
   // the bottom: follow it if the reader was at the bottom or sent it.
@@ -96,7 +98,7 @@ export default function MessageContainer({ conversation, meId, onReply, onEdit }
         status={mine ? messageStatus(m, conversation, meId) : undefined}
         senderName={nameOf(m.sender_id)} showSender={conversation.isGroup && m.sender_id !== lastSender}
         quoted={m.replyTo ? byId.get(m.replyTo) : undefined} nameOf={nameOf}
-        onReply={onReply} onEdit={onEdit} onDelete={onDelete}
+        onReply={onReply} onEdit={onEdit} onDelete={onDelete} onHide={onHide} onReact={onReact} meId={meId}
         onRetry={chatStore.retry} onDiscard={chatStore.discard} />,
     );
     lastSender = m.sender_id;

@@ -1,6 +1,8 @@
-// Users found by the search box; choosing one opens (or starts) the direct chat with them.
+// Users found by the search box; choosing one opens (or starts) the direct chat with them, and
+// one not yet a contact can be added to the address book.
 import { useEffect, useState } from 'react';
 import { api } from '../api/rest.js';
+import { useChatStore } from '../stores/chatStore.js';
 import Avatar from './Avatar.jsx';
 
 export function useUserSearch(query, meId, delayMs = 250) {
@@ -29,8 +31,9 @@ export function useUserSearch(query, meId, delayMs = 250) {
   return state;
 }
 
-export default function PeopleResults({ query, meId, onChoose }) {
+export default function PeopleResults({ query, meId, onChoose, onAddContact }) {
   const { users, error, loading } = useUserSearch(query, meId);
+  const contacts = useChatStore((s) => s.contacts);
   if (!query.trim()) return null;
   return (
     <section className="people-results" aria-label="People">
@@ -39,7 +42,7 @@ export default function PeopleResults({ query, meId, onChoose }) {
       {!error && !loading && users.length === 0 && <p className="list-note">Nobody found.</p>}
       <ul>
         {users.map((u) => (
-          <li key={u.id}>
+          <li key={u.id} className="person-row">
             <button type="button" className="person-item" onClick={() => onChoose(u)}
               aria-label={`Chat with ${u.displayName || u.username} (@${u.username})`}>
               <Avatar id={u.id} name={u.displayName || u.username} photo={u.profilePhoto} size={40} />
@@ -48,6 +51,10 @@ export default function PeopleResults({ query, meId, onChoose }) {
                 <span className="person-sub">@{u.username}{u.status ? ` · ${u.status}` : ''}</span>
               </span>
             </button>
+            {onAddContact && !contacts.some((c) => c.id === u.id) && (
+              <button type="button" className="link-button" onClick={() => onAddContact(u)}
+                aria-label={`Add ${u.displayName || u.username} to contacts`}>Add contact</button>
+            )}
           </li>
         ))}
       </ul>

@@ -1,9 +1,9 @@
-// Top of the sidebar: our own profile (opens the editor), new group, logout.
+// Top of the sidebar: our own profile (opens the editor), contacts, new group, logout.
 import { useAuthStore } from '../stores/authStore.js';
 import Avatar from './Avatar.jsx';
 import Icon from './Icon.jsx';
 
-export default function SidebarHeader({ onProfile, onNewGroup }) {
+export default function SidebarHeader({ onProfile, onNewGroup, onContacts }) {
   const user = useAuthStore((s) => s.user);
   const logout = useAuthStore((s) => s.logout);
   if (!user) return null;
@@ -15,6 +15,7 @@ export default function SidebarHeader({ onProfile, onNewGroup }) {
         <span className="me-name">{name}</span>
       </button>
       <div className="header-actions">
+        <button type="button" className="icon-button" onClick={onContacts} aria-label="Contacts" title="Contacts"><Icon name="contacts" /></button>
         <button type="button" className="icon-button" onClick={onNewGroup} aria-label="New group" title="New group"><Icon name="addGroup" /></button>
         <button type="button" className="icon-button" onClick={logout} aria-label="Log out" title="Log out"><Icon name="logout" /></button>
       </div>

@@ -62,6 +62,8 @@ export function conversationAfterMessage(conversation, message, meId, reading) {
   if (isNewer) {
     next.lastSeq = message.seq;
     next.lastMessage = message;
+    // WhatsApp's rule, as the server keeps it: a new message brings an archived chat back unless muted
+    if (next.archived && !isMuted(next)) next.archived = false;
     next.updatedAt = message.created_at || conversation.updatedAt;
     if (message.sender_id !== meId && !reading) {
       next.unreadCount = (conversation.unreadCount || 0) + 1;
@@ -79,8 +81,26 @@ export function unreadFromOnOpen(conversation, meId) {
   return conversation && conversation.unreadCount && mine ? mine.lastReadSeq || 0 : null;
 }
 
-// Newest activity first, as the server lists them.
+// Whether we muted the chat, now: for good (mutedUntil null), or until a time still to come.
+export function isMuted(conversation, now = Date.now()) {
+  if (!conversation || !conversation.muted) return false;
+  return conversation.mutedUntil == null || timeOf(conversation.mutedUntil) > now;
+}
+
+// Pinned chats first (the last pinned on top), then newest activity first, as the server lists them.
 export function sortConversations(conversations) {
   const activity = (c) => Math.max(timeOf(c.lastMessage && c.lastMessage.created_at), timeOf(c.updatedAt), timeOf(c.createdAt));
-  return [...conversations].sort((a, b) => activity(b) - activity(a));
+  const pin = (c) => (c.pinned ? timeOf(c.pinnedAt) || 1 : 0);
+  return [...conversations].sort((a, b) => pin(b) - pin(a) || activity(b) - activity(a));
+}
+
+// The chats a list shows: the archived ones, or all the others.
+export function listedConversations(conversations, archived) {
+  return conversations.filter((c) => Boolean(c.archived) === Boolean(archived));
+}
+
+// At most 3 chats are pinned (the server refuses a fourth): whether one more may be.
+export const PINNED_MAX = 3;
+export function canPin(conversations) {
+  return conversations.filter((c) => c.pinned).length < PINNED_MAX;
 }

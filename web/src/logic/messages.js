@@ -12,10 +12,27 @@ export function compareMessages(a, b) {
 }
 
 // Of two versions of one stored message, keeps the later edit (events may arrive out of order).
+// Reactions change no updatedAt: the incoming ones win whenever they come (a send's ack and
+// message_received carry none, and keep what is held).
 function newerVersion(current, incoming) {
-  if (current.isDeleted && !incoming.isDeleted) return current;
-  if (incoming.isDeleted && !current.isDeleted) return incoming;
-  return timeOf(incoming.updatedAt) >= timeOf(current.updatedAt) ? incoming : current;
+  let winner;
+  if (current.isDeleted && !incoming.isDeleted) winner = current;
+  else if (incoming.isDeleted && !current.isDeleted) winner = incoming;
+  else winner = timeOf(incoming.updatedAt) >= timeOf(current.updatedAt) ? incoming : current;
+  const reactions = incoming.reactions !== undefined ? incoming.reactions : current.reactions;
+  if (reactions === winner.reactions) return winner;
+  return { ...winner, reactions };
+}
+
+// The list without the stored message seq (deleted for me); the same array when it wasn't there.
+export function withoutSeq(list, seq) {
+  return list.some((m) => m.seq === seq) ? list.filter((m) => m.seq !== seq) : list;
+}
+
+// The emoji the user reacted with (null: none).
+export function reactionOf(message, userId) {
+  const found = (message.reactions || []).find((r) => (r.userIds || []).includes(userId));
+  return found ? found.emoji : null;
 }
 
 // Merges incoming messages into a list: one entry per id, an acked send replaces its pending

@@ -9,6 +9,7 @@ import ChatWindow from '../components/ChatWindow.jsx';
 import NewGroupDialog from '../components/NewGroupDialog.jsx';
 import GroupInfo from '../components/GroupInfo.jsx';
 import ProfileDialog from '../components/ProfileDialog.jsx';
+import ContactsDialog from '../components/ContactsDialog.jsx';
 
 export default function ChatPage() {
   const { conversationId = null } = useParams();
@@ -27,6 +28,8 @@ export default function ChatPage() {
 
   useEffect(() => {
     useChatStore.getState().loadConversations().catch(() => {});
+    useChatStore.getState().loadBlocked().catch(() => {});
+    useChatStore.getState().loadContacts().catch(() => {});
     useAuthStore.getState().refreshMe().catch(() => {});
   }, []);
 
@@ -54,7 +57,8 @@ export default function ChatPage() {
 
   return (
     <div className={`chat-page ${conversationId ? 'pane-chat' : 'pane-list'}`}>
-      <Sidebar meId={meId} onOpen={open} onProfile={() => setDialog('profile')} onNewGroup={() => setDialog('group')} />
+      <Sidebar meId={meId} onOpen={open} onProfile={() => setDialog('profile')} onNewGroup={() => setDialog('group')}
+        onContacts={() => setDialog('contacts')} />
       <main className="main-pane">
         {conversation ? (
           <ChatWindow conversation={conversation} meId={meId} onBack={() => navigate('/')} onInfo={() => setDialog('info')} />
@@ -66,6 +70,7 @@ export default function ChatPage() {
         )}
       </main>
       {dialog === 'profile' && <ProfileDialog onClose={close} />}
+      {dialog === 'contacts' && <ContactsDialog onClose={close} onOpen={open} />}
       {dialog === 'group' && (
         <NewGroupDialog meId={meId} onClose={close} onCreated={(id) => { close(); open(id); }} />
       )}

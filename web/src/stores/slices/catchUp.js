@@ -31,6 +31,9 @@ export function createCatchUpSlice(set, get) {
       } catch {
         return;
       }
+      // blocks made on another device while we were away (blocks_updated is live only)
+      get().loadBlocked().catch(() => {});
+      if (get().showArchived) get().showArchivedList(true).catch(() => {});
       for (const conversationId of Object.keys(get().history)) {
         if (get().conversations[conversationId]) await catchUpConversation(conversationId, plan[conversationId] || 0);
       }

@@ -16,6 +16,7 @@ const initial = {
   listCursor: null, // the nextCursor of the last page of the list we hold; null: nothing after it
   listLoadingMore: false,
   activeId: null,
+  showArchived: false, // the list shows the archived chats instead of the others
   unreadFrom: {}, // conversationId -> our read mark when it was opened: where "N unread" goes
 };
 
@@ -86,6 +87,22 @@ export function createConversationsSlice(set, get) {
         const merged = conversationAfterUpdate(s.conversations[conversation.id], conversation, s.activeId);
         return { conversations: { ...s.conversations, [conversation.id]: merged } };
       });
+    },
+
+    // Mute ("8h", "1w", "always", null), archive or pin: every device of ours hears it too
+    // (conversation_updated), and the answer is the conversation as it now is.
+    async setChatState(conversationId, changes) {
+      const conversation = await api.setConversationState(conversationId, changes);
+      get().upsertConversation(conversation);
+      return conversation;
+    },
+
+    // The archived chats are not in the list's pages: they come with the archive's view.
+    async showArchivedList(show) {
+      set({ showArchived: show });
+      if (!show) return;
+      const archived = await api.archivedConversations();
+      for (const c of archived) get().upsertConversation(c);
     },
 
     removeConversation(conversationId) {

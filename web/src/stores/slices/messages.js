@@ -4,7 +4,7 @@
 import { api } from '../../api/rest.js';
 import { currentUserId } from '../authStore.js';
 import { conversationAfterMessage } from '../../logic/conversations.js';
-import { firstStoredSeq, holdsSeq, lastStoredSeq, mergeMessages, olderExist } from '../../logic/messages.js';
+import { firstStoredSeq, holdsSeq, lastStoredSeq, mergeMessages, olderExist, withoutSeq } from '../../logic/messages.js';
 import { notify } from './connection.js';
 
 export const PAGE_SIZE = 50;
@@ -144,7 +144,26 @@ export function createMessagesSlice(set, get) {
       }
     },
 
-    // message_updated / message_deleted, or the ack of our own edit or delete.
+    // message_hidden (delete for me, from any device of ours), or our own hide's answer
+    dropHidden(conversationId, seq) {
+      set((s) => {
+        const current = s.messages[conversationId];
+        const next = current ? withoutSeq(current, seq) : current;
+        return next === current ? {} : { messages: { ...s.messages, [conversationId]: next } };
+      });
+    },
+
+    async hideMessage(message) {
+      const hidden = await api.hideMessage(message.id);
+      get().dropHidden(hidden.conversationId, hidden.seq);
+    },
+
+    // Our reaction (null removes it); the answer carries every member's, as message_reactions will.
+    async react(message, emoji) {
+      get().updateMessage(await api.react(message.id, emoji));
+    },
+
+    // message_updated / message_deleted / message_reactions, or the ack of our own edit or delete.
     updateMessage(message) {
       if (get().history[message.conversationId]) get().mergeInto(message.conversationId, [message]);
       set((s) => {
