@@ -5,7 +5,7 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(30);
+SELECT plan(32);
 
 CREATE TEMP TABLE t AS SELECT
   chat.register('find_a', 'find_a@example.com', 'find a password') AS a,
@@ -67,6 +67,11 @@ SELECT is(pg_temp.found('a', 'athens'), '{}'::text[], 'an edited message is not 
 SELECT is(pg_temp.found('a', 'paris'), ARRAY['Hello Bob, shall we meet in Paris?'], 'but by its new ones');
 SELECT chat.delete_message(pg_temp.tok('b'), (SELECT id FROM chat.messages WHERE content LIKE 'Καλημέρα%'));
 SELECT is(pg_temp.found('a', 'αθηνα'), '{}'::text[], 'a message deleted for everyone is not found');
+
+-- deleted for me: gone from my search, still in the other member's (1.6)
+SELECT chat.hide_message(pg_temp.tok('a'), (SELECT id FROM chat.messages WHERE content = '明日は東京に行きます'));
+SELECT is(pg_temp.found('a', '東京'), '{}'::text[], 'a message deleted for me is not found by me');
+SELECT is(pg_temp.found('b', '東京'), ARRAY['明日は東京に行きます'], 'but still by the other member');
 
 -- pages
 SELECT pg_temp.send('a', (SELECT ab FROM conv), 'page ' || n) FROM generate_series(1, 3) n;
