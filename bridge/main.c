@@ -302,7 +302,7 @@ static int bridge_start(struct bridge *bridge)
                                bridge->statements, count);
     bridge->slow_pool = db_pool_new(&bridge->loop, "slow", config->database_url,
                                     config->slow_pool_size, bridge->statements, count);
-    bridge->budget = queue_budget_new(config->queue_budget);
+    bridge->budget = queue_budget_new(&bridge->loop, config->queue_budget);
     if (!bridge->budget)
         return -1;
     http_server_config server_config = {

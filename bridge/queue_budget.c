@@ -5,16 +5,19 @@
 #include <stdlib.h>
 
 struct queue_budget {
+    uv_loop_t *loop;
     size_t limit, total;
     struct queue_holder *holders;
     uint64_t dropped, refused;
 };
 
-struct queue_budget *queue_budget_new(size_t limit)
+struct queue_budget *queue_budget_new(uv_loop_t *loop, size_t limit)
 {
     struct queue_budget *budget = calloc(1, sizeof *budget);
-    if (budget)
+    if (budget) {
+        budget->loop = loop;
         budget->limit = limit;
+    }
     return budget;
 }
 
@@ -44,8 +47,10 @@ void queue_budget_force(struct queue_budget *budget, struct queue_holder *holder
 {
     if (!budget || bytes == 0)
         return;
-    if (holder->bytes == 0)
+    if (holder->bytes == 0) {
         holder_link(budget, holder);
+        holder->progress = uv_now(budget->loop);
+    }
     holder->bytes += bytes;
     budget->total += bytes;
 }
@@ -58,15 +63,34 @@ void queue_budget_release(struct queue_budget *budget, struct queue_holder *hold
         bytes = holder->bytes;
     holder->bytes -= bytes;
     budget->total -= bytes;
+    holder->progress = uv_now(budget->loop);
     if (holder->bytes == 0)
         holder_unlink(budget, holder);
 }
 
-static struct queue_holder *largest(const struct queue_budget *budget)
+/* A holder whose bytes have not moved for a while: its reader has stopped. */
+static int stalled(const struct queue_budget *budget, const struct queue_holder *holder)
+{
+    return holder->bytes > 0 && uv_now(budget->loop) - holder->progress >= QUEUE_BUDGET_STALL_MS;
+}
+
+/* Whether a is dropped before b, holding a_bytes and b_bytes: stalled first, then the larger. */
+static int drops_before(const struct queue_budget *budget, const struct queue_holder *a,
+                        size_t a_bytes, const struct queue_holder *b, size_t b_bytes)
+{
+    int a_stalled = stalled(budget, a), b_stalled = stalled(budget, b);
+    if (a_stalled != b_stalled)
+        return a_stalled;
+    return a_bytes > b_bytes;
+}
+
+/* The next holder to drop, other than `except`. */
+static struct queue_holder *first_to_drop(const struct queue_budget *budget,
+                                          const struct queue_holder *except)
 {
     struct queue_holder *best = NULL;
     for (struct queue_holder *h = budget->holders; h; h = h->next)
-        if (!best || h->bytes > best->bytes)
+        if (h != except && (!best || drops_before(budget, h, h->bytes, best, best->bytes)))
             best = h;
     return best;
 }
@@ -76,8 +100,8 @@ int queue_budget_hold(struct queue_budget *budget, struct queue_holder *holder, 
     if (!budget)
         return 0;
     while (budget->limit && budget->total + bytes > budget->limit) {
-        struct queue_holder *victim = largest(budget);
-        if (!victim || victim == holder || victim->bytes <= holder->bytes + bytes) {
+        struct queue_holder *victim = first_to_drop(budget, holder);
+        if (!victim || !drops_before(budget, victim, victim->bytes, holder, holder->bytes + bytes)) {
             budget->refused++;
             return -1;
         }

@@ -32,6 +32,10 @@ fi
 # suite's bridges (limits.test.mjs runs a bridge of its own with small ones).
 export PGCHAT_REGISTER_ADDRESS_LIMIT=${PGCHAT_REGISTER_ADDRESS_LIMIT:-1000000}
 export PGCHAT_LOGIN_ADDRESS_LIMIT=${PGCHAT_LOGIN_ADDRESS_LIMIT:-1000000}
+# ... and every socket and session comes from 127.0.0.1: the caps per address are lifted too
+# (abuse.test.mjs runs bridges of its own with small ones).
+export PGCHAT_MAX_ADDRESS_CONNECTIONS=${PGCHAT_MAX_ADDRESS_CONNECTIONS:-0}
+export PGCHAT_MAX_ADDRESS_SESSIONS=${PGCHAT_MAX_ADDRESS_SESSIONS:-0}
 # The realtime tests start a bridge of their own too (restarts): the same binary, the same way.
 export PGCHAT_TEST_BRIDGE="${wrapper[*]} $binary"
 export PGCHAT_ARTIFACTS
@@ -73,7 +77,7 @@ node --test --test-concurrency=1 test/bridge/accounts.test.mjs test/bridge/http.
   test/bridge/keepalive.test.mjs \
   test/bridge/static.test.mjs test/bridge/messaging.test.mjs test/bridge/conversation_list.test.mjs \
   test/bridge/concurrency.test.mjs \
-  test/bridge/realtime.test.mjs test/bridge/original_client.test.mjs test/bridge/sessions.test.mjs test/bridge/limits.test.mjs test/bridge/metrics.test.mjs test/bridge/send_batch.test.mjs test/bridge/presence_modules.test.mjs \
+  test/bridge/realtime.test.mjs test/bridge/original_client.test.mjs test/bridge/sessions.test.mjs test/bridge/limits.test.mjs test/bridge/abuse.test.mjs test/bridge/metrics.test.mjs test/bridge/send_batch.test.mjs test/bridge/presence_modules.test.mjs \
   test/bridge/cluster.test.mjs \
   test/bridge/zy_realtime_restart.test.mjs \
   test/bridge/zz_restart.test.mjs
