@@ -441,10 +441,11 @@ static void rest_on_request(http_request *req, void *data)
     /* a password check: the credential guard first (counts per address and per login name) */
     if (strcmp(route->function, "login") == 0 && call->args.values[0])
         call->login = strdup(call->args.values[0]);
-    char address[64];
-    credential_guard_before(rest->guard, route->function,
-                            http_request_client(req, rest->config->trust_proxy, address, sizeof(address)), call->login,
-                            rest_on_guarded, call);
+    char forwarded[64];
+    const char *address = http_request_client(req, rest->config->trust_proxy, forwarded,
+                                              sizeof(forwarded));
+    credential_guard_before(rest->guard, route->function, address, call->login, rest_on_guarded,
+                            call);
 }
 
 /* ---- lifetime ---- */

@@ -276,11 +276,13 @@ test('a pre-CONNECT flood: attachments, big and half messages, idle sessions are
     `${Object.keys(kinds).map(describe).join('; ')}; bridge RSS ${peak.rss.toFixed(0)} MiB (from ${baseline.toFixed(0)}); ` +
     `sessions left ${afterwards.pgchat_engine_sessions}`);
   // 1009 (too big) when the close frame reaches a client still sending, else the bare close
-  // (1006), before the connect timeout
-  for (const r of [...results.big, ...results.half])
-    assert.ok(r.code === 1009 || (r.code === 1006 && r.ms < CONNECT_TIMEOUT_MS), `closed ${r.code} after ${r.ms} ms`);
-  for (const r of results.idle) assert.ok(r.ms >= CONNECT_TIMEOUT_MS - 100 && r.ms < CONNECT_TIMEOUT_MS + 3000, `idle closed after ${r.ms} ms`);
-  assert.ok(refused(afterwards, 'pre_connect') - refused(before, 'pre_connect') >= 60, 'attachments and timeouts are counted');
+  // (1006). The client's clock is no witness here (it is busy masking 90 MiB): the bridge's
+  // count is: exactly the 30 announcing attachments and the 30 idle ones were closed as
+  // pre-CONNECT refusals, so the big and half messages were closed for their size, not by the
+  // timeout
+  for (const r of [...results.big, ...results.half]) assert.ok([1006, 1009].includes(r.code), `closed ${r.code}`);
+  assert.equal(refused(afterwards, 'pre_connect') - refused(before, 'pre_connect'), 60,
+    'attachments and timeouts are counted, nothing else');
   assertMemory(baseline, peak, 'pre-CONNECT');
 });
 
