@@ -98,6 +98,7 @@ struct http_request {
 struct http_ws_frame {
     size_t refs;
     size_t len;
+    struct queue_budget *budget; /* counted in it once, from its first queue until freed */
     unsigned char bytes[];       /* LWS_PRE of headroom, then the message */
 };
 
@@ -529,19 +530,29 @@ static void ws_dirty_unlink(http_ws *ws)
     ws->dirty = 0;
 }
 
+/* A message leaves the queue (written or dropped): its bytes leave the budget. */
+static void ws_message_done(http_ws *ws, http_ws_message *m)
+{
+    struct queue_budget *budget = ws->server->config.budget;
+    if (m->frame)
+        queue_budget_release_shared(budget, &ws->held, m->len);
+    else
+        queue_budget_release(budget, &ws->held, m->len);
+    http_ws_frame_unref(m->frame);
+    free(m);
+}
+
 /* Frees what is queued, giving its bytes back to the budget. */
 static void ws_queue_clear(http_ws *ws)
 {
     http_ws_message *m = ws->head;
     while (m) {
         http_ws_message *next = m->next;
-        http_ws_frame_unref(m->frame);
-        free(m);
+        ws_message_done(ws, m);
         m = next;
     }
     ws->head = ws->tail = NULL;
     ws->queued_messages = ws->queued_bytes = 0;
-    queue_budget_release(ws->server->config.budget, &ws->held, ws->held.bytes);
 }
 
 static void ws_free(http_ws *ws)
@@ -597,17 +608,22 @@ static void ws_enqueue(http_ws *ws, http_ws_message *m)
     uv_prepare_start(&server->flush, ws_flush_all);
 }
 
-/* Whether len more bytes can't be queued: the socket's own bounds, then the process's budget
- * (which they are counted in when they can). */
-static int ws_queue_full(http_ws *ws, size_t len)
+/* Whether len more bytes (of a shared frame, or its own) can't be queued: the socket's own
+ * bounds, then the process's budget (which they are counted in when they can). */
+static int ws_queue_full(http_ws *ws, size_t len, http_ws_frame *frame)
 {
     http_server *server = ws->server;
+    struct queue_budget *budget = server->config.budget;
     if (ws->closing)
         return 1;
     if (ws->queued_messages < server->config.ws_queue_messages &&
         ws->queued_bytes + len <= server->config.ws_queue_bytes &&
-        queue_budget_hold(server->config.budget, &ws->held, len) == 0)
+        (frame ? queue_budget_hold_shared(budget, &ws->held, len, !frame->budget)
+               : queue_budget_hold(budget, &ws->held, len)) == 0) {
+        if (frame)
+            frame->budget = budget;
         return 0;
+    }
     if (!ws->overflowed) { /* the owner drops it now: a slow reader, counted once */
         ws->overflowed = 1;
         server->slow_readers++;
@@ -623,6 +639,7 @@ http_ws_frame *http_ws_frame_new(const void *head, size_t head_len, const void *
         return NULL;
     frame->refs = 1;
     frame->len = head_len + body_len;
+    frame->budget = NULL;
     if (head_len)
         memcpy(frame->bytes + LWS_PRE, head, head_len);
     if (body_len)
@@ -632,19 +649,21 @@ http_ws_frame *http_ws_frame_new(const void *head, size_t head_len, const void *
 
 void http_ws_frame_unref(http_ws_frame *frame)
 {
-    if (frame && --frame->refs == 0)
-        free(frame);
+    if (!frame || --frame->refs > 0)
+        return;
+    queue_budget_uncharge(frame->budget, frame->len);
+    free(frame);
 }
 
 /* lws_write puts the frame header in the headroom before the message: for a shared frame each
  * write puts the same header there (server frames are not masked), one write at a time. */
 int http_ws_send_frame(http_ws *ws, http_ws_frame *frame)
 {
-    if (ws_queue_full(ws, frame->len))
+    if (ws_queue_full(ws, frame->len, frame))
         return -1;
     http_ws_message *m = calloc(1, sizeof *m);
-    if (!m) {
-        queue_budget_release(ws->server->config.budget, &ws->held, frame->len);
+    if (!m) { /* the frame stays counted until it is freed */
+        queue_budget_release_shared(ws->server->config.budget, &ws->held, frame->len);
         return -1;
     }
     m->len = frame->len;
@@ -658,7 +677,7 @@ int http_ws_send2(http_ws *ws, const void *head, size_t head_len, const void *bo
                   size_t body_len, int binary)
 {
     size_t len = head_len + body_len;
-    if (ws_queue_full(ws, len))
+    if (ws_queue_full(ws, len, NULL))
         return -1;
     http_ws_message *m = malloc(sizeof *m + LWS_PRE + len);
     if (!m) {
@@ -726,15 +745,9 @@ static http_ws_message *ws_pop(http_ws *ws)
         ws->tail = NULL;
     ws->queued_messages--;
     ws->queued_bytes -= m->len;
-    queue_budget_release(ws->server->config.budget, &ws->held, m->len);
     return m;
 }
 
-static void ws_message_free(http_ws_message *m)
-{
-    http_ws_frame_unref(m->frame);
-    free(m);
-}
 
 /* One send for the messages at the head of the queue: as many whole frames as fit in the
  * batch buffer, each framed here and the lot written raw (lws adds nothing to a raw write; no
@@ -751,7 +764,7 @@ static int ws_write_some(http_ws *ws)
         used += ws_frame_header(batch + used, m->len, m->binary);
         memcpy(batch + used, bytes, m->len);
         used += m->len;
-        ws_message_free(m);
+        ws_message_done(ws, m);
     }
     if (used)
         return lws_write(ws->wsi, batch, used, LWS_WRITE_RAW);
@@ -759,7 +772,7 @@ static int ws_write_some(http_ws *ws)
     unsigned char *bytes = m->frame ? m->frame->bytes : m->bytes;
     int n = lws_write(ws->wsi, bytes + LWS_PRE, m->len,
                       m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
-    ws_message_free(m);
+    ws_message_done(ws, m);
     return n;
 }
 

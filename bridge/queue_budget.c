@@ -43,44 +43,73 @@ static void holder_unlink(struct queue_budget *budget, struct queue_holder *hold
     holder->prev = holder->next = NULL;
 }
 
-void queue_budget_force(struct queue_budget *budget, struct queue_holder *holder, size_t bytes)
+/* The holder's bytes, and the budget's (`counted`: the bytes take memory of their own). */
+static void add(struct queue_budget *budget, struct queue_holder *holder, size_t bytes, int counted)
 {
-    if (!budget || bytes == 0)
+    if (bytes == 0)
         return;
     if (holder->bytes == 0) {
         holder_link(budget, holder);
-        holder->progress = uv_now(budget->loop);
+        holder->since = uv_now(budget->loop);
     }
     holder->bytes += bytes;
-    budget->total += bytes;
+    if (counted)
+        budget->total += bytes;
 }
 
-void queue_budget_release(struct queue_budget *budget, struct queue_holder *holder, size_t bytes)
+static void take(struct queue_budget *budget, struct queue_holder *holder, size_t bytes, int counted)
 {
-    if (!budget || holder->bytes == 0)
+    if (holder->bytes == 0)
         return;
     if (bytes > holder->bytes)
         bytes = holder->bytes;
     holder->bytes -= bytes;
-    budget->total -= bytes;
-    holder->progress = uv_now(budget->loop);
+    if (counted)
+        budget->total -= bytes < budget->total ? bytes : budget->total;
     if (holder->bytes == 0)
         holder_unlink(budget, holder);
 }
 
-/* A holder whose bytes have not moved for a while: its reader has stopped. */
-static int stalled(const struct queue_budget *budget, const struct queue_holder *holder)
+void queue_budget_force(struct queue_budget *budget, struct queue_holder *holder, size_t bytes)
 {
-    return holder->bytes > 0 && uv_now(budget->loop) - holder->progress >= QUEUE_BUDGET_STALL_MS;
+    if (budget)
+        add(budget, holder, bytes, 1);
 }
 
-/* Whether a is dropped before b, holding a_bytes and b_bytes: stalled first, then the larger. */
+void queue_budget_release(struct queue_budget *budget, struct queue_holder *holder, size_t bytes)
+{
+    if (budget)
+        take(budget, holder, bytes, 1);
+}
+
+void queue_budget_release_shared(struct queue_budget *budget, struct queue_holder *holder,
+                                 size_t bytes)
+{
+    if (budget)
+        take(budget, holder, bytes, 0);
+}
+
+void queue_budget_uncharge(struct queue_budget *budget, size_t bytes)
+{
+    if (budget)
+        budget->total -= bytes < budget->total ? bytes : budget->total;
+}
+
+/* Since when the holder has held bytes without a break: now for one that holds none. */
+static uint64_t held_since(const struct queue_budget *budget, const struct queue_holder *holder)
+{
+    return holder->bytes ? holder->since : uv_now(budget->loop);
+}
+
+/* Whether a is dropped before b, holding a_bytes and b_bytes: the one that has held bytes the
+ * longest without a break (the slowest reader) first, then the larger. A reader that keeps up
+ * empties its queue every loop turn or so, however much it is given at once. */
 static int drops_before(const struct queue_budget *budget, const struct queue_holder *a,
                         size_t a_bytes, const struct queue_holder *b, size_t b_bytes)
 {
-    int a_stalled = stalled(budget, a), b_stalled = stalled(budget, b);
-    if (a_stalled != b_stalled)
-        return a_stalled;
+    uint64_t a_since = held_since(budget, a), b_since = held_since(budget, b);
+    if (a_since != b_since)
+        return a_since < b_since;
     return a_bytes > b_bytes;
 }
 
@@ -95,10 +124,9 @@ static struct queue_holder *first_to_drop(const struct queue_budget *budget,
     return best;
 }
 
-int queue_budget_hold(struct queue_budget *budget, struct queue_holder *holder, size_t bytes)
+/* Drops holders until `bytes` more fit: 0, or -1 when holder would be dropped first. */
+static int make_room(struct queue_budget *budget, struct queue_holder *holder, size_t bytes)
 {
-    if (!budget)
-        return 0;
     while (budget->limit && budget->total + bytes > budget->limit) {
         struct queue_holder *victim = first_to_drop(budget, holder);
         if (!victim || !drops_before(budget, victim, victim->bytes, holder, holder->bytes + bytes)) {
@@ -108,9 +136,31 @@ int queue_budget_hold(struct queue_budget *budget, struct queue_holder *holder, 
         budget->dropped++;
         victim->evict(victim);
         if (victim->bytes) /* an evict that kept bytes must not loop forever */
-            queue_budget_release(budget, victim, victim->bytes);
+            take(budget, victim, victim->bytes, 0);
     }
-    queue_budget_force(budget, holder, bytes);
+    return 0;
+}
+
+int queue_budget_hold(struct queue_budget *budget, struct queue_holder *holder, size_t bytes)
+{
+    if (!budget)
+        return 0;
+    if (make_room(budget, holder, bytes))
+        return -1;
+    add(budget, holder, bytes, 1);
+    return 0;
+}
+
+int queue_budget_hold_shared(struct queue_budget *budget, struct queue_holder *holder,
+                             size_t bytes, int first)
+{
+    if (!budget)
+        return 0;
+    if (first && make_room(budget, holder, bytes))
+        return -1;
+    add(budget, holder, bytes, 0);
+    if (first)
+        budget->total += bytes;
     return 0;
 }
 
