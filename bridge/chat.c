@@ -35,6 +35,7 @@ struct chat {
     uint32_t event_rate;  /* events a socket may send a second (config socket_event_rate) */
     uint32_t event_burst; /* and at once: twice that */
     size_t max_user_sockets; /* sockets one user may hold on this bridge */
+    size_t max_socket_calls; /* events of one socket waiting for an answer (sio_socket_held) */
     int draining;
     int closed;
 };
@@ -186,7 +187,7 @@ struct chat_call {
 static void chat_call_end(struct chat_call *call)
 {
     call->chat->pending--;
-    sio_socket_unref(call->socket);
+    sio_socket_release(call->socket);
     free(call);
 }
 
@@ -219,7 +220,7 @@ static void chat_query(struct chat *chat, sio_socket *socket, int64_t ack_id, co
         chat_ack_error(socket, ack_id, &ERROR_UNAVAILABLE, NULL);
         return;
     }
-    sio_socket_ref(socket);
+    sio_socket_hold(socket);
     chat->pending++;
 }
 
@@ -350,7 +351,7 @@ static void chat_on_checked(void *data, const struct error_kind *refusal)
                           check->action == CHECK_TYPING);
         chat_ack_ok(check->socket, check->ack_id);
     }
-    sio_socket_unref(check->socket);
+    sio_socket_release(check->socket);
     free(check);
 }
 
@@ -371,7 +372,7 @@ static void chat_check_then(struct chat *chat, sio_socket *socket, struct fanout
     }
     *check = (struct chat_check){chat, socket, ack_id, action, ""};
     snprintf(check->conversation_id, sizeof(check->conversation_id), "%s", conversation_id);
-    sio_socket_ref(socket);
+    sio_socket_hold(socket);
     chat->pending++;
     fanout_check_member(chat->fanout, conversation_id, who->user_id, chat_on_checked, check);
 }
@@ -446,7 +447,7 @@ static void chat_sync_finish(struct chat_sync *sync)
     }
     json_decref(sync->messages);
     sync->chat->pending--;
-    sio_socket_unref(sync->socket);
+    sio_socket_release(sync->socket);
     free(sync);
 }
 
@@ -534,7 +535,7 @@ static void chat_sync(struct chat *chat, sio_socket *socket, struct fanout_socke
     sync->socket = socket;
     sync->ack_id = ack_id;
     sync->remaining = json_object_size(conversations) + 1;
-    sio_socket_ref(socket);
+    sio_socket_hold(socket);
     chat->pending++;
     const char *id;
     json_t *seq;
@@ -582,6 +583,14 @@ static void chat_on_event(sio_socket *socket, const char *name, json_t *args,
                            NULL)) {
         metrics_count(METRICS_REFUSED_RATE, 1);
         chat_ack_error(socket, ack_id, &ERROR_RATE_LIMITED, "too many events: slow down");
+        return;
+    }
+    /* the rate bounds what a socket asks a second; this bounds what it has waiting at once, so
+     * a slow database can't pile up one client's calls in the shared queue */
+    if (sio_socket_held(socket) >= chat->max_socket_calls) {
+        metrics_count(METRICS_REFUSED_CALLS, 1);
+        chat_ack_error(socket, ack_id, &ERROR_RATE_LIMITED,
+                       "too many calls waiting: wait for their answers");
         return;
     }
     json_t *payload = json_array_get(args, 0);
@@ -762,6 +771,7 @@ struct chat *chat_new(uv_loop_t *loop, sio_server *io, const struct chat_sql *sq
         return NULL;
     int send_batches = limits->send_batches, event_rate = limits->event_rate;
     chat->max_user_sockets = (size_t)limits->max_user_sockets;
+    chat->max_socket_calls = (size_t)limits->max_socket_calls;
     chat->loop = loop;
     chat->event_rate = (uint32_t)event_rate;
     chat->event_burst = 2 * (uint32_t)event_rate;

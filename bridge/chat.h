@@ -19,6 +19,7 @@ struct chat_limits {
     int send_batches;     /* batches of sends in flight at once */
     int event_rate;       /* events a socket may send a second, in bursts of twice that */
     int max_user_sockets; /* sockets one user may hold on this bridge; past it CONNECT is refused */
+    int max_socket_calls; /* events of one socket waiting for the database; past it rate_limited */
 };
 
 /* The namespace "/" on io, calling the database through sql (pool and statement table), with

@@ -33,6 +33,21 @@ static const char config_usage[] =
     "                        more are refused with rate_limited (PGCHAT_SOCKET_EVENT_RATE, 100)\n"
     "  --max-user-sockets N  sockets one user may hold on this bridge; more are refused at\n"
     "                        CONNECT (PGCHAT_MAX_USER_SOCKETS, default 16)\n"
+    "  --socket-max-calls N  a socket's events waiting for the database at once; more are\n"
+    "                        refused with rate_limited (PGCHAT_SOCKET_MAX_CALLS, 32)\n"
+    "  --max-connections N   connections open at once; more are closed at accept\n"
+    "                        (PGCHAT_MAX_CONNECTIONS, 10000; 0: no cap)\n"
+    "  --max-address-connections N  connections from one peer address; off behind a trusted\n"
+    "                        proxy (PGCHAT_MAX_ADDRESS_CONNECTIONS, 256; 0: no cap)\n"
+    "  --max-sessions N      Engine.IO sessions; more handshakes get 503 (PGCHAT_MAX_SESSIONS, 50000)\n"
+    "  --max-address-sessions N  sessions of one client address; more get 429\n"
+    "                        (PGCHAT_MAX_ADDRESS_SESSIONS, 128; 0: no cap)\n"
+    "  --queue-budget BYTES  bytes waiting for slow readers on all sockets; past it the largest\n"
+    "                        holders are dropped (PGCHAT_QUEUE_BUDGET, 134217728; 0: none)\n"
+    "  --connect-timeout MS  a session that has not joined by then is closed\n"
+    "                        (PGCHAT_CONNECT_TIMEOUT_MS, 10000)\n"
+    "  --pre-connect-bytes N the largest message a session may send before it has joined\n"
+    "                        (PGCHAT_PRE_CONNECT_BYTES, 65536)\n"
     "  --limit-window S      the window of the credential limits (PGCHAT_LIMIT_WINDOW_S, 300)\n"
     "  --login-address-limit N  logins per client address a window (PGCHAT_LOGIN_ADDRESS_LIMIT, 30)\n"
     "  --login-name-limit N  logins per login name a window (PGCHAT_LOGIN_NAME_LIMIT, 10);\n"
@@ -173,14 +188,65 @@ enum config_option {
     OPT_POOL_SIZE, OPT_SLOW_POOL_SIZE, OPT_MAX_BODY, OPT_DRAIN_SECONDS, OPT_LOG_LEVEL, OPT_HELP,
     OPT_PING_INTERVAL, OPT_PING_TIMEOUT, OPT_SEND_BATCHES, OPT_KEEPALIVE_SECONDS, OPT_SOCKET_EVENT_RATE, OPT_MAX_USER_SOCKETS,
     OPT_LIMIT_WINDOW, OPT_LOGIN_ADDRESS_LIMIT, OPT_LOGIN_NAME_LIMIT, OPT_REGISTER_ADDRESS_LIMIT,
-    OPT_TRUST_PROXY, OPT_METRICS_TOKEN,
+    OPT_TRUST_PROXY, OPT_METRICS_TOKEN, OPT_SOCKET_MAX_CALLS, OPT_MAX_CONNECTIONS,
+    OPT_MAX_ADDRESS_CONNECTIONS, OPT_MAX_SESSIONS, OPT_MAX_ADDRESS_SESSIONS, OPT_QUEUE_BUDGET,
+    OPT_CONNECT_TIMEOUT, OPT_PRE_CONNECT_BYTES,
 };
+
+/* The settings that are one whole number in bounds, by option: where it goes and its range. */
+static int *config_int_slot(struct config *config, int option, long *min, long *max)
+{
+    *min = 0;
+    *max = 10000000;
+    switch (option) {
+    case OPT_SOCKET_MAX_CALLS:
+        *min = 1;
+        *max = 100000;
+        return &config->max_socket_calls;
+    case OPT_MAX_CONNECTIONS:
+        return &config->max_connections;
+    case OPT_MAX_ADDRESS_CONNECTIONS:
+        return &config->max_address_connections;
+    case OPT_MAX_SESSIONS:
+        *min = 1;
+        return &config->max_sessions;
+    case OPT_MAX_ADDRESS_SESSIONS:
+        return &config->max_address_sessions;
+    case OPT_CONNECT_TIMEOUT:
+        *min = 100;
+        *max = 600000;
+        return &config->connect_timeout_ms;
+    default:
+        return NULL;
+    }
+}
 
 /* One setting, whichever source it came from. */
 static int config_apply(struct config *config, int option, const char *name, const char *value)
 {
-    long number;
+    long number, min, max;
+    int *slot = config_int_slot(config, option, &min, &max);
+    if (slot) {
+        if (config_parse_int(name, value, min, max, &number))
+            return -1;
+        *slot = (int)number;
+        return 0;
+    }
     switch (option) {
+    case OPT_QUEUE_BUDGET:
+        if (config_parse_int(name, value, 0, 64L * 1024 * 1024 * 1024, &number))
+            return -1;
+        if (number && number < 1024 * 1024) {
+            fprintf(stderr, "pgchat-bridge: %s must be 0 (none) or at least 1048576 bytes\n", name);
+            return -1;
+        }
+        config->queue_budget = (size_t)number;
+        return 0;
+    case OPT_PRE_CONNECT_BYTES:
+        if (config_parse_int(name, value, 1024, 64L * 1024 * 1024, &number))
+            return -1;
+        config->pre_connect_bytes = (size_t)number;
+        return 0;
     case OPT_PORT:
         if (config_parse_int(name, value, 1, 65535, &number))
             return -1;
@@ -298,6 +364,14 @@ static const struct { const char *env; int option; } config_env[] = {
     {"PGCHAT_REGISTER_ADDRESS_LIMIT", OPT_REGISTER_ADDRESS_LIMIT},
     {"PGCHAT_TRUST_PROXY", OPT_TRUST_PROXY},
     {"PGCHAT_METRICS_TOKEN", OPT_METRICS_TOKEN},
+    {"PGCHAT_SOCKET_MAX_CALLS", OPT_SOCKET_MAX_CALLS},
+    {"PGCHAT_MAX_CONNECTIONS", OPT_MAX_CONNECTIONS},
+    {"PGCHAT_MAX_ADDRESS_CONNECTIONS", OPT_MAX_ADDRESS_CONNECTIONS},
+    {"PGCHAT_MAX_SESSIONS", OPT_MAX_SESSIONS},
+    {"PGCHAT_MAX_ADDRESS_SESSIONS", OPT_MAX_ADDRESS_SESSIONS},
+    {"PGCHAT_QUEUE_BUDGET", OPT_QUEUE_BUDGET},
+    {"PGCHAT_CONNECT_TIMEOUT_MS", OPT_CONNECT_TIMEOUT},
+    {"PGCHAT_PRE_CONNECT_BYTES", OPT_PRE_CONNECT_BYTES},
 };
 
 static const struct option config_flags[] = {
@@ -323,6 +397,14 @@ static const struct option config_flags[] = {
     {"login-name-limit", required_argument, NULL, OPT_LOGIN_NAME_LIMIT},
     {"register-address-limit", required_argument, NULL, OPT_REGISTER_ADDRESS_LIMIT},
     {"trust-proxy", required_argument, NULL, OPT_TRUST_PROXY},
+    {"socket-max-calls", required_argument, NULL, OPT_SOCKET_MAX_CALLS},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+    {"max-address-connections", required_argument, NULL, OPT_MAX_ADDRESS_CONNECTIONS},
+    {"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
+    {"max-address-sessions", required_argument, NULL, OPT_MAX_ADDRESS_SESSIONS},
+    {"queue-budget", required_argument, NULL, OPT_QUEUE_BUDGET},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"pre-connect-bytes", required_argument, NULL, OPT_PRE_CONNECT_BYTES},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -341,6 +423,14 @@ int config_load(struct config *config, int argc, char **argv)
     config->send_batches = 2;
     config->socket_event_rate = 100;
     config->max_user_sockets = 16;
+    config->max_socket_calls = 32;
+    config->max_connections = 10000;
+    config->max_address_connections = 256;
+    config->max_sessions = 50000;
+    config->max_address_sessions = 128;
+    config->queue_budget = 128 * 1024 * 1024;
+    config->connect_timeout_ms = 10000;
+    config->pre_connect_bytes = 64 * 1024;
     config->limit_window_s = 300;
     config->login_address_limit = 30;
     config->login_name_limit = 10;

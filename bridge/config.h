@@ -26,6 +26,16 @@ struct config {
     int send_batches;          /* send batches in flight at once, PGCHAT_SEND_BATCHES, default 2 */
     int socket_event_rate;     /* events a socket may send a second, PGCHAT_SOCKET_EVENT_RATE, 100 */
     int max_user_sockets;      /* sockets a user may hold here, PGCHAT_MAX_USER_SOCKETS, 16 */
+    int max_socket_calls;      /* a socket's events waiting for the database, PGCHAT_SOCKET_MAX_CALLS, 32 */
+    /* Memory bounded by configuration (docs/security.md); 0 turns a cap off. */
+    int max_connections;       /* connections open, PGCHAT_MAX_CONNECTIONS, 10000 */
+    int max_address_connections; /* from one peer address, PGCHAT_MAX_ADDRESS_CONNECTIONS, 256
+                                  * (not counted behind a trusted proxy) */
+    int max_sessions;          /* Engine.IO sessions, PGCHAT_MAX_SESSIONS, 50000 */
+    int max_address_sessions;  /* of one client address, PGCHAT_MAX_ADDRESS_SESSIONS, 128 */
+    size_t queue_budget;       /* bytes waiting for readers, all sockets, PGCHAT_QUEUE_BUDGET, 128 MiB */
+    int connect_timeout_ms;    /* a session must CONNECT by then, PGCHAT_CONNECT_TIMEOUT_MS, 10000 */
+    size_t pre_connect_bytes;  /* the largest message before CONNECT, PGCHAT_PRE_CONNECT_BYTES, 64 KiB */
     int limit_window_s;        /* the window of the limits below, PGCHAT_LIMIT_WINDOW_S, 300 */
     int login_address_limit;   /* login attempts per address, PGCHAT_LOGIN_ADDRESS_LIMIT, 30 */
     int login_name_limit;   /* login attempts per login name, PGCHAT_LOGIN_NAME_LIMIT, 10 */

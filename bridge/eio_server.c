@@ -8,11 +8,13 @@
  * session closed inside a callback stays readable until the loop turns. */
 #include "eio_server.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
+#include "address_count.h"
 #include "eio_map.h"
 #include "eio_packet.h"
 
@@ -39,6 +41,8 @@ struct eio_server {
     char *path;
     char *cors_origin;
     eio_map *sessions;
+    struct address_count *addresses; /* sessions by client address */
+    uint64_t refused_sessions, refused_address_sessions;
 };
 
 struct eio_socket {
@@ -51,6 +55,9 @@ struct eio_socket {
     http_request *poll;        /* a held GET */
     eio_out *head, *tail;
     size_t out_count, out_bytes;
+    struct queue_holder held;  /* out_bytes, in the process's outgoing budget */
+    struct address_entry *address; /* the client address it counts against */
+    size_t max_message;        /* see eio_socket_limit_messages */
     uv_timer_t timer;
     int awaiting_pong;
     uint64_t pong_deadline;    /* loop time by which the pong is due, while awaiting_pong */
@@ -147,6 +154,7 @@ static void queue_clear(eio_socket *s)
     }
     s->head = s->tail = NULL;
     s->out_count = s->out_bytes = 0;
+    queue_budget_release(s->server->config.budget, &s->held, s->held.bytes);
 }
 
 static void poll_gone(http_request *req, void *data);
@@ -181,6 +189,8 @@ static void session_destroy(eio_socket *s, const char *reason, eio_packet_type f
     s->closed = 1;
     eio_server *server = s->server;
     eio_map_remove(server->sessions, s->sid);
+    address_count_release(server->addresses, s->address);
+    s->address = NULL;
     poll_answer_with(s, final);
     detach_ws(&s->ws);
     detach_ws(&s->probe_ws);
@@ -199,19 +209,40 @@ static void heartbeat_restart(eio_socket *s)
     uv_timer_start(&s->timer, heartbeat_fired, s->server->config.ping_interval_ms, 0);
 }
 
-static eio_socket *session_new(eio_server *server, transport_kind transport)
+static void session_evict(struct queue_holder *holder);
+
+/* A new session for the client of req, or NULL with *status saying why: 503 when the process
+ * holds max_sessions (or memory is out), 429 when the client's address holds its share. */
+static eio_socket *session_new(eio_server *server, transport_kind transport,
+                               const http_request *req, int *status)
 {
-    if (eio_map_count(server->sessions) >= server->config.max_sessions)
+    *status = 503;
+    if (eio_map_count(server->sessions) >= server->config.max_sessions) {
+        server->refused_sessions++;
         return NULL;
+    }
+    char forwarded[64];
+    const char *client = http_request_client(req, server->config.trust_proxy, forwarded,
+                                             sizeof forwarded);
+    if (server->config.max_address_sessions &&
+        address_count_of(server->addresses, client) >= server->config.max_address_sessions) {
+        server->refused_address_sessions++;
+        *status = 429;
+        return NULL;
+    }
     eio_socket *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->server = server;
     s->transport = transport;
+    s->held.evict = session_evict;
+    s->max_message = server->config.max_payload;
     do
         eio_random_id(s->sid, 20);
     while (eio_map_get(server->sessions, s->sid));
-    if (eio_map_put(server->sessions, s->sid, s)) {
+    if (!(s->address = address_count_take(server->addresses, client, 0)) ||
+        eio_map_put(server->sessions, s->sid, s)) {
+        address_count_release(server->addresses, s->address);
         free(s);
         return NULL;
     }
@@ -262,6 +293,7 @@ static void poll_flush(eio_socket *s)
             s->tail = NULL;
         s->out_count--;
         s->out_bytes -= o->len;
+        queue_budget_release(s->server->config.budget, &s->held, o->len);
         free(o);
     }
     http_request *req = s->poll;
@@ -280,11 +312,16 @@ static int queue_packet(eio_socket *s, eio_packet_type type, const void *data, s
 {
     const eio_config *c = &s->server->config;
     if (!force && (s->out_count >= c->max_buffered_packets ||
-                   s->out_bytes + len > c->max_buffered_bytes))
+                   s->out_bytes + len > c->max_buffered_bytes ||
+                   queue_budget_hold(c->budget, &s->held, len) != 0))
         return -1;
+    if (force)
+        queue_budget_force(c->budget, &s->held, len);
     eio_out *o = malloc(sizeof *o + len);
-    if (!o)
+    if (!o) {
+        queue_budget_release(c->budget, &s->held, len);
         return -1;
+    }
     o->next = NULL;
     o->type = type;
     o->binary = binary;
@@ -387,6 +424,28 @@ const char *eio_socket_transport(const eio_socket *s)
     return s->transport == TRANSPORT_WEBSOCKET ? "websocket" : "polling";
 }
 void eio_socket_set_data(eio_socket *s, void *data) { s->data = data; }
+
+void eio_socket_limit_messages(eio_socket *s, size_t max)
+{
+    s->max_message = max ? max : s->server->config.max_payload;
+    if (s->ws)
+        http_ws_set_max_message(s->ws, s->max_message);
+    if (s->probe_ws)
+        http_ws_set_max_message(s->probe_ws, s->max_message);
+}
+
+/* Dropped for the outgoing budget: its buffer goes now; the session ends on the next loop turn
+ * (from its timer), as a slow reader. */
+static void session_evict(struct queue_holder *holder)
+{
+    eio_socket *s = (eio_socket *)((char *)holder - offsetof(eio_socket, held));
+    queue_clear(s);
+    if (s->closed)
+        return;
+    s->closing = 1;
+    s->close_reason = "slow reader";
+    uv_timer_start(&s->timer, heartbeat_fired, 0, 0);
+}
 void *eio_socket_data(const eio_socket *s) { return s->data; }
 
 /* ---------- receiving ---------- */
@@ -472,7 +531,7 @@ static void handle_poll_post(eio_socket *s, http_request *req)
 {
     size_t len;
     const uint8_t *body = http_request_body(req, &len);
-    if (len > s->server->config.max_payload) {
+    if (len > s->max_message) {
         http_header headers[4];
         http_respond(req, 413, "text/plain", cors_headers(s->server, req, headers), "", 0);
         session_destroy(s, "transport error", EIO_CLOSE);
@@ -493,10 +552,18 @@ static void handle_handshake(eio_server *server, http_request *req)
         respond_error(server, req, 400, ERR_METHOD);
         return;
     }
-    eio_socket *s = session_new(server, TRANSPORT_POLLING);
+    int status;
+    eio_socket *s = session_new(server, TRANSPORT_POLLING, req, &status);
     if (!s) {
-        http_header headers[4];
-        http_respond(req, 503, "text/plain", cors_headers(server, req, headers), "busy", 4);
+        http_header headers[5];
+        cors_headers(server, req, headers);
+        size_t n = 0;
+        while (headers[n].name)
+            n++;
+        headers[n++] = (http_header){"Retry-After", status == 429 ? "10" : "1"};
+        headers[n] = (http_header){NULL, NULL};
+        const char *text = status == 429 ? "too many sessions from this address" : "busy";
+        http_respond(req, status, "text/plain", headers, text, strlen(text));
         return;
     }
     char open[256];
@@ -585,9 +652,11 @@ static int route_ws_open(http_ws *ws, const http_request *req, void *data)
         s->probe_ws = ws;
         s->upgrade = UPGRADE_PROBING;
         http_ws_set_data(ws, s);
+        http_ws_set_max_message(ws, s->max_message);
         return 0;
     }
-    eio_socket *s = session_new(server, TRANSPORT_WEBSOCKET);
+    int status;
+    eio_socket *s = session_new(server, TRANSPORT_WEBSOCKET, req, &status);
     if (!s)
         return -1;
     s->ws = ws;
@@ -611,6 +680,7 @@ static void upgrade_complete(eio_socket *s)
     eio_out *o = s->head;
     s->head = s->tail = NULL;
     s->out_count = s->out_bytes = 0;
+    queue_budget_release(s->server->config.budget, &s->held, s->held.bytes); /* the ws holds them now */
     int failed = 0;
     while (o) {
         eio_out *next = o->next;
@@ -689,7 +759,9 @@ eio_server *eio_server_new(uv_loop_t *loop, const eio_config *config)
     server->path = strdup(config->path ? config->path : "/engine.io/");
     server->cors_origin = config->cors_origin ? strdup(config->cors_origin) : NULL;
     server->sessions = eio_map_new();
-    if (!server->path || !server->sessions || (config->cors_origin && !server->cors_origin)) {
+    server->addresses = address_count_new();
+    if (!server->path || !server->sessions || !server->addresses ||
+        (config->cors_origin && !server->cors_origin)) {
         eio_server_free(server);
         return NULL;
     }
@@ -721,6 +793,7 @@ void eio_server_free(eio_server *server)
             session_destroy(s, "server shutting down", EIO_CLOSE);
         eio_map_free(server->sessions);
     }
+    address_count_free(server->addresses);
     free(server->path);
     free(server->cors_origin);
     free(server);
@@ -729,4 +802,10 @@ void eio_server_free(eio_server *server)
 size_t eio_server_session_count(const eio_server *server)
 {
     return eio_map_count(server->sessions);
+}
+
+uint64_t eio_server_refused_sessions(const eio_server *server) { return server->refused_sessions; }
+uint64_t eio_server_refused_address_sessions(const eio_server *server)
+{
+    return server->refused_address_sessions;
 }

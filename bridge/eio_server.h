@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "http_server.h"
+#include "queue_budget.h"
 
 typedef struct eio_server eio_server;
 typedef struct eio_socket eio_socket;
@@ -21,6 +22,9 @@ typedef struct eio_config {
     uint64_t ping_timeout_ms;
     size_t max_payload;            /* bytes per polling body and per websocket message */
     size_t max_sessions;           /* handshakes beyond are answered 503 */
+    size_t max_address_sessions;   /* sessions one client address may hold; beyond, 429 (0: no cap) */
+    int trust_proxy;               /* the client address is X-Forwarded-For's last (behind a proxy) */
+    struct queue_budget *budget;   /* polling buffers count in the process's outgoing budget */
     size_t max_payload_packets;    /* packets in one polling body; more end the session */
     size_t max_buffered_packets;   /* per session, waiting for a poll or a slow websocket; */
     size_t max_buffered_bytes;     /*   beyond either the session is closed (a slow reader) */
@@ -47,6 +51,9 @@ http_route eio_server_route(eio_server *server);
  * then runs the loop so the timers can close. */
 void eio_server_free(eio_server *server);
 size_t eio_server_session_count(const eio_server *server);
+/* For the operator: handshakes refused by max_sessions, and by max_address_sessions. */
+uint64_t eio_server_refused_sessions(const eio_server *server);
+uint64_t eio_server_refused_address_sessions(const eio_server *server);
 
 /* Sends one message packet (copied). Returns 0, or -1 if the session is closing or its buffer is
  * full; a full buffer also closes the session ("slow reader"), as the owner is told. */
@@ -64,6 +71,9 @@ void eio_socket_close(eio_socket *socket, const char *reason);
 const char *eio_socket_sid(const eio_socket *socket);      /* 20 characters */
 const char *eio_socket_transport(const eio_socket *socket); /* "polling" or "websocket" */
 void eio_socket_set_data(eio_socket *socket, void *data);
+/* The largest message (websocket) or body (polling POST) the client may send from now on; more
+ * ends the session. 0: max_payload. The layer above lowers it until the client is known. */
+void eio_socket_limit_messages(eio_socket *socket, size_t max);
 void *eio_socket_data(const eio_socket *socket);
 
 /* Random URL-safe identifiers (for sids): writes `len` characters and a NUL. */

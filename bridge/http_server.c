@@ -8,11 +8,13 @@
 #include "http_server.h"
 
 #include <libwebsockets.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "address_count.h"
 #include "http_chunked.h"
 
 #define HTTP_MAX_ROUTES 16
@@ -37,8 +39,11 @@ struct http_server {
     http_route routes[HTTP_MAX_ROUTES];
     size_t route_count;
     struct lws_protocols protocols[2];
-    unsigned connections;
+    unsigned connections;          /* open: counted from accept (attributed) to close */
+    struct address_count *peers;   /* connections by peer address */
+    char accepting[64];            /* the peer being accepted, from its filter to its instance */
     uint64_t slow_readers;         /* websockets whose queue filled up, for the operator */
+    uint64_t refused_connections, refused_address_connections;
     int stopping, finalized;       /* see http_server_free */
     int draining;                  /* every answer from now on closes its connection */
     unsigned idle_s;               /* keep-alive idle timeout */
@@ -80,6 +85,8 @@ struct http_request {
     uint8_t *response;
     size_t response_len;
     size_t response_sent;
+    struct queue_holder held;    /* the answer's bytes not yet written, in the process budget */
+    int evicted;                 /* dropped for the budget: its connection is being closed */
     int headers_sent;
     uv_timer_t *timer;
     void (*on_timeout)(http_request *, void *);
@@ -91,6 +98,7 @@ struct http_request {
 struct http_ws_frame {
     size_t refs;
     size_t len;
+    struct queue_budget *budget; /* counted in it once, from its first queue until freed */
     unsigned char bytes[];       /* LWS_PRE of headroom, then the message */
 };
 
@@ -109,6 +117,8 @@ struct http_ws {
     void *data;
     http_ws_message *head, *tail;
     size_t queued_messages, queued_bytes;
+    struct queue_holder held;    /* queued_bytes, in the process budget */
+    size_t max_message;          /* incoming, see http_ws_set_max_message */
     uint8_t *rx;                 /* a message being reassembled from fragments */
     size_t rx_len, rx_cap;
     int closing, close_code, opened;
@@ -305,6 +315,7 @@ static void request_free(http_request *req)
 {
     if (!req)
         return;
+    queue_budget_release(req->server->config.budget, &req->held, req->held.bytes);
     if (req->timer) {
         uv_close((uv_handle_t *)req->timer, close_free);
         req->timer = NULL;
@@ -368,6 +379,25 @@ static void stop_timer(http_request *req)
     }
 }
 
+/* Dropped for the outgoing budget: the answer's bytes go now, its connection closes on the next
+ * loop turn (the client sees the answer cut short and may ask again). */
+static void request_evict(struct queue_holder *holder)
+{
+    http_request *req = (http_request *)((char *)holder - offsetof(http_request, held));
+    queue_budget_release(req->server->config.budget, holder, holder->bytes);
+    free(req->response);
+    req->response = NULL;
+    req->response_len = req->response_sent = 0;
+    req->evicted = 1;
+    if (req->wsi)
+        lws_set_timeout(req->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
+
+/* The answer given in place of one the outgoing budget can't hold. */
+static const char busy_body[] =
+    "{\"error\":{\"code\":\"unavailable\",\"message\":\"the server is busy, retry shortly\"}}";
+static const http_header busy_headers[] = {{"Retry-After", "1"}, {NULL, NULL}};
+
 int http_respond(http_request *req, int status, const char *content_type,
                  const http_header *headers, const void *body, size_t len)
 {
@@ -375,6 +405,17 @@ int http_respond(http_request *req, int status, const char *content_type,
         return -1;
     req->answered = 1;
     stop_timer(req);
+    req->held.evict = request_evict;
+    if (len && req->wsi && queue_budget_hold(req->server->config.budget, &req->held, len) != 0) {
+        /* this answer would be the largest thing held for a reader: refused, and said so */
+        status = 503;
+        content_type = "application/json; charset=utf-8";
+        headers = busy_headers;
+        body = busy_body;
+        len = sizeof busy_body - 1;
+        req->close_after = 1;
+        queue_budget_force(req->server->config.budget, &req->held, len);
+    }
     req->status = status;
     int failed = 0;
     if (content_type && !(req->content_type = strdup(content_type)))
@@ -430,6 +471,8 @@ static int add_persistence_headers(http_request *req, struct lws *wsi, unsigned 
 static int request_write(http_request *req, struct lws *wsi)
 {
     http_server *server = req->server;
+    if (req->evicted)
+        return -1;
     unsigned char *start = server->scratch + LWS_PRE;
     unsigned char *end = server->scratch + sizeof server->scratch - 1;
     if (!req->headers_sent) {
@@ -461,6 +504,7 @@ static int request_write(http_request *req, struct lws *wsi)
         chunk = HTTP_WRITE_CHUNK;
     memcpy(start, req->response + req->response_sent, chunk);
     req->response_sent += chunk;
+    queue_budget_release(server->config.budget, &req->held, chunk); /* lws holds at most this */
     int final = req->response_sent == req->response_len;
     if (lws_write(wsi, start, chunk, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)chunk)
         return -1;
@@ -486,18 +530,52 @@ static void ws_dirty_unlink(http_ws *ws)
     ws->dirty = 0;
 }
 
-static void ws_free(http_ws *ws)
+/* A message leaves the queue (written or dropped): its bytes leave the budget. */
+static void ws_message_done(http_ws *ws, http_ws_message *m)
 {
-    ws_dirty_unlink(ws);
+    struct queue_budget *budget = ws->server->config.budget;
+    if (m->frame)
+        queue_budget_release_shared(budget, &ws->held, m->len);
+    else
+        queue_budget_release(budget, &ws->held, m->len);
+    http_ws_frame_unref(m->frame);
+    free(m);
+}
+
+/* Frees what is queued, giving its bytes back to the budget. */
+static void ws_queue_clear(http_ws *ws)
+{
     http_ws_message *m = ws->head;
     while (m) {
         http_ws_message *next = m->next;
-        http_ws_frame_unref(m->frame);
-        free(m);
+        ws_message_done(ws, m);
         m = next;
     }
+    ws->head = ws->tail = NULL;
+    ws->queued_messages = ws->queued_bytes = 0;
+}
+
+static void ws_free(http_ws *ws)
+{
+    ws_dirty_unlink(ws);
+    ws_queue_clear(ws);
     free(ws->rx);
     free(ws);
+}
+
+/* Dropped for the outgoing budget: its queue goes now, the connection on the next loop turn
+ * (its owner hears of it from on_ws_close, as of any close). */
+static void ws_evict(struct queue_holder *holder)
+{
+    http_ws *ws = (http_ws *)((char *)holder - offsetof(http_ws, held));
+    ws_queue_clear(ws);
+    ws->closing = 1;
+    ws->close_code = 1013; /* try again later */
+    if (!ws->overflowed) {
+        ws->overflowed = 1;
+        ws->server->slow_readers++;
+    }
+    lws_set_timeout(ws->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 }
 
 static void ws_flush_all(uv_prepare_t *prepare);
@@ -530,14 +608,22 @@ static void ws_enqueue(http_ws *ws, http_ws_message *m)
     uv_prepare_start(&server->flush, ws_flush_all);
 }
 
-static int ws_queue_full(http_ws *ws, size_t len)
+/* Whether len more bytes (of a shared frame, or its own) can't be queued: the socket's own
+ * bounds, then the process's budget (which they are counted in when they can). */
+static int ws_queue_full(http_ws *ws, size_t len, http_ws_frame *frame)
 {
     http_server *server = ws->server;
+    struct queue_budget *budget = server->config.budget;
     if (ws->closing)
         return 1;
     if (ws->queued_messages < server->config.ws_queue_messages &&
-        ws->queued_bytes + len <= server->config.ws_queue_bytes)
+        ws->queued_bytes + len <= server->config.ws_queue_bytes &&
+        (frame ? queue_budget_hold_shared(budget, &ws->held, len, !frame->budget)
+               : queue_budget_hold(budget, &ws->held, len)) == 0) {
+        if (frame)
+            frame->budget = budget;
         return 0;
+    }
     if (!ws->overflowed) { /* the owner drops it now: a slow reader, counted once */
         ws->overflowed = 1;
         server->slow_readers++;
@@ -553,6 +639,7 @@ http_ws_frame *http_ws_frame_new(const void *head, size_t head_len, const void *
         return NULL;
     frame->refs = 1;
     frame->len = head_len + body_len;
+    frame->budget = NULL;
     if (head_len)
         memcpy(frame->bytes + LWS_PRE, head, head_len);
     if (body_len)
@@ -562,19 +649,23 @@ http_ws_frame *http_ws_frame_new(const void *head, size_t head_len, const void *
 
 void http_ws_frame_unref(http_ws_frame *frame)
 {
-    if (frame && --frame->refs == 0)
-        free(frame);
+    if (!frame || --frame->refs > 0)
+        return;
+    queue_budget_uncharge(frame->budget, frame->len);
+    free(frame);
 }
 
 /* lws_write puts the frame header in the headroom before the message: for a shared frame each
  * write puts the same header there (server frames are not masked), one write at a time. */
 int http_ws_send_frame(http_ws *ws, http_ws_frame *frame)
 {
-    if (ws_queue_full(ws, frame->len))
+    if (ws_queue_full(ws, frame->len, frame))
         return -1;
     http_ws_message *m = calloc(1, sizeof *m);
-    if (!m)
+    if (!m) { /* the frame stays counted until it is freed */
+        queue_budget_release_shared(ws->server->config.budget, &ws->held, frame->len);
         return -1;
+    }
     m->len = frame->len;
     m->frame = frame;
     frame->refs++;
@@ -586,11 +677,13 @@ int http_ws_send2(http_ws *ws, const void *head, size_t head_len, const void *bo
                   size_t body_len, int binary)
 {
     size_t len = head_len + body_len;
-    if (ws_queue_full(ws, len))
+    if (ws_queue_full(ws, len, NULL))
         return -1;
     http_ws_message *m = malloc(sizeof *m + LWS_PRE + len);
-    if (!m)
+    if (!m) {
+        queue_budget_release(ws->server->config.budget, &ws->held, len);
         return -1;
+    }
     m->len = len;
     m->binary = binary;
     m->frame = NULL;
@@ -617,6 +710,10 @@ void http_ws_close(http_ws *ws, int code)
 }
 
 void http_ws_set_data(http_ws *ws, void *data) { ws->data = data; }
+void http_ws_set_max_message(http_ws *ws, size_t max)
+{
+    ws->max_message = max ? max : ws->server->config.max_ws_message;
+}
 void *http_ws_data(const http_ws *ws) { return ws->data; }
 size_t http_ws_queued_bytes(const http_ws *ws) { return ws->queued_bytes; }
 
@@ -651,11 +748,6 @@ static http_ws_message *ws_pop(http_ws *ws)
     return m;
 }
 
-static void ws_message_free(http_ws_message *m)
-{
-    http_ws_frame_unref(m->frame);
-    free(m);
-}
 
 /* One send for the messages at the head of the queue: as many whole frames as fit in the
  * batch buffer, each framed here and the lot written raw (lws adds nothing to a raw write; no
@@ -672,7 +764,7 @@ static int ws_write_some(http_ws *ws)
         used += ws_frame_header(batch + used, m->len, m->binary);
         memcpy(batch + used, bytes, m->len);
         used += m->len;
-        ws_message_free(m);
+        ws_message_done(ws, m);
     }
     if (used)
         return lws_write(ws->wsi, batch, used, LWS_WRITE_RAW);
@@ -680,7 +772,7 @@ static int ws_write_some(http_ws *ws)
     unsigned char *bytes = m->frame ? m->frame->bytes : m->bytes;
     int n = lws_write(ws->wsi, bytes + LWS_PRE, m->len,
                       m->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
-    ws_message_free(m);
+    ws_message_done(ws, m);
     return n;
 }
 
@@ -727,7 +819,7 @@ static void ws_flush_all(uv_prepare_t *prepare)
 /* Gathers fragments into one message, bounded by max_ws_message. Returns -1 to close. */
 static int ws_receive(http_ws *ws, struct lws *wsi, const uint8_t *in, size_t len)
 {
-    size_t limit = ws->server->config.max_ws_message;
+    size_t limit = ws->max_message;
     int whole = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
     if (ws->rx_len + len > limit) {
         lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
@@ -913,8 +1005,7 @@ static int on_ws_filter(http_server *server, http_conn *conn, struct lws *wsi)
         return -1;
     req->route = find_route(server, req->path);
     if (!req->route || !req->route->on_ws_open || !req->route->on_ws_message ||
-        !req->route->on_ws_close ||
-        (server->config.max_connections && server->connections > server->config.max_connections)) {
+        !req->route->on_ws_close) {
         request_free(req);
         return -1;
     }
@@ -936,6 +1027,8 @@ static int on_ws_established(http_server *server, http_conn *conn, struct lws *w
     ws->wsi = wsi;
     ws->server = server;
     ws->route = req->route;
+    ws->held.evict = ws_evict;
+    ws->max_message = server->config.max_ws_message;
     conn->ws = ws;
     int refused = req->route->on_ws_open(ws, req, req->route->data);
     request_free(req);
@@ -958,6 +1051,52 @@ static void on_ws_closed(http_conn *conn)
     if (ws->opened)
         ws->route->on_ws_close(ws, ws->route->data);
     ws_free(ws);
+}
+
+/* ---------- connections: caps at accept ---------- */
+
+/* A new connection, before lws gives it anything: closed at once past a cap (the client sees a
+ * reset; it costs the server nothing but the accept). */
+static int on_accept(http_server *server, const struct lws_filter_network_conn_args *accept)
+{
+    if (!server || !accept)
+        return 0;
+    server->accepting[0] = '\0';
+    if (server->config.max_connections && server->connections >= server->config.max_connections) {
+        server->refused_connections++;
+        return -1;
+    }
+    lws_get_peer_simple_fd(accept->accept_fd, server->accepting, sizeof server->accepting);
+    if (server->config.max_address_connections &&
+        address_count_of(server->peers, server->accepting) >= server->config.max_address_connections) {
+        server->refused_address_connections++;
+        return -1;
+    }
+    return 0;
+}
+
+/* The connection accepted just now (in the same turn as its filter) is counted to its peer; the
+ * entry rides on the wsi until it is destroyed. */
+static int on_accepted(http_server *server, struct lws *wsi)
+{
+    if (!server || lws_get_opaque_user_data(wsi))
+        return 0;
+    struct address_entry *entry = address_count_take(server->peers, server->accepting, 0);
+    if (!entry)
+        return -1;
+    lws_set_opaque_user_data(wsi, entry);
+    server->connections++;
+    return 0;
+}
+
+static void on_connection_closed(http_server *server, struct lws *wsi)
+{
+    struct address_entry *entry = lws_get_opaque_user_data(wsi);
+    if (!entry)
+        return;
+    lws_set_opaque_user_data(wsi, NULL);
+    address_count_release(server->peers, entry);
+    server->connections--;
 }
 
 /* lws 4.1 stays in its body state until the answer is written; when the next request is already
@@ -1042,13 +1181,13 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     case LWS_CALLBACK_CLOSED:
         on_ws_closed(conn);
         return 0;
-    case LWS_CALLBACK_WSI_CREATE:
-        if (server)
-            server->connections++;
-        return 0;
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: /* user: the accept's arguments, not a conn */
+        return on_accept(server, user);
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        return on_accepted(server, wsi);
     case LWS_CALLBACK_WSI_DESTROY:
-        if (server && server->connections)
-            server->connections--;
+        if (server)
+            on_connection_closed(server, wsi);
         if (conn) {                    /* whatever is left when the connection ends */
             request_gone(conn);
             on_ws_closed(conn);
@@ -1074,6 +1213,11 @@ http_server *http_server_new(uv_loop_t *loop, const http_server_config *config)
         return NULL;
     server->loop = loop;
     server->config = *config;
+    server->peers = address_count_new();
+    if (!server->peers) {
+        free(server);
+        return NULL;
+    }
     server->protocols[0] = (struct lws_protocols){
         .name = "http",
         .callback = http_callback,
@@ -1105,6 +1249,7 @@ http_server *http_server_new(uv_loop_t *loop, const http_server_config *config)
     server->context = lws_create_context(&info);
     if (!server->context) {
         fprintf(stderr, "level=error module=http msg=\"cannot listen\" port=%d\n", config->port);
+        address_count_free(server->peers);
         free(server);
         return NULL;
     }
@@ -1157,6 +1302,7 @@ void http_server_free(http_server *server)
         return;                    /* lws still busy: nothing more is safe to free */
     for (size_t i = 0; i < server->route_count; i++)
         free((char *)server->routes[i].prefix);
+    address_count_free(server->peers);
     free(server);
 }
 
@@ -1205,3 +1351,29 @@ int http_request_set_timeout(http_request *req, uint64_t ms,
 }
 
 uint64_t http_server_slow_readers(const http_server *server) { return server->slow_readers; }
+unsigned http_server_connections(const http_server *server) { return server->connections; }
+uint64_t http_server_refused_connections(const http_server *server)
+{
+    return server->refused_connections;
+}
+uint64_t http_server_refused_address_connections(const http_server *server)
+{
+    return server->refused_address_connections;
+}
+
+const char *http_request_client(const http_request *req, int trust_proxy, char *out, size_t size)
+{
+    const char *forwarded = trust_proxy ? http_request_header(req, "x-forwarded-for") : NULL;
+    if (!forwarded || !*forwarded)
+        return req->peer;
+    const char *last = strrchr(forwarded, ',');
+    last = last ? last + 1 : forwarded;
+    while (*last == ' ' || *last == '\t')
+        last++;
+    size_t length = strcspn(last, " \t");
+    if (length == 0 || length >= size)
+        return req->peer;
+    memcpy(out, last, length);
+    out[length] = '\0';
+    return out;
+}

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "queue_budget.h"
+
 typedef struct http_server http_server;
 typedef struct http_request http_request;
 typedef struct http_ws http_ws;
@@ -59,7 +61,13 @@ typedef struct http_server_config {
     size_t max_ws_message;     /* larger incoming websocket messages close the socket (1009) */
     size_t ws_queue_messages;  /* per-websocket send queue bounds: http_ws_send fails beyond */
     size_t ws_queue_bytes;
-    unsigned max_connections;  /* 0: limited by the process fd limit only */
+    /* Connections are counted from accept to close, HTTP and websocket alike; past a cap a new
+     * connection is closed at accept, before it costs anything. 0: no cap (the fd limit). */
+    unsigned max_connections;          /* the whole process */
+    unsigned max_address_connections;  /* one peer address (behind a proxy every peer is the
+                                        * proxy: leave it 0 there) */
+    struct queue_budget *budget;       /* outgoing bytes of the process (websocket queues and
+                                        * answers being written); NULL: per-socket bounds only */
     unsigned keepalive_idle_s; /* an idle keep-alive connection closes after this; 0: 30 s */
 } http_server_config;
 
@@ -89,6 +97,10 @@ const char *http_request_header(const http_request *req, const char *name);
 const uint8_t *http_request_body(const http_request *req, size_t *len);
 /* The peer's address as text, e.g. "127.0.0.1". Never NULL. */
 const char *http_request_peer(const http_request *req);
+/* The client's address: the peer, or with trust_proxy (the bridge is behind a reverse proxy) the
+ * last address of X-Forwarded-For, the one that proxy added (those before it are the client's
+ * word). Written to out when it comes from the header. Never NULL. */
+const char *http_request_client(const http_request *req, int trust_proxy, char *out, size_t size);
 /* Asks to be told if the client goes away before the answer; `req` is freed once on_gone
  * returns, and must not be answered from it. Replaces an earlier setting. */
 void http_request_on_gone(http_request *req, void (*on_gone)(http_request *req, void *data),
@@ -122,10 +134,18 @@ void http_ws_frame_unref(http_ws_frame *frame);
  * on_ws_close follows later. Messages received meanwhile are dropped. */
 void http_ws_close(http_ws *ws, int code);
 void http_ws_set_data(http_ws *ws, void *data);  /* the owner's pointer for this socket */
+/* The largest message this websocket may send (0: the server's max_ws_message): a longer one,
+ * or fragments adding up to more, close it (1009). Lowered while a client has yet to prove who
+ * it is, so it can't park big half messages. */
+void http_ws_set_max_message(http_ws *ws, size_t max);
 void *http_ws_data(const http_ws *ws);
 size_t http_ws_queued_bytes(const http_ws *ws);
 
 /* For the operator: websockets whose outgoing queue filled up (their owner drops them). */
 uint64_t http_server_slow_readers(const http_server *server);
+/* Connections open now, and those closed at accept by each cap. */
+unsigned http_server_connections(const http_server *server);
+uint64_t http_server_refused_connections(const http_server *server);
+uint64_t http_server_refused_address_connections(const http_server *server);
 
 #endif

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_route.h"
+#include "queue_budget.h"
 #include "rate_limit.h"
 #include "rest.h"
 #include "sio_server.h"
@@ -36,6 +37,7 @@ struct bridge {
     struct db_pool *pool;
     struct db_pool *slow_pool;
     http_server *server;
+    struct queue_budget *budget; /* outgoing bytes of every socket and answer */
     sio_server *io;
     struct chat_sql chat_sql;
     struct fanout *fanout;
@@ -95,6 +97,51 @@ static double read_rest(const void *data) { return (double)rest_pending(data); }
 static double read_chat(const void *data) { return (double)chat_pending(data); }
 static double read_redis(const void *data) { return chat_presence_redis_up(data); }
 static double read_slow(const void *data) { return (double)http_server_slow_readers(data); }
+static double read_connections(const void *data) { return (double)http_server_connections(data); }
+static double read_queued(const void *data) { return (double)queue_budget_total(data); }
+static double read_budget(const void *data) { return (double)queue_budget_limit(data); }
+static double read_refused_connections(const void *data)
+{
+    return (double)http_server_refused_connections(data);
+}
+static double read_refused_address_connections(const void *data)
+{
+    return (double)http_server_refused_address_connections(data);
+}
+static double read_refused_sessions(const void *data)
+{
+    return (double)eio_server_refused_sessions(sio_server_engine(data));
+}
+static double read_refused_address_sessions(const void *data)
+{
+    return (double)eio_server_refused_address_sessions(sio_server_engine(data));
+}
+static double read_refused_pre_connect(const void *data)
+{
+    return (double)sio_server_refused_pre_connect(data);
+}
+static double read_refused_budget(const void *data)
+{
+    return (double)(queue_budget_dropped(data) + queue_budget_refused(data));
+}
+
+/* Refusals that bound memory, by reason (docs/operations.md says which to alert on). */
+static void bridge_register_refusals(struct bridge *bridge)
+{
+    static const char help[] = "Connections, sessions and answers refused or dropped to keep memory bounded, by reason.";
+    metrics_counter_read_labeled("pgchat_refused_total", "reason=\"connection_cap\"", help,
+                                 read_refused_connections, bridge->server);
+    metrics_counter_read_labeled("pgchat_refused_total", "reason=\"address_connection_cap\"", help,
+                                 read_refused_address_connections, bridge->server);
+    metrics_counter_read_labeled("pgchat_refused_total", "reason=\"session_cap\"", help,
+                                 read_refused_sessions, bridge->io);
+    metrics_counter_read_labeled("pgchat_refused_total", "reason=\"address_session_cap\"", help,
+                                 read_refused_address_sessions, bridge->io);
+    metrics_counter_read_labeled("pgchat_refused_total", "reason=\"pre_connect\"", help,
+                                 read_refused_pre_connect, bridge->io);
+    metrics_counter_read_labeled("pgchat_refused_total", "reason=\"budget\"", help,
+                                 read_refused_budget, bridge->budget);
+}
 
 static void bridge_register_metrics(struct bridge *bridge)
 {
@@ -115,6 +162,14 @@ static void bridge_register_metrics(struct bridge *bridge)
     metrics_counter_read("pgchat_dropped_slow_readers_total",
                          "Websockets dropped because their outgoing queue filled up.", read_slow,
                          bridge->server);
+    metrics_gauge("pgchat_connections", "HTTP and websocket connections open.", read_connections,
+                  bridge->server);
+    metrics_gauge("pgchat_queued_bytes",
+                  "Bytes waiting for slow readers: websocket queues, polling buffers, answers being written.",
+                  read_queued, bridge->budget);
+    metrics_gauge("pgchat_queue_budget_bytes", "The budget of pgchat_queued_bytes (0: none).",
+                  read_budget, bridge->budget);
+    bridge_register_refusals(bridge);
     if (bridge->config.redis_url)
         metrics_gauge("pgchat_redis_up", "1 while the Redis link is up (presence, typing, shared limits).",
                       read_redis, bridge->presence);
@@ -188,6 +243,12 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
     io_config.engine.ping_interval_ms = (uint64_t)config->ping_interval_ms;
     io_config.engine.ping_timeout_ms = (uint64_t)config->ping_timeout_ms;
     io_config.engine.cors_origin = bridge_socket_origin(config);
+    io_config.engine.max_sessions = (size_t)config->max_sessions;
+    io_config.engine.max_address_sessions = (size_t)config->max_address_sessions;
+    io_config.engine.trust_proxy = config->trust_proxy;
+    io_config.engine.budget = bridge->budget;
+    io_config.connect_timeout_ms = (uint64_t)config->connect_timeout_ms;
+    io_config.max_pre_connect_bytes = config->pre_connect_bytes;
     bridge->io = sio_server_new(&bridge->loop, &io_config);
     if (!bridge->io)
         return -1;
@@ -197,7 +258,7 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
     bridge->chat_sql = (struct chat_sql){bridge->pool, chat_base};
     bridge->fanout = fanout_new(&bridge->loop, &bridge->chat_sql);
     struct chat_limits limits = {config->send_batches, config->socket_event_rate,
-                                 config->max_user_sockets};
+                                 config->max_user_sockets, config->max_socket_calls};
     bridge->chat = bridge->fanout ? chat_new(&bridge->loop, bridge->io, &bridge->chat_sql, bridge->fanout,
                                              &limits) : NULL;
     if (!bridge->chat)
@@ -241,7 +302,14 @@ static int bridge_start(struct bridge *bridge)
                                bridge->statements, count);
     bridge->slow_pool = db_pool_new(&bridge->loop, "slow", config->database_url,
                                     config->slow_pool_size, bridge->statements, count);
+    bridge->budget = queue_budget_new(&bridge->loop, config->queue_budget);
+    if (!bridge->budget)
+        return -1;
     http_server_config server_config = {
+        .max_connections = (unsigned)config->max_connections,
+        /* behind a proxy every connection comes from it: the sessions are capped per client */
+        .max_address_connections = config->trust_proxy ? 0 : (unsigned)config->max_address_connections,
+        .budget = bridge->budget,
         .host = config->listen,
         .port = config->port,
         .max_ws_message = config->max_body,
@@ -325,6 +393,7 @@ int main(int argc, char **argv)
     rest_free(bridge.rest);
     rate_limit_free(bridge.limits);
     static_free(bridge.files);
+    queue_budget_free(bridge.budget);
     if (uv_loop_close(&bridge.loop) != 0)
         log_warn("bridge_loop_busy", "reason=\"handles left open at exit\"");
     config_free(&bridge.config);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define METRICS_MAX_GAUGES 16
+#define METRICS_MAX_GAUGES 32
 
 static const struct {
     const char *name;
@@ -16,6 +16,7 @@ static const struct {
     [METRICS_REFUSED_RATE] = {"pgchat_refused_socket_rate_total", "Events refused because the socket sent too many (rate_limited)."},
     [METRICS_REFUSED_CREDENTIALS] = {"pgchat_refused_credentials_total", "Logins, registrations and password changes answered 429."},
     [METRICS_REFUSED_CAP] = {"pgchat_refused_user_sockets_total", "CONNECTs refused because the user held too many sockets on this bridge."},
+    [METRICS_REFUSED_CALLS] = {"pgchat_refused_socket_calls_total", "Events refused because their socket had too many calls waiting (rate_limited)."},
     [METRICS_SESSIONS_ENDED] = {"pgchat_sockets_session_ended_total", "Sockets closed because their session ended (logout, password change, deleted user)."},
     [METRICS_SESSIONS_EXPIRED] = {"pgchat_sockets_token_expired_total", "Sockets closed because their token expired."},
     [METRICS_DB_ERRORS] = {"pgchat_db_errors_total", "Database calls refused or unanswered."},
@@ -36,7 +37,7 @@ struct histogram {
 static uint64_t counters[METRICS_COUNTER_COUNT];
 static struct histogram db_calls, send_batches;
 static struct {
-    const char *name, *help, *type;
+    const char *name, *labels, *help, *type;
     metrics_read_fn read;
     const void *data;
 } gauges[METRICS_MAX_GAUGES];
@@ -69,6 +70,7 @@ static int add_read(const char *type, const char *name, const char *help, metric
 {
     if (gauge_count == METRICS_MAX_GAUGES)
         return -1;
+    gauges[gauge_count].labels = NULL;
     gauges[gauge_count].name = name;
     gauges[gauge_count].help = help;
     gauges[gauge_count].type = type;
@@ -87,6 +89,15 @@ int metrics_counter_read(const char *name, const char *help, metrics_read_fn rea
                          const void *data)
 {
     return add_read("counter", name, help, read, data);
+}
+
+int metrics_counter_read_labeled(const char *name, const char *labels, const char *help,
+                                 metrics_read_fn read, const void *data)
+{
+    if (add_read("counter", name, help, read, data))
+        return -1;
+    gauges[gauge_count - 1].labels = labels;
+    return 0;
 }
 
 void metrics_forget_gauges(void) { gauge_count = 0; }
@@ -145,9 +156,16 @@ char *metrics_text(size_t *length)
         put(&t, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counter_names[i].name,
             counter_names[i].help, counter_names[i].name, counter_names[i].name,
             (unsigned long long)counters[i]);
-    for (size_t i = 0; i < gauge_count; i++)
-        put(&t, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", gauges[i].name, gauges[i].help,
-            gauges[i].name, gauges[i].type, gauges[i].name, gauges[i].read(gauges[i].data));
+    for (size_t i = 0; i < gauge_count; i++) {
+        if (i == 0 || strcmp(gauges[i].name, gauges[i - 1].name) != 0)
+            put(&t, "# HELP %s %s\n# TYPE %s %s\n", gauges[i].name, gauges[i].help,
+                gauges[i].name, gauges[i].type);
+        if (gauges[i].labels)
+            put(&t, "%s{%s} %.17g\n", gauges[i].name, gauges[i].labels,
+                gauges[i].read(gauges[i].data));
+        else
+            put(&t, "%s %.17g\n", gauges[i].name, gauges[i].read(gauges[i].data));
+    }
     put_histogram(&t, "pgchat_db_call_seconds", "Database calls, from queued to answered.",
                   &db_calls, db_bounds, DB_BUCKETS);
     put_histogram(&t, "pgchat_send_batch_sends", "Batches of sends, by the sends they held.",

@@ -14,6 +14,7 @@ enum metrics_counter {
     METRICS_REFUSED_RATE,        /* events refused: the socket's rate */
     METRICS_REFUSED_CREDENTIALS, /* logins, registrations, password changes answered 429 */
     METRICS_REFUSED_CAP,         /* CONNECTs refused: the user holds too many sockets */
+    METRICS_REFUSED_CALLS,       /* events refused: the socket has too many calls waiting */
     METRICS_SESSIONS_ENDED,      /* sockets closed because their session ended */
     METRICS_SESSIONS_EXPIRED,    /* sockets closed because their token expired */
     METRICS_DB_ERRORS,           /* calls the database refused or could not answer */
@@ -32,6 +33,10 @@ typedef double (*metrics_read_fn)(const void *data);
 int metrics_gauge(const char *name, const char *help, metrics_read_fn read, const void *data);
 int metrics_counter_read(const char *name, const char *help, metrics_read_fn read,
                          const void *data);
+/* One series of a counter family with labels (e.g. "reason=\"budget\""); a family's series are
+ * registered one after the other, so its HELP and TYPE are written once. */
+int metrics_counter_read_labeled(const char *name, const char *labels, const char *help,
+                                 metrics_read_fn read, const void *data);
 /* Forgets every value read from a module (the modules are going away). */
 void metrics_forget_gauges(void);
 

@@ -11,10 +11,10 @@ PROTOCOL_CFLAGS ?= -std=c11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow 
 PROTOCOL_LIBS = -lwebsockets -luv -ljansson
 PROTOCOL_PORT ?= 3000
 
-PROTOCOL_LIB_SRCS = bridge/http_server.c bridge/http_chunked.c bridge/eio_base64.c bridge/eio_packet.c \
+PROTOCOL_LIB_SRCS = bridge/http_server.c bridge/http_chunked.c bridge/queue_budget.c bridge/address_count.c bridge/eio_base64.c bridge/eio_packet.c \
 	bridge/eio_server.c bridge/eio_map.c bridge/sio_packet.c bridge/sio_server.c
 PROTOCOL_CODEC_SRCS = bridge/eio_base64.c bridge/eio_packet.c bridge/sio_packet.c
-PROTOCOL_HEADERS = $(wildcard bridge/http_server.h bridge/http_chunked.h bridge/eio_*.h bridge/sio_*.h)
+PROTOCOL_HEADERS = $(wildcard bridge/http_server.h bridge/http_chunked.h bridge/queue_budget.h bridge/address_count.h bridge/eio_*.h bridge/sio_*.h)
 
 PROTOCOL_OBJS = $(PROTOCOL_LIB_SRCS:bridge/%.c=bridge/build/protocol/%.o)
 PROTOCOL_ASAN_OBJS = $(PROTOCOL_LIB_SRCS:bridge/%.c=bridge/build/protocol-asan/%.o)

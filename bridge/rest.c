@@ -377,27 +377,6 @@ static void rest_call_database(struct rest_call *call)
     }
 }
 
-/* The client's address: the peer, or behind a trusted reverse proxy the last address of
- * X-Forwarded-For (the one that proxy added; those before it are the client's word). */
-static const char *rest_client_address(const struct rest *rest, http_request *req, char *out,
-                                       size_t size)
-{
-    const char *forwarded = rest->config->trust_proxy ? http_request_header(req, "x-forwarded-for")
-                                                      : NULL;
-    if (!forwarded || !*forwarded)
-        return http_request_peer(req);
-    const char *last = strrchr(forwarded, ',');
-    last = last ? last + 1 : forwarded;
-    while (*last == ' ' || *last == '\t')
-        last++;
-    size_t length = strcspn(last, " \t");
-    if (length == 0 || length >= size)
-        return http_request_peer(req);
-    memcpy(out, last, length);
-    out[length] = '\0';
-    return out;
-}
-
 static void rest_on_guarded(void *data, unsigned retry_after_s)
 {
     struct rest_call *call = data;
@@ -482,10 +461,11 @@ static void rest_on_request(http_request *req, void *data)
     /* a password check: the credential guard first (counts per address and per login name) */
     if (strcmp(route->function, "login") == 0 && call->args.values[0])
         call->login = strdup(call->args.values[0]);
-    char address[64];
-    credential_guard_before(rest->guard, route->function,
-                            rest_client_address(rest, req, address, sizeof(address)), call->login,
-                            rest_on_guarded, call);
+    char forwarded[64];
+    const char *address = http_request_client(req, rest->config->trust_proxy, forwarded,
+                                              sizeof(forwarded));
+    credential_guard_before(rest->guard, route->function, address, call->login, rest_on_guarded,
+                            call);
 }
 
 /* ---- lifetime ---- */

@@ -41,7 +41,7 @@ struct batch_call {
 
 static void pending_free(struct pending_send *send)
 {
-    sio_socket_unref(send->socket);
+    sio_socket_release(send->socket);
     json_decref(send->message);
     free(send);
 }
@@ -212,7 +212,7 @@ int send_batch_add(struct send_batch *batch, sio_socket *socket, int64_t ack_id,
     send->message = message;
     send->bytes = bytes;
     batch->waiting_bytes += bytes;
-    sio_socket_ref(socket);
+    sio_socket_hold(socket); /* counted: chat bounds the calls a socket has in flight */
     if (batch->tail)
         batch->tail->next = send;
     else

@@ -52,6 +52,7 @@ struct sio_socket {
     size_t room_count;
     pending_ack *acks;
     size_t ack_count;
+    size_t held;                    /* references taken by sio_socket_hold */
     int64_t next_ack_id;
     void *data;
 };
@@ -78,11 +79,26 @@ struct sio_server {
     eio_server *engine;
     sio_namespace *namespaces;
     uint64_t packets_sent; /* for the operator (metrics) */
+    uint64_t refused_pre_connect;
 };
 
 /* ---------- sockets ---------- */
 
 void sio_socket_ref(sio_socket *s) { s->refs++; }
+
+void sio_socket_hold(sio_socket *s)
+{
+    s->held++;
+    s->refs++;
+}
+
+void sio_socket_release(sio_socket *s)
+{
+    s->held--;
+    sio_socket_unref(s);
+}
+
+size_t sio_socket_held(const sio_socket *s) { return s->held; }
 
 static void room_remove_member(sio_room *room, sio_socket *s)
 {
@@ -363,6 +379,8 @@ int sio_socket_accept(sio_socket *s)
     if (nsp->sockets)
         nsp->sockets->prev_in_nsp = s;
     nsp->sockets = s;
+    if (!client->ever_connected) /* known now: the usual bounds */
+        eio_socket_limit_messages(client->eio, 0);
     client->ever_connected = 1;
     int rc = send_control(s, SIO_CONNECT, payload);
     json_decref(payload);
@@ -683,6 +701,12 @@ static void on_text(sio_client *client, const uint8_t *msg, size_t len)
         return;
     }
     if ((p.type == SIO_BINARY_EVENT || p.type == SIO_BINARY_ACK) && p.attachments > 0) {
+        if (!client->ever_connected) { /* no packet before CONNECT may carry any */
+            sio_packet_clear(&p);
+            client->server->refused_pre_connect++;
+            client_close(client, "parse error");
+            return;
+        }
         client->bin_data = calloc(p.attachments, sizeof *client->bin_data);
         client->bin_len = calloc(p.attachments, sizeof *client->bin_len);
         if (!client->bin_data || !client->bin_len) {
@@ -708,8 +732,10 @@ static void connect_timeout(uv_timer_t *timer)
     sio_client *client = timer->data;
     client->connect_timer = NULL;
     uv_close((uv_handle_t *)timer, timer_free);
-    if (!client->ever_connected)
+    if (!client->ever_connected) {
+        client->server->refused_pre_connect++;
         client_close(client, "connect timeout");
+    }
 }
 
 static void engine_open(eio_socket *eio, const http_request *req, void *data)
@@ -724,6 +750,7 @@ static void engine_open(eio_socket *eio, const http_request *req, void *data)
     client->server = server;
     client->eio = eio;
     eio_socket_set_data(eio, client);
+    eio_socket_limit_messages(eio, server->config.max_pre_connect_bytes);
     client->connect_timer = malloc(sizeof *client->connect_timer);
     if (client->connect_timer) {
         uv_timer_init(server->loop, client->connect_timer);
@@ -776,6 +803,7 @@ void sio_config_defaults(sio_config *config)
     eio_config_defaults(&config->engine);
     config->engine.path = "/socket.io/";
     config->connect_timeout_ms = 45000;
+    config->max_pre_connect_bytes = 64 * 1024;
     config->max_attachments = 10;
     config->max_attachment_bytes = 1000000;
     config->max_rooms_per_socket = 1000;
@@ -851,6 +879,11 @@ sio_namespace *sio_server_namespace(sio_server *server, const char *name,
 }
 
 uint64_t sio_server_packets_sent(const sio_server *server) { return server->packets_sent; }
+uint64_t sio_server_refused_pre_connect(const sio_server *server)
+{
+    return server->refused_pre_connect;
+}
+eio_server *sio_server_engine(const sio_server *server) { return server->engine; }
 
 size_t sio_server_session_count(const sio_server *server)
 {

@@ -53,14 +53,17 @@ typedef void (*sio_ack_fn)(sio_socket *socket, json_t *args, const sio_binary *b
 typedef struct sio_config {
     eio_config engine;            /* path, timings, maxPayload, CORS, session bounds */
     uint64_t connect_timeout_ms;  /* a client joined to no namespace by then is closed */
+    /* Until a client has joined a namespace it may send messages (and polling bodies) of at most
+     * this many bytes, and no binary attachments: a stranger can't park memory. 0: maxPayload. */
+    size_t max_pre_connect_bytes;
     size_t max_attachments;       /* binary attachments per packet */
     size_t max_attachment_bytes;  /* their total size per packet */
     size_t max_rooms_per_socket;
     size_t max_pending_acks;      /* server-to-client emits waiting for an ack, per socket */
 } sio_config;
 
-/* Engine defaults with path "/socket.io/", connectTimeout 45000 ms, 10 attachments of 1e6
- * bytes in all, 1000 rooms and 1000 pending acks per socket. */
+/* Engine defaults with path "/socket.io/", connectTimeout 45000 ms, 64 KiB before CONNECT, 10
+ * attachments of 1e6 bytes in all, 1000 rooms and 1000 pending acks per socket. */
 void sio_config_defaults(sio_config *config);
 sio_server *sio_server_new(uv_loop_t *loop, const sio_config *config); /* NULL: out of memory */
 http_route sio_server_route(sio_server *server);  /* for http_server_add_route */
@@ -78,6 +81,10 @@ sio_namespace *sio_server_namespace(sio_server *server, const char *name,
 /* For the operator: packets sent (events, acks, CONNECT answers) and Engine.IO sessions open. */
 uint64_t sio_server_packets_sent(const sio_server *server);
 size_t sio_server_session_count(const sio_server *server);
+/* Clients closed before joining any namespace: too slow to CONNECT, or past the bounds above. */
+uint64_t sio_server_refused_pre_connect(const sio_server *server);
+/* The Engine.IO server below (for its own counters). */
+eio_server *sio_server_engine(const sio_server *server);
 
 int sio_socket_accept(sio_socket *socket);
 int sio_socket_refuse(sio_socket *socket, const char *message, json_t *data);
@@ -119,6 +126,12 @@ const char *sio_socket_transport(const sio_socket *s);
 int sio_socket_connected(const sio_socket *socket);
 void sio_socket_ref(sio_socket *socket);
 void sio_socket_unref(sio_socket *socket);                 /* frees at the last reference */
+/* Work in flight on the socket's behalf (a database call, say): hold is a reference that is also
+ * counted, release drops both, and held says how many are out, so the layer above can bound
+ * them per socket. */
+void sio_socket_hold(sio_socket *socket);
+void sio_socket_release(sio_socket *socket);
+size_t sio_socket_held(const sio_socket *socket);
 void sio_socket_set_data(sio_socket *socket, void *data);
 void *sio_socket_data(const sio_socket *socket);
 

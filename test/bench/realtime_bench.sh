@@ -132,10 +132,15 @@ fsync_pid=""
 fdatasync_ms=$(awk '$1 == "fdatasync" && $3 == "ops/sec" { printf "%.3f", $4 / 1000; exit }' "$work/fsync.txt")
 
 # The load generator is one client per user at machine speed, like the yardstick's (which has no
-# limits): the per-socket event rate and the sockets per user (the memory run opens thousands for
-# a few users) are lifted so the figures measure the stack, not the limiters.
+# limits): the per-socket event rate and calls in flight, the sockets per user (the memory run
+# opens thousands for a few users) and the caps per address (every client is 127.0.0.1) are lifted
+# so the figures measure the stack, not the limiters.
 PGCHAT_SOCKET_EVENT_RATE=${PGCHAT_SOCKET_EVENT_RATE:-100000} \
+PGCHAT_SOCKET_MAX_CALLS=${PGCHAT_SOCKET_MAX_CALLS:-100000} \
 PGCHAT_MAX_USER_SOCKETS=${PGCHAT_MAX_USER_SOCKETS:-100000} \
+PGCHAT_MAX_CONNECTIONS=${PGCHAT_MAX_CONNECTIONS:-0} \
+PGCHAT_MAX_ADDRESS_CONNECTIONS=${PGCHAT_MAX_ADDRESS_CONNECTIONS:-0} \
+PGCHAT_MAX_ADDRESS_SESSIONS=${PGCHAT_MAX_ADDRESS_SESSIONS:-0} \
 PGCHAT_LISTEN=127.0.0.1 PGCHAT_LOG_LEVEL=warn bridge/pgchat-bridge >"$work/bridge.log" 2>&1 &
 bridge=$!
 # ready: /health answers 200 (the database is reachable), then a socket's CONNECT is accepted

@@ -26,9 +26,15 @@ test('/metrics parses as Prometheus text and its counters move as clients act', 
   for (const name of ['pgchat_sockets', 'pgchat_engine_sessions', 'pgchat_socket_events_received_total',
     'pgchat_socket_packets_sent_total', 'pgchat_db_calls_pending', 'pgchat_db_slow_calls_pending',
     'pgchat_refused_socket_rate_total', 'pgchat_refused_credentials_total', 'pgchat_sockets_session_ended_total',
-    'pgchat_db_call_seconds', 'pgchat_send_batch_sends', 'pgchat_redis_up', 'pgchat_dropped_slow_readers_total'])
+    'pgchat_db_call_seconds', 'pgchat_send_batch_sends', 'pgchat_redis_up', 'pgchat_dropped_slow_readers_total',
+    'pgchat_connections', 'pgchat_queued_bytes', 'pgchat_queue_budget_bytes', 'pgchat_refused_total',
+    'pgchat_refused_socket_calls_total'])
     assert.ok(before.families.some((f) => f.name === name), `${name} is exported`);
   assert.equal(before.value('pgchat_redis_up'), 1);
+  const reasons = before.families.find((f) => f.name === 'pgchat_refused_total').metrics.map((m) => m.labels.reason);
+  assert.deepEqual(reasons.sort(), ['address_connection_cap', 'address_session_cap', 'budget', 'connection_cap',
+    'pre_connect', 'session_cap']);
+  assert.ok(before.value('pgchat_connections') >= 1, 'the scrape itself is a connection');
 
   const a = await newUser('ma');
   const b = await newUser('mb');

@@ -32,6 +32,10 @@ fi
 # suite's bridges (limits.test.mjs runs a bridge of its own with small ones).
 export PGCHAT_REGISTER_ADDRESS_LIMIT=${PGCHAT_REGISTER_ADDRESS_LIMIT:-1000000}
 export PGCHAT_LOGIN_ADDRESS_LIMIT=${PGCHAT_LOGIN_ADDRESS_LIMIT:-1000000}
+# ... and every socket and session comes from 127.0.0.1: the caps per address are lifted too
+# (abuse.test.mjs runs bridges of its own with small ones).
+export PGCHAT_MAX_ADDRESS_CONNECTIONS=${PGCHAT_MAX_ADDRESS_CONNECTIONS:-0}
+export PGCHAT_MAX_ADDRESS_SESSIONS=${PGCHAT_MAX_ADDRESS_SESSIONS:-0}
 # The realtime tests start a bridge of their own too (restarts): the same binary, the same way.
 export PGCHAT_TEST_BRIDGE="${wrapper[*]} $binary"
 export PGCHAT_ARTIFACTS
