@@ -644,6 +644,25 @@ chat_conversation_page(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(text_answer_finish(&answer));
 }
 
+/* A whole list (main or archived) of the caller's, as json text straight from the rows. */
+static text *
+whole_list_text(FunctionCallInfo fcinfo, ListKind kind)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	ListCursor	cursor = {0};
+	ListPage	page;
+	StringInfoData answer;
+	JsonWriter	w;
+
+	SPI_connect();
+	page = list_read(users_authenticate(fcinfo, 0), &cursor, -1, -1, kind);
+	text_answer_start(&answer, caller, page.count);
+	json_writer_text(&w, &answer);
+	list_write_text(&w, NULL, &page);
+	SPI_finish();
+	return text_answer_finish(&answer);
+}
+
 PG_FUNCTION_INFO_V1(chat_conversations_json);
 
 /*
@@ -654,19 +673,7 @@ PG_FUNCTION_INFO_V1(chat_conversations_json);
 Datum
 chat_conversations_json(PG_FUNCTION_ARGS)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	ListCursor	cursor = {0};
-	ListPage	page;
-	StringInfoData answer;
-	JsonWriter	w;
-
-	SPI_connect();
-	page = list_read(users_authenticate(fcinfo, 0), &cursor, -1, -1, LIST_MAIN);
-	text_answer_start(&answer, caller, page.count);
-	json_writer_text(&w, &answer);
-	list_write_text(&w, NULL, &page);
-	SPI_finish();
-	PG_RETURN_TEXT_P(text_answer_finish(&answer));
+	PG_RETURN_TEXT_P(whole_list_text(fcinfo, LIST_MAIN));
 }
 
 PG_FUNCTION_INFO_V1(chat_archived_conversations);
@@ -678,17 +685,5 @@ PG_FUNCTION_INFO_V1(chat_archived_conversations);
 Datum
 chat_archived_conversations(PG_FUNCTION_ARGS)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	ListCursor	cursor = {0};
-	ListPage	page;
-	StringInfoData answer;
-	JsonWriter	w;
-
-	SPI_connect();
-	page = list_read(users_authenticate(fcinfo, 0), &cursor, -1, -1, LIST_ARCHIVED);
-	text_answer_start(&answer, caller, page.count);
-	json_writer_text(&w, &answer);
-	list_write_text(&w, NULL, &page);
-	SPI_finish();
-	PG_RETURN_TEXT_P(text_answer_finish(&answer));
+	PG_RETURN_TEXT_P(whole_list_text(fcinfo, LIST_ARCHIVED));
 }
