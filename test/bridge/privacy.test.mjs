@@ -79,6 +79,25 @@ test('presence tells the last seen only to whom the setting allows', { timeout: 
     'another member is told only that she is offline');
 });
 
+test('presence of someone who never shared a chat with you stays hidden, even after adding them as a contact', { timeout: 15000 }, async () => {
+  const [ann, friend, stalker] = await Promise.all([newUser('pv'), newUser('pv'), newUser('pv')]);
+  // ann keeps friend as a contact; stalker adds ann without her consent and shares no chat
+  await api('POST', '/api/contacts', { token: ann.token, body: { userId: friend.user.id } });
+  await api('POST', '/api/contacts', { token: stalker.token, body: { userId: ann.user.id } });
+  const [sf, ss] = await Promise.all([device(friend), device(stalker)]);
+  const toFriend = collect(sf, 'presence');
+  const toStalker = collect(ss, 'presence');
+  const sa = await connect(ann.token);
+  await sleep(300);
+  sa.close();
+  const about = (list) => list.filter((p) => p.userId === ann.user.id);
+  for (let i = 0; i < 50 && !about(toFriend).some((p) => !p.online); i++) await sleep(100);
+  assert.ok(about(toFriend).some((p) => p.online) && about(toFriend).some((p) => !p.online),
+    'the contact ann keeps sees her come and go');
+  await sleep(300);
+  assert.deepEqual(about(toStalker), [], 'the one who added her sees nothing');
+});
+
 test('a late joiner gets no edit or delete of a message from before, and what comes after', { timeout: 15000 }, async () => {
   const [ann, bo, cy] = await Promise.all([newUser('pv'), newUser('pv'), newUser('pv')]);
   const chat = await group(ann, [bo], 'late');
