@@ -331,6 +331,18 @@ describe(`pgchat web client at ${BASE_URL}`, () => {
     await page.reload();
     await page.getByRole('button', { name: /^Your profile/ }).click();
     assert.equal(await page.getByRole('dialog', { name: 'Profile' }).getByLabel('Status').inputValue(), 'At work');
+    // the last-seen setting applies at once and comes back from the server
+    const lastSeen = page.getByRole('dialog', { name: 'Profile' }).getByLabel('Who sees my last seen');
+    assert.equal(await lastSeen.inputValue(), 'contacts', 'my contacts by default');
+    const saved = page.waitForResponse((r) => r.url().endsWith('/api/me/privacy') && r.status() === 200);
+    await lastSeen.selectOption('nobody');
+    await saved;
+    const me = await page.evaluate(async () => {
+      const { token } = JSON.parse(localStorage.getItem('pgchat.session'));
+      return (await fetch('/api/me', { headers: { Authorization: `Bearer ${token}` } })).json();
+    });
+    assert.equal(me.privacy.lastSeen, 'nobody');
+    await lastSeen.selectOption('contacts');
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
   });

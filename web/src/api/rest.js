@@ -65,6 +65,7 @@ export const api = {
   login: (login, password) => request('POST', '/api/auth/login', { login, password }),
   me: () => request('GET', '/api/me'),
   updateMe: (changes) => request('PATCH', '/api/me', changes),
+  setPrivacy: (settings) => request('PUT', '/api/me/privacy', settings),
   searchUsers: (q, limit = 20) => request('GET', `/api/users/search?q=${id(q)}&limit=${limit}`),
   searchMessages: (q, { conversationId, cursor, limit = 20 } = {}) =>
     request('GET', `/api/messages/search?${new URLSearchParams({ q, limit, ...(conversationId ? { conversationId } : {}), ...(cursor ? { cursor } : {}) })}`),

@@ -1,4 +1,4 @@
-// Our profile: display name, status, bio and photo URL.
+// Our profile: display name, status, bio and photo URL, and who sees when we were last online.
 import { useState } from 'react';
 import { useAuthStore } from '../stores/authStore.js';
 import Avatar from './Avatar.jsx';
@@ -25,6 +25,17 @@ export default function ProfileDialog({ onClose }) {
   const [errors, setErrors] = useState({});
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
+  const lastSeen = (user.privacy && user.privacy.lastSeen) || 'contacts';
+
+  // Applied at once, as WhatsApp's privacy settings are: it is not part of the profile form.
+  async function changeLastSeen(event) {
+    setErrors({});
+    try {
+      await useAuthStore.getState().setLastSeenPrivacy(event.target.value);
+    } catch (e) {
+      setErrors({ server: e.message });
+    }
+  }
 
   const change = (key) => (e) => {
     setSaved(false);
@@ -70,6 +81,12 @@ export default function ProfileDialog({ onClose }) {
         <Field label="Status" value={values.status} onChange={change('status')} error={errors.status} maxLength={140} placeholder="Hey there! I am using pgchat." />
         <Field label="Bio" as="textarea" rows={3} value={values.bio} onChange={change('bio')} error={errors.bio} maxLength={500} />
         <Field label="Photo URL" type="url" value={values.profilePhoto} onChange={change('profilePhoto')} error={errors.profilePhoto} placeholder="https://…" />
+        <Field label="Who sees my last seen" as="select" value={lastSeen} onChange={changeLastSeen}
+          hint="Applies at once. Who hides theirs sees no one's.">
+          <option value="everyone">Everyone</option>
+          <option value="contacts">My contacts</option>
+          <option value="nobody">Nobody</option>
+        </Field>
         <button type="submit" className="primary wide" disabled={busy}>{busy ? 'Saving…' : 'Save'}</button>
       </form>
     </Dialog>

@@ -69,6 +69,13 @@ export const useAuthStore = create((set, get) => ({
     return me;
   },
 
+  // Who sees our last seen: 'everyone', 'contacts' or 'nobody' (the server answers the account).
+  async setLastSeenPrivacy(lastSeen) {
+    const me = await api.setPrivacy({ lastSeen });
+    get().setUser(me);
+    return me;
+  },
+
   async refreshMe() {
     const me = await api.me();
     get().setUser(me);
