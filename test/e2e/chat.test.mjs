@@ -253,6 +253,41 @@ describe(`pgchat web client at ${BASE_URL}`, () => {
     await page.getByLabel('Search chats or people').fill('');
   });
 
+  it('a hidden tab raises a notification for a new message, asked for when bob chose; a click opens the chat', async () => {
+    const { page, context } = bob;
+    await page.goto('/');
+    // not asked on load: the button waits for bob; the browser's prompt is answered "allow"
+    const turnOn = page.getByRole('button', { name: 'Turn on notifications' });
+    await turnOn.waitFor();
+    await context.grantPermissions(['notifications'], { origin: BASE_URL });
+    await turnOn.click();
+    await page.getByRole('button', { name: 'Turn on notifications' }).waitFor({ state: 'detached' });
+    // record each notification the page raises (the real one is raised too), then hide the tab
+    await page.evaluate(() => {
+      const Real = window.Notification;
+      window.raised = [];
+      window.Notification = class extends Real {
+        constructor(title, options) {
+          super(title, options);
+          window.raised.push({ title, body: options.body, notification: this });
+        }
+      };
+      Object.defineProperty(window.Notification, 'permission', { get: () => Real.permission });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await send(alice.page, 'are you there?');
+    await page.waitForFunction(() => window.raised.length > 0);
+    const raised = await page.evaluate(() => window.raised.map(({ title, body }) => ({ title, body })));
+    assert.deepEqual(raised, [{ title: alice.displayName, body: 'are you there?' }]);
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+      window.raised[0].notification.onclick();
+    });
+    await page.locator('.chat-title', { hasText: alice.displayName }).waitFor();
+    await bubble(page, 'are you there?').waitFor();
+  });
+
   it('alice makes a group of three; bob and carol get it live and chat in it', async () => {
     const { page } = alice;
     const groupName = `Trio ${alice.username.slice(-6)}`;

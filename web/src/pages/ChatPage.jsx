@@ -53,6 +53,11 @@ export default function ChatPage() {
   }, [conversationId, listLoaded, conversation, activeId, navigate]);
 
   const open = useCallback((id) => navigate(`/c/${id}`), [navigate]);
+  // a click on a notification opens its chat here
+  useEffect(() => {
+    useChatStore.getState().setChatOpener(open);
+    return () => useChatStore.getState().setChatOpener(null);
+  }, [open]);
   const close = useCallback(() => setDialog(null), []);
 
   return (

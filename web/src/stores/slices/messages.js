@@ -6,6 +6,7 @@ import { currentUserId } from '../authStore.js';
 import { conversationAfterMessage } from '../../logic/conversations.js';
 import { firstStoredSeq, holdsSeq, lastStoredSeq, mergeMessages, olderExist, withoutSeq } from '../../logic/messages.js';
 import { notify } from './connection.js';
+import { notifyMessage } from '../../lib/notifier.js';
 
 export const PAGE_SIZE = 50;
 // Messages shown on each side of one opened from a search result.
@@ -17,6 +18,7 @@ const initial = {
   // the list is a window of older messages (opened at a search result), the latest not loaded.
   history: {},
   focus: null, // {conversationId, seq}: the message to bring into view (a search result)
+  openChat: null, // (conversationId) => void: what a click on a notification does (ChatPage's)
 };
 
 // Whether the user sees this conversation now (open, and the tab in front).
@@ -96,6 +98,10 @@ export function createMessagesSlice(set, get) {
       set({ focus: null });
     },
 
+    setChatOpener(openChat) {
+      set({ openChat });
+    },
+
     // Scrolling down a window opened at a search result: the next page after it, until none.
     async loadNewer(conversationId) {
       const history = get().history[conversationId];
@@ -138,6 +144,7 @@ export function createMessagesSlice(set, get) {
         return next === conversation ? {} : { conversations: { ...s.conversations, [conversation.id]: next } };
       });
       if (message.sender_id !== me) {
+        notifyMessage({ message, conversation: get().conversations[message.conversationId], meId: me, onOpen: get().openChat });
         get().clearTyping(message.conversationId, message.sender_id);
         if (reading) get().markRead(message.conversationId);
         else notify(get(), 'mark_delivered', { conversationId: message.conversationId, seq: message.seq });
