@@ -68,7 +68,6 @@ bench-accounts: deps install-extension
 # Docker daemon runs; the images build from a Debian base made by debootstrap when missing.
 compose-up:
 	@scripts/containers.sh up
-	@echo "pgchat: http://127.0.0.1:$${PGCHAT_HTTP_PORT:-5000} (make compose-down stops it; its data stays on volumes)"
 
 # Stops and removes the stack's containers and network; the volumes (the data) stay:
 # `make compose-down VOLUMES=1` removes them too.

@@ -20,6 +20,8 @@
 #   PGCHAT_CONTAINERS_CACHE    what this script writes: containers.conf, the base image's tarball,
 #                              build contexts (.cache/containers, git-ignored)
 #   PGCHAT_DEBIAN_MIRROR       the mirror debootstrap and the images use (http://deb.debian.org/debian)
+#   PGCHAT_BUILD_CA            certificate authorities lent to the web build's npm as a build
+#                              secret (/etc/ssl/certs/ca-certificates.crt: this machine's own)
 # No image is ever pulled: the base is made by debootstrap and imported under the name the
 # Dockerfiles' FROM lines use; everything else builds from it.
 set -euo pipefail
@@ -80,16 +82,25 @@ install_packages() {
     || die "could not install ${missing[*]}"
 }
 
-E() { "$ENGINE" "$@"; }
+# podman without systemd (a container host) says on every start and stop that it cannot arm
+# the health checks' timers; they are run on demand here (health), so that line is dropped.
+E() {
+  if [ "$ENGINE" = podman ]; then
+    "$ENGINE" "$@" 2> >(grep -v 'unable to get systemd connection' >&2)
+  else
+    "$ENGINE" "$@"
+  fi
+}
 
 # The compose command of the engine, as an array in COMPOSE.
 compose_command() {
   if [ "$ENGINE" = docker ]; then
     if docker compose version >/dev/null 2>&1; then COMPOSE=(docker compose); else COMPOSE=(docker-compose); fi
   else
-    COMPOSE=(podman-compose)
+    COMPOSE=(podman-compose -p "$PROJECT" -f "$(podman_compose_file)")
+    return
   fi
-  COMPOSE+=(-p "$PROJECT" -f "$COMPOSE_FILE")
+  COMPOSE+=(-p "$PROJECT" -f "$COMPOSE_FILE" --env-file "$ENV_FILE")
 }
 
 setup() {
@@ -127,10 +138,12 @@ path-exclude /usr/share/info/*
 path-exclude /usr/share/locale/*
 path-include /usr/share/locale/locale.alias
 EOF
-    printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\nAcquire::Languages "none";\n' | $sudo tee "$root/etc/apt/apt.conf.d/90slim" >/dev/null
-    $sudo rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/man/* \
+    printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\nAcquire::Languages "none";\nDir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n' | $sudo tee "$root/etc/apt/apt.conf.d/90slim" >/dev/null
+    # apt's package caches (80 MB) are rebuilt from the lists at each install, which the images drop
+    $sudo rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin "$root"/var/lib/apt/lists/* "$root"/usr/share/man/* \
       "$root"/usr/share/info/* "$root"/var/log/*.log "$root"/dev/*
     $sudo find "$root/usr/share/doc" -mindepth 2 ! -name copyright -delete 2>/dev/null || true
+    $sudo find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} + 2>/dev/null || true
     $sudo tar -C "$root" --numeric-owner -cf "$tarball.new" .
     mv "$tarball.new" "$tarball"
     $sudo rm -rf "$root"
@@ -151,8 +164,10 @@ context() {
 }
 
 build() {
-  local dir entry image dockerfile started
+  local dir entry image dockerfile started secret=()
   dir=$(context)
+  local ca=${PGCHAT_BUILD_CA:-/etc/ssl/certs/ca-certificates.crt}
+  [ -s "$ca" ] && secret=(--secret "id=host-ca,src=$ca")
   for entry in "${IMAGES[@]}"; do
     read -r image dockerfile <<<"$entry"
     started=$SECONDS
@@ -160,10 +175,10 @@ build() {
     if [ "$ENGINE" = podman ]; then
       # --pull=never: FROM names the imported base, nothing comes from a registry; the docker
       # format keeps the images' HEALTHCHECK (OCI has none)
-      podman build --pull=never --jobs=1 --layers --format docker -t "$image" -f "$dir/$dockerfile" "$dir" >"$CACHE/build.log" 2>&1 \
+      podman build --pull=never --jobs=1 --layers --format docker "${secret[@]}" -t "$image" -f "$dir/$dockerfile" "$dir" >"$CACHE/build.log" 2>&1 \
         || { tail -40 "$CACHE/build.log" >&2; die "building $image failed (log: $CACHE/build.log)"; }
     else
-      DOCKER_BUILDKIT=1 docker build -t "$image" -f "$dir/$dockerfile" "$dir" >"$CACHE/build.log" 2>&1 \
+      DOCKER_BUILDKIT=1 docker build "${secret[@]}" -t "$image" -f "$dir/$dockerfile" "$dir" >"$CACHE/build.log" 2>&1 \
         || { tail -40 "$CACHE/build.log" >&2; die "building $image failed (log: $CACHE/build.log)"; }
     fi
     say "built $image in $((SECONDS - started)) s"
@@ -227,6 +242,7 @@ start() {
   else
     COMPOSE_PROFILES=${PGCHAT_COMPOSE_PROFILES:-} "${COMPOSE[@]}" up -d --no-build "${names[@]}"
   fi
+  say "up: ${names[*]}; http://127.0.0.1:${PGCHAT_HTTP_PORT:-5000}"
 }
 
 # Everything of the project: containers, its network (podman-compose 1.0 leaves it), and with
@@ -246,6 +262,33 @@ down() {
     [ -n "$ids" ] && E volume rm -f $ids >/dev/null
   fi
   return 0
+}
+
+# podman-compose 1.0 reads the .env beside the compose file over the environment (and has no
+# --env-file): it gets a copy of the file in a folder of the project's own, with the relative
+# paths made absolute, so the env file chosen here is the one that counts.
+podman_compose_file() {
+  local dir=$CACHE/compose-$PROJECT
+  mkdir -p "$dir"
+  python3 - "$COMPOSE_FILE" "$dir/compose.yaml" <<'PY'
+import os, sys, yaml
+source, target = sys.argv[1:]
+base = os.path.dirname(source)
+doc = yaml.safe_load(open(source))
+for service in doc["services"].values():
+    build = service.get("build")
+    if isinstance(build, dict) and "context" in build:
+        build["context"] = os.path.normpath(os.path.join(base, build["context"]))
+    volumes = service.get("volumes") or []
+    for i, volume in enumerate(volumes):
+        if isinstance(volume, str) and volume.startswith("."):
+            source_path, rest = volume.split(":", 1)
+            volumes[i] = os.path.normpath(os.path.join(base, source_path)) + ":" + rest
+with open(target, "w") as out:
+    out.write("# generated by scripts/containers.sh from docker/compose.yaml: edit that one\n")
+    yaml.safe_dump(doc, out, sort_keys=False)
+PY
+  echo "$dir/compose.yaml"
 }
 
 # The one container of a compose service of the project.

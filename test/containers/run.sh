@@ -25,7 +25,7 @@ fi
 # The whole suite under one bound; on expiry the trap below still takes the stack down.
 LIMIT=${PGCHAT_CONTAINERS_TIMEOUT:-2400}
 if [ -z "${PGCHAT_CONTAINERS_BOUNDED:-}" ]; then
-  PGCHAT_CONTAINERS_BOUNDED=1 timeout -k 60 "$LIMIT" "$0" "$@"
+  PGCHAT_CONTAINERS_BOUNDED=1 timeout -k 60 "$LIMIT" "$HERE/run.sh" "$@"
   status=$?
   if [ "$status" -eq 124 ]; then
     echo "containers: not done within $LIMIT s (PGCHAT_CONTAINERS_TIMEOUT)"
