@@ -84,12 +84,15 @@ install_packages() {
 
 # podman without systemd (a container host) says on every start and stop that it cannot arm
 # the health checks' timers; they are run on demand here (health), so that line is dropped.
+# Its stderr goes through a file, not a pipe: `podman start` leaves conmon holding it open.
 E() {
-  if [ "$ENGINE" = podman ]; then
-    "$ENGINE" "$@" 2> >(grep -v 'unable to get systemd connection' >&2)
-  else
-    "$ENGINE" "$@"
-  fi
+  [ "$ENGINE" = podman ] || { "$ENGINE" "$@"; return; }
+  local err status=0
+  err=$(mktemp)
+  "$ENGINE" "$@" 2>"$err" || status=$?
+  grep -v 'unable to get systemd connection' "$err" >&2 || true
+  rm -f "$err"
+  return $status
 }
 
 # The compose command of the engine, as an array in COMPOSE.
@@ -149,7 +152,7 @@ EOF
     $sudo rm -rf "$root"
   fi
   say "importing the base image as $BASE_IMAGE"
-  E import --change 'CMD ["/bin/bash"]' "$tarball" "$BASE_IMAGE" >/dev/null
+  E import --quiet --change 'CMD ["/bin/bash"]' "$tarball" "$BASE_IMAGE" >/dev/null
 }
 
 # A build context of the working tree's source files only (what git tracks or would track): no
@@ -168,8 +171,17 @@ build() {
   dir=$(context)
   local ca=${PGCHAT_BUILD_CA:-/etc/ssl/certs/ca-certificates.crt}
   [ -s "$ca" ] && secret=(--secret "id=host-ca,src=$ca")
+  # podman 4.3's layer cache misses steps it has (the web stage's, with a build secret), so a
+  # build of the same sources as the last one is skipped
+  local sum stamp
+  sum=$( (cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-64)
   for entry in "${IMAGES[@]}"; do
     read -r image dockerfile <<<"$entry"
+    stamp=$CACHE/built-${image//[\/:]/_}
+    if [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ] && E image inspect "$image" >/dev/null 2>&1; then
+      say "$image is up to date"
+      continue
+    fi
     started=$SECONDS
     say "building $image"
     if [ "$ENGINE" = podman ]; then
@@ -182,6 +194,7 @@ build() {
         || { tail -40 "$CACHE/build.log" >&2; die "building $image failed (log: $CACHE/build.log)"; }
     fi
     say "built $image in $((SECONDS - started)) s"
+    echo "$sum" >"$stamp"
   done
   # the layers of earlier builds that the new tags replaced
   E image prune -f >/dev/null 2>&1 || true

@@ -6,9 +6,10 @@
 // Run by run.sh, which builds and starts the stack: PGCHAT_CONTAINERS_URL is its published port,
 // PGCHAT_CONTAINERS_SCRIPT the scripts/containers.sh that acts on its containers.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { io } from 'socket.io-client';
 
 const BASE = process.env.PGCHAT_CONTAINERS_URL;
@@ -17,14 +18,16 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const elapsed = (t) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
 
 // scripts/containers.sh on the test's project: service stop|start|restart NAME, health NAME.
-function containers(...args) {
-  return execFileSync(SCRIPT, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120000 }).trim();
+// Asynchronous, so the clients go on talking (and answering pings) meanwhile.
+async function containers(...args) {
+  const { stdout } = await promisify(execFile)(SCRIPT, args, { encoding: 'utf8', timeout: 120000 });
+  return stdout.trim();
 }
 
 async function waitHealthy(service, ms = 90000) {
   const deadline = Date.now() + ms;
   for (;;) {
-    try { containers('health', service); return; } catch (e) {
+    try { await containers('health', service); return; } catch (e) {
       if (Date.now() > deadline) throw new Error(`${service} not healthy after ${ms} ms: ${e.stderr ?? e.message}`);
     }
     await sleep(500);
@@ -209,11 +212,11 @@ describe('the compose stack', { skip: !BASE && 'run by test/containers/run.sh' }
     for (const bridge of ['bridge-1', 'bridge-2']) {
       await sleep(1500);
       let t = Date.now();
-      containers('service', 'stop', bridge);
+      await containers('service', 'stop', bridge);
       console.log(`# ${bridge} stopped in ${elapsed(t)}`);
       await sleep(3000); // the clients carry on with the other bridge
       t = Date.now();
-      containers('service', 'start', bridge);
+      await containers('service', 'start', bridge);
       await waitHealthy(bridge);
       console.log(`# ${bridge} started and healthy in ${elapsed(t)}`);
     }
@@ -230,7 +233,7 @@ describe('the compose stack', { skip: !BASE && 'run by test/containers/run.sh' }
     const talk = chatter([aliceDevice, bobDevice], 'database');
     await sleep(1500);
     const t = Date.now();
-    containers('service', 'restart', 'postgres');
+    await containers('service', 'restart', 'postgres');
     await waitHealthy('postgres');
     console.log(`# postgres restarted and healthy in ${elapsed(t)}`);
     await sleep(3000);
