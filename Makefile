@@ -7,6 +7,7 @@
 #   make start      the same in the background;  make stop  stops it;  make reset  wipes its data
 #   eval "$(make -s env)"   points psql and scripts at the running instance
 #   make test       every test
+#   make compose-up / compose-down   the container stack (docker/compose.yaml) on 127.0.0.1:5000
 
 EXTENSION = chat
 MODULE_big = chat
@@ -30,7 +31,7 @@ include $(PGXS)
 
 SERVICES = scripts/services.sh
 
-.PHONY: deps run start stop reset env status test bench-accounts
+.PHONY: deps run start stop reset env status test bench-accounts compose-up compose-down container-images container-sizes
 
 deps:
 	@scripts/deps.sh
@@ -62,3 +63,19 @@ test: deps install-extension $(TEST_PREREQUISITES)
 
 bench-accounts: deps install-extension
 	@test/bench/accounts.sh
+
+# The stack in containers (scripts/containers.sh): podman-compose, or docker compose where a
+# Docker daemon runs; the images build from a Debian base made by debootstrap when missing.
+compose-up:
+	@scripts/containers.sh up
+
+# Stops and removes the stack's containers and network; the volumes (the data) stay:
+# `make compose-down VOLUMES=1` removes them too.
+compose-down:
+	@scripts/containers.sh down $(if $(VOLUMES),-v)
+
+container-images:
+	@scripts/containers.sh build
+
+container-sizes:
+	@scripts/containers.sh sizes

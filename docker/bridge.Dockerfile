@@ -1,25 +1,31 @@
 # syntax=docker/dockerfile:1
-# The bridge, serving the web build. Both are built by the project's Makefile (`make web`,
-# `make bridge/pgchat-bridge`) in builder stages; the runtime is Debian 12 slim with the shared
-# libraries the bridge links, run as an unprivileged user.
+# The bridge, serving the web build, on debian:bookworm-slim alone. Both are built by the
+# project's Makefile (`make web`, `make bridge/pgchat-bridge`) in builder stages; the runtime has
+# the shared libraries the bridge links and the web build, no compiler and no node_modules, and
+# runs as an unprivileged user (compose and the manifests also make its root read-only).
 # Build from the repository root:  docker build -f docker/bridge.Dockerfile .
 
-# ---- the web client (Vite), on node 20 ----
+# ---- the web client (Vite), on Debian's node ----
 # No pg_config here: the Makefile says so once and goes on to the web target.
-FROM node:20-bookworm-slim AS web
+FROM debian:bookworm-slim AS web
 RUN apt-get update \
- && apt-get install -y --no-install-recommends make \
+ && apt-get install -y --no-install-recommends make nodejs npm ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
 COPY web/ web/
-RUN make web
+# npm trusts the certificate authorities of the machine that builds, when it lends them (behind a
+# proxy that inspects TLS, the registry's chain ends in the proxy's own CA): a build secret, so
+# they are in no layer. Without it, node warns once and uses its own.
+ENV NODE_EXTRA_CA_CERTS=/run/secrets/host-ca
+RUN --mount=type=secret,id=host-ca make web
 
-# ---- the bridge (C), on the same Debian as the runtime ----
+# ---- the bridge (C) ----
+# The same builder as the database image's (same lines, so the engine builds this layer once).
 # postgresql-server-dev-15: the Makefile includes PGXS, whatever the target.
-FROM debian:bookworm AS build
+FROM debian:bookworm-slim AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends build-essential postgresql-server-dev-15 libpq-dev \
+ && apt-get install -y --no-install-recommends build-essential postgresql-server-dev-15 libpq-dev libsodium-dev \
       libwebsockets-dev libuv1-dev libjansson-dev libhiredis-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

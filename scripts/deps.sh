@@ -20,6 +20,9 @@ for p in "${packages[@]}"; do
 done
 # node from another source (e.g. nodesource) carries its own npm; Debian's nodejs needs npm apart.
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# kubectl reads the Kubernetes manifests in the deploy suite; any kubectl will do (one from
+# Google's or Kubernetes' own packages owns the same path, so Debian's is added only when none is).
+command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

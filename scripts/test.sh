@@ -3,6 +3,8 @@
 # ports, wiped at the start), so a running `make run` is never disturbed.
 # Suites: test/sql (pgTAP through pg_prove), then each test/<suite>/run.sh that exists, in the
 # order below. Each suite prints TAP or node's test runner summary; the last line adds them up.
+# The containers suite builds the images and runs the compose stack (test/containers/run.sh);
+# PGCHAT_TEST_CONTAINERS=0 skips it.
 set -uo pipefail
 export PGCHAT_INSTANCE=${PGCHAT_TEST_INSTANCE:-test}
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -66,7 +68,7 @@ run_suite() {
 }
 
 run_suite sql pg_prove --ext .sql -h "$PGHOST" -p "$PGPORT" -d "$PGDATABASE" -U "$PGUSER" -r test/sql
-for suite in extension protocol conformance fuzz bridge web e2e deploy; do
+for suite in extension protocol conformance fuzz bridge web e2e deploy containers; do
   if [ -x "test/$suite/run.sh" ]; then
     run_suite "$suite" "test/$suite/run.sh"
   fi

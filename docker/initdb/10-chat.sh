@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# First start of the database container (the official image runs this once, on an empty data
+# First start of the database container (its entrypoint runs this once, on an empty data
 # volume, as the database owner): the chat extension in $POSTGRES_DB and the bridge's login role,
 # which may call the API and nothing else. The password comes from the environment only.
 #   PGCHAT_BRIDGE_PASSWORD  the bridge role's password (required; docker/.env or the k8s secret)
@@ -28,7 +28,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS chat;
 SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'bridge_role', :'bridge_password')
  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = :'bridge_role') \gexec
-SELECT chat.grant_api(:'bridge_role');
+SELECT chat.grant_api(:'bridge_role') \gset
 -- only roles given the API (or the statistics) may connect: nobody else can LISTEN or NOTIFY
 SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), :'bridge_role') \gexec
 SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()) \gexec

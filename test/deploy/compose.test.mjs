@@ -1,5 +1,6 @@
 // docker/compose.yaml is consistent with itself, with .env.example, with the Dockerfiles, with
-// pgAdmin's servers.json and with the variables the bridge and the first-start script read.
+// the proxy's haproxy.cfg, with pgAdmin's servers.json and with the variables the bridge and the
+// first-start script read. (test/containers builds and runs it.)
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,30 +28,60 @@ const environment = (service) => Object.fromEntries(Object.entries(services[serv
 const publishes = (service) => (services[service].ports ?? []).map((p) => resolve(p).split(':'));
 
 describe('docker/compose.yaml', () => {
-  test('has Postgres, Redis, the bridge and pgAdmin', () => {
-    assert.deepEqual(Object.keys(services).sort(), ['bridge', 'pgadmin', 'postgres', 'redis']);
+  test('has Postgres, Redis, two bridges behind the proxy, and pgAdmin', () => {
+    assert.deepEqual(Object.keys(services).sort(), ['bridge-1', 'bridge-2', 'pgadmin', 'postgres', 'proxy', 'redis']);
   });
 
-  test('builds its two images from the Dockerfiles in docker/, with the repository as context', () => {
-    for (const [service, dockerfile] of [['postgres', 'docker/postgres.Dockerfile'], ['bridge', 'docker/bridge.Dockerfile']]) {
+  test('the two bridges are the same service twice', () => {
+    assert.deepEqual(services['bridge-1'], services['bridge-2']);
+  });
+
+  test('builds every image it runs from the Dockerfiles in docker/, with the repository as context', () => {
+    const built = { postgres: 'postgres', redis: 'redis', 'bridge-1': 'bridge', 'bridge-2': 'bridge', proxy: 'proxy' };
+    for (const [service, name] of Object.entries(built)) {
       const { build, image } = services[service];
       assert.equal(path.resolve(DOCKER, build.context), ROOT);
-      assert.equal(build.dockerfile, dockerfile);
-      assert.ok(fs.existsSync(path.join(ROOT, dockerfile)));
-      assert.match(image, /^pgchat\//);
+      assert.equal(build.dockerfile, `docker/${name}.Dockerfile`);
+      assert.ok(fs.existsSync(path.join(ROOT, build.dockerfile)));
+      assert.equal(image, `pgchat/${name}:latest`);
     }
   });
 
-  test('publishes the bridge on 5000 and pgAdmin on 5050; the admin ports on loopback only', () => {
-    const bridge = publishes('bridge');
-    assert.deepEqual(bridge.map((p) => p.slice(-2)), [['5000', environment('bridge').PGCHAT_PORT]]);
+  test('pgAdmin, whose image cannot be built here, starts only in its own profile', () => {
+    assert.deepEqual(services.pgadmin.profiles, ['pgadmin']);
+    for (const [name, service] of Object.entries(services)) {
+      if (name !== 'pgadmin') assert.equal(service.profiles, undefined, `${name} starts by default`);
+    }
+  });
+
+  test('publishes the proxy on 127.0.0.1:5000 and pgAdmin on 5050; nothing else but Postgres on loopback', () => {
+    assert.deepEqual(publishes('proxy'), [['127.0.0.1', '5000', '5000']]);
+    for (const bridge of ['bridge-1', 'bridge-2']) assert.equal(services[bridge].ports, undefined, `${bridge} is reached through the proxy`);
     assert.deepEqual(publishes('pgadmin'), [['127.0.0.1', '5050', '80']]);
     for (const ports of publishes('postgres')) assert.equal(ports[0], '127.0.0.1');
     assert.equal(services.redis.ports, undefined, 'Redis stays inside the compose network');
   });
 
-  test('the bridge waits for a healthy Postgres and Redis; pgAdmin for Postgres', () => {
-    assert.deepEqual(services.bridge.depends_on, {
+  test('the proxy sends each bridge service\'s traffic to its port, checked on /health, and trusts no client', () => {
+    const cfg = readText('docker/haproxy.cfg');
+    const servers = [...cfg.matchAll(/^\s*server (\S+) (\S+):(\d+)/gm)].map(([, name, host, port]) => ({ name, host, port }));
+    assert.deepEqual(servers.map((s) => s.host), ['bridge-1', 'bridge-2']);
+    for (const { host, port } of servers) assert.equal(port, environment(host).PGCHAT_PORT);
+    assert.match(cfg, /^\s*bind :5000$/m, 'listens where compose publishes');
+    assert.match(cfg, /option httpchk GET \/health/);
+    assert.match(cfg, /^\s*balance source$/m, 'a long-polling client stays on one bridge');
+    assert.match(cfg, /^\s*option forwardfor$/m);
+    assert.equal(environment('bridge-1').PGCHAT_TRUST_PROXY, '1', 'the bridges read the client\'s address from X-Forwarded-For');
+    assert.deepEqual(services.proxy.depends_on, ['bridge-1', 'bridge-2']);
+  });
+
+  test('the bridges run on a read-only root', () => {
+    assert.equal(services['bridge-1'].read_only, true);
+    assert.equal(services.proxy.read_only, true);
+  });
+
+  test('the bridges wait for a healthy Postgres and Redis; pgAdmin for Postgres', () => {
+    assert.deepEqual(services['bridge-1'].depends_on, {
       postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' },
     });
     assert.equal(services.pgadmin.depends_on.postgres.condition, 'service_healthy');
@@ -61,7 +92,7 @@ describe('docker/compose.yaml', () => {
 
   test('every PGCHAT_* variable given to the bridge is one the bridge reads; others are libpq\'s', () => {
     const known = bridgeEnvNames();
-    for (const name of Object.keys(services.bridge.environment)) {
+    for (const name of Object.keys(services['bridge-1'].environment)) {
       if (name.startsWith('PGCHAT_')) assert.ok(known.has(name), `${name} is read by bridge/config.c`);
       else assert.ok(LIBPQ_ENV.has(name), `${name} is a libpq variable`);
     }
@@ -75,14 +106,14 @@ describe('docker/compose.yaml', () => {
   });
 
   test('the bridge reaches the postgres and redis services as the role the first start creates', () => {
-    const env = environment('bridge');
+    const env = environment('bridge-1');
     const db = new URL(env.PGCHAT_DATABASE_URL);
     assert.equal(db.hostname, 'postgres');
     assert.equal(db.port, '5432');
     assert.equal(db.pathname.slice(1), environment('postgres').POSTGRES_DB);
     assert.equal(db.username, readText('docker/initdb/10-chat.sh').match(/PGCHAT_BRIDGE_ROLE:-(\w+)/)[1]);
     assert.equal(db.password, '', 'no password in the URL');
-    assert.equal(services.bridge.environment.PGPASSWORD, services.postgres.environment.PGCHAT_BRIDGE_PASSWORD,
+    assert.equal(services['bridge-1'].environment.PGPASSWORD, services.postgres.environment.PGCHAT_BRIDGE_PASSWORD,
       'the bridge logs in with the password the first start sets');
     const redis = new URL(env.PGCHAT_REDIS_URL);
     assert.equal(redis.hostname, 'redis');
@@ -112,10 +143,10 @@ describe('docker/compose.yaml', () => {
   });
 
   test('the bridge\'s Redis URL carries the Redis password, which .env.example says must be URL-safe', () => {
-    const url = new URL(environment('bridge').PGCHAT_REDIS_URL);
+    const url = new URL(environment('bridge-1').PGCHAT_REDIS_URL);
     assert.equal(url.username, '');
     assert.equal(url.password, envExample.REDIS_PASSWORD);
-    assert.equal(services.bridge.environment.PGCHAT_REDIS_URL,
+    assert.equal(services['bridge-1'].environment.PGCHAT_REDIS_URL,
       'redis://:${REDIS_PASSWORD:?set REDIS_PASSWORD in docker/.env}@redis:6379');
     assert.match(readText('docker/.env.example'), /# .*unescaped.*\n.*hex.*\nREDIS_PASSWORD=/);
   });
@@ -170,8 +201,8 @@ describe('docker/compose.yaml', () => {
 
   test('the bridge image\'s port and web root agree with the compose file', () => {
     const final = finalStage(parseDockerfile('docker/bridge.Dockerfile'));
-    assert.deepEqual(ops(final, 'EXPOSE').map((e) => e.args), [environment('bridge').PGCHAT_PORT]);
-    assert.equal(services.bridge.environment.PGCHAT_WEB_ROOT, undefined, 'the image\'s own web root is used');
+    assert.deepEqual(ops(final, 'EXPOSE').map((e) => e.args), [environment('bridge-1').PGCHAT_PORT]);
+    assert.equal(services['bridge-1'].environment.PGCHAT_WEB_ROOT, undefined, 'the image\'s own web root is used');
     assert.ok(copies(final).some((c) => c.from === 'web'));
   });
 });

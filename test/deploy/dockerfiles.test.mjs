@@ -12,15 +12,23 @@ import {
 
 const POSTGRES = 'docker/postgres.Dockerfile';
 const BRIDGE = 'docker/bridge.Dockerfile';
+const REDIS = 'docker/redis.Dockerfile';
+const PROXY = 'docker/proxy.Dockerfile';
+const BASE = 'debian:bookworm-slim';
 const replayed = [];
 after(() => replayed.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 // A compiler, a bundler or a package script called directly would be a second build recipe.
 const DIRECT_BUILD = /\b(cc|gcc|clang|ld|npx|vite|npm (run|ci|install)|node)\b/;
 
-for (const dockerfile of [POSTGRES, BRIDGE]) {
+for (const dockerfile of [POSTGRES, BRIDGE, REDIS, PROXY]) {
   describe(dockerfile, () => {
     const stages = parseDockerfile(dockerfile);
+
+    test('builds from debian:bookworm-slim alone (the one image made here, by debootstrap)', () => {
+      const names = stages.map((s) => s.name).filter(Boolean);
+      for (const s of stages) assert.ok(s.from === BASE || names.includes(s.from), `FROM ${s.from}`);
+    });
 
     test('every build step is a make target of the Makefile, nothing compiles directly', () => {
       for (const build of stages.slice(0, -1)) {
@@ -59,8 +67,30 @@ describe(POSTGRES, () => {
   const final = finalStage(stages);
   let built;
 
-  test('is the official PostgreSQL 15 image in both stages', () => {
-    for (const s of stages) assert.match(s.from, /^postgres:15(-|$)/);
+  test('runs Debian\'s PostgreSQL 15, with the postgres user of uid 999 made before the package', () => {
+    assert.ok(aptPackages(final).includes('postgresql-15'));
+    const run = ops(final, 'RUN').map((r) => r.args).join('\n');
+    assert.match(run, /useradd --system --uid 999 .*postgres/);
+    assert.ok(run.indexOf('useradd') < run.indexOf('apt-get install'), 'the user exists before the package makes one');
+    assert.match(run, /create_main_cluster = false/, 'the package makes no cluster of its own');
+    assert.equal(ops(final, 'STOPSIGNAL')[0]?.args, 'SIGINT', 'a stop is a fast shutdown, not a wait for every client');
+  });
+
+  test('its entrypoint is the project\'s own, run on every start with the server as its command', () => {
+    const copy = copies(final).find((c) => c.sources.includes('docker/postgres-entrypoint.sh'));
+    assert.ok(copy, 'the entrypoint is copied');
+    assert.deepEqual(JSON.parse(ops(final, 'ENTRYPOINT')[0].args), [path.posix.basename(copy.dest)]);
+    assert.deepEqual(JSON.parse(ops(final, 'CMD')[0].args), ['postgres']);
+    const script = readText('docker/postgres-entrypoint.sh');
+    for (const name of ['POSTGRES_PASSWORD', 'POSTGRES_USER', 'POSTGRES_DB', 'POSTGRES_INITDB_ARGS', 'PGDATA', '/docker-entrypoint-initdb.d/'])
+      assert.ok(script.includes(name), `it honours ${name}`);
+    assert.ok(fs.statSync(path.join(ROOT, 'docker/postgres-entrypoint.sh')).mode & 0o100, 'the script is executable');
+  });
+
+  test('its builder stage is the bridge\'s, line for line (the engine builds that layer once)', () => {
+    const builder = (file) => stage(parseDockerfile(file), 'build');
+    assert.equal(builder(POSTGRES).from, builder(BRIDGE).from);
+    assert.equal(ops(builder(POSTGRES), 'RUN')[0].text, ops(builder(BRIDGE), 'RUN')[0].text);
   });
 
   test('the build stage replayed on a clean copy builds and installs the extension', () => {
@@ -103,10 +133,10 @@ describe(BRIDGE, () => {
   const final = finalStage(stages);
   let built;
 
-  test('builds on Debian 12 and node 20 and runs on Debian 12 slim', () => {
-    assert.equal(stage(stages, 'build').from, 'debian:bookworm');
-    assert.match(stage(stages, 'web').from, /^node:20-bookworm/);
-    assert.equal(final.from, 'debian:bookworm-slim');
+  test('builds the web app with Debian\'s node and npm, and runs on Debian 12 slim', () => {
+    assert.ok(aptPackages(stage(stages, 'web')).includes('nodejs'));
+    assert.ok(aptPackages(stage(stages, 'web')).includes('npm'));
+    assert.equal(final.from, BASE);
   });
 
   test('the build stage replayed on a clean copy builds bridge/pgchat-bridge', () => {
@@ -156,5 +186,27 @@ describe(BRIDGE, () => {
     const script = copies(final).find((c) => c.sources.includes('docker/bridge-healthcheck.sh'));
     assert.ok(health.args.includes(path.posix.basename(script.dest)), 'the health check runs the copied script');
     assert.match(readText('docker/bridge-healthcheck.sh'), /GET \/health/);
+  });
+});
+
+describe(REDIS, () => {
+  const final = finalStage(parseDockerfile(REDIS));
+
+  test('is Debian\'s redis-server, run as the uid 999 compose and the manifests give it', () => {
+    assert.ok(aptPackages(final).includes('redis-server'));
+    assert.match(ops(final, 'RUN').map((r) => r.args).join('\n'), /useradd --system --uid 999 .*redis/);
+    assert.equal(ops(final, 'USER').at(-1)?.args, '999:999');
+    assert.deepEqual(ops(final, 'EXPOSE').map((e) => e.args), ['6379']);
+  });
+});
+
+describe(PROXY, () => {
+  const final = finalStage(parseDockerfile(PROXY));
+
+  test('is Debian\'s HAProxy with the project\'s configuration, run unprivileged', () => {
+    assert.ok(aptPackages(final).includes('haproxy'));
+    assert.ok(copies(final).some((c) => c.sources.includes('docker/haproxy.cfg') && c.dest === '/etc/haproxy/haproxy.cfg'));
+    assert.doesNotMatch(ops(final, 'USER').at(-1)?.args ?? 'root', /^(root|0)(:|$)/);
+    assert.deepEqual(ops(final, 'EXPOSE').map((e) => e.args), ['5000']);
   });
 });

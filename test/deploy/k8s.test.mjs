@@ -1,8 +1,10 @@
 // docker/k8s: the manifests parse, name each other correctly (selectors, ports, secrets, images)
 // and give the bridge what it reads: 3 replicas probed on /health, Postgres and Redis on volumes.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, test } from 'node:test';
+import YAML from 'yaml';
 import {
   K8S, LIBPQ_ENV, bridgeEnvNames, finalStage, findObject, initEnvNames, k8sObjects, ops,
   parseDockerfile, readText, readYaml, readYamlAll,
@@ -209,13 +211,16 @@ describe('docker/k8s', () => {
     for (const o of objects) assert.notEqual(o.kind, 'Secret', 'no real secret in the applied manifests');
   });
 
-  test('images are the ones compose builds, and Redis the same version', () => {
+  test('images are the ones compose builds (Postgres, the bridge, Redis), each named in the kustomization', () => {
     const image = (kind, name) => container(findObject(objects, kind, name), name).image;
     assert.equal(image('StatefulSet', 'postgres'), compose.services.postgres.image);
-    assert.equal(image('Deployment', 'bridge'), compose.services.bridge.image);
+    assert.equal(image('Deployment', 'bridge'), compose.services['bridge-1'].image);
     assert.equal(image('StatefulSet', 'redis'), compose.services.redis.image);
+    for (const [kind, name] of [['StatefulSet', 'postgres'], ['Deployment', 'bridge'], ['StatefulSet', 'redis']]) {
+      assert.equal(container(findObject(objects, kind, name), name).imagePullPolicy, 'IfNotPresent', `${name}: a loaded image is used, not pulled`);
+    }
     const named = kustomization.images.map((i) => i.name).sort();
-    assert.deepEqual(named, [compose.services.bridge.image, compose.services.postgres.image].map((i) => i.split(':')[0]).sort());
+    assert.deepEqual(named, ['bridge-1', 'postgres', 'redis'].map((s) => compose.services[s].image.split(':')[0]).sort());
   });
 
   test('the bridge runs as the image\'s unprivileged user and outlives its drain on SIGTERM', () => {
@@ -253,5 +258,21 @@ describe('docker/k8s', () => {
     for (const file of ['docker/k8s/secrets.example.yaml', 'docs/operations.md']) {
       assert.match(readText(file), /pgchat-tls/, `${file} names the certificate's secret`);
     }
+  });
+});
+
+// kubectl's own reading of the kustomization, where kubectl is installed (Debian: kubernetes-client).
+// `kubectl apply --dry-run=client` would also need an API server, which this machine lacks.
+const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+describe('docker/k8s through kubectl', { skip: !kubectl && 'no kubectl here (apt install kubernetes-client)' }, () => {
+  test('kubectl kustomize builds every object of the files, in the pgchat namespace, with the images compose builds', () => {
+    const built = spawnSync('kubectl', ['kustomize', K8S], { encoding: 'utf8' });
+    assert.equal(built.status, 0, built.stderr);
+    const docs = YAML.parseAllDocuments(built.stdout).map((d) => d.toJS()).filter(Boolean);
+    const names = (list) => list.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    assert.deepEqual(names(docs), names(objects));
+    for (const o of docs) if (o.kind !== 'Namespace') assert.equal(o.metadata.namespace, 'pgchat');
+    const images = docs.flatMap((o) => o.spec?.template?.spec.containers.map((c) => c.image) ?? []).sort();
+    assert.deepEqual(images, ['bridge-1', 'postgres', 'redis'].map((s) => compose.services[s].image).sort());
   });
 });

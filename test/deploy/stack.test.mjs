@@ -46,7 +46,7 @@ function composeBridgeEnv(port, webRoot, databaseUrl, redisPort) {
   const example = Object.fromEntries(readText('docker/.env.example').split('\n').filter((l) => /^\w+=/.test(l))
     .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   example.REDIS_PASSWORD = redisPassword;
-  const composed = Object.fromEntries(Object.entries(readYaml('docker/compose.yaml').services.bridge.environment)
+  const composed = Object.fromEntries(Object.entries(readYaml('docker/compose.yaml').services['bridge-1'].environment)
     .map(([k, v]) => [k, String(v).replace(/\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g, (m, name, d) => example[name] ?? d ?? '')]));
   const url = new URL(composed.PGCHAT_DATABASE_URL);
   assert.equal(url.hostname, 'postgres');
