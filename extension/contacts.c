@@ -180,11 +180,15 @@ chat_search_users(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(result);
 }
 
+/* Who shares a conversation with the user $1 (as the column id; once per conversation shared). */
+#define CHAT_PARTNERS \
+	"SELECT other.user_id AS id FROM chat.conversation_participants mine " \
+	"JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id " \
+	"WHERE mine.user_id = $1 AND other.user_id <> $1 "
+
 #define AUDIENCE(unblocked) \
 	"SELECT coalesce(jsonb_agg(DISTINCT id), '[]') FROM (" \
-	"  SELECT other.user_id AS id FROM chat.conversation_participants mine " \
-	"  JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id " \
-	"  WHERE mine.user_id = $1 AND other.user_id <> $1 " \
+	"  " CHAT_PARTNERS \
 	"  UNION SELECT contact_id FROM chat.contacts WHERE owner_id = $1) a" unblocked
 
 /*
@@ -226,9 +230,7 @@ chat_presence_audience(PG_FUNCTION_ARGS)
 	"FROM (SELECT a.id, me.last_seen_privacy <> 'nobody' AND v.last_seen_privacy <> 'nobody' " \
 	"    AND (me.last_seen_privacy = 'everyone' OR EXISTS (SELECT FROM chat.contacts k " \
 	"      WHERE k.owner_id = me.id AND k.contact_id = a.id)) AS sees " \
-	"  FROM (SELECT other.user_id AS id FROM chat.conversation_participants mine " \
-	"    JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id " \
-	"    WHERE mine.user_id = $1 AND other.user_id <> $1 " \
+	"  FROM (" CHAT_PARTNERS \
 	"    UNION SELECT contact_id FROM chat.contacts WHERE owner_id = $1) a " \
 	"  JOIN chat.users v ON v.id = a.id, chat.users me WHERE me.id = $1) a" unblocked
 static SavedQuery audiences = SAVED_QUERY(AUDIENCES(""), UUIDOID);
@@ -270,9 +272,7 @@ chat_set_last_seen(PG_FUNCTION_ARGS)
 
 #define VISIBLE(unblocked) \
 	"SELECT coalesce(jsonb_agg(DISTINCT id), '[]') FROM (" \
-	"  SELECT other.user_id AS id FROM chat.conversation_participants mine " \
-	"  JOIN chat.conversation_participants other ON other.conversation_id = mine.conversation_id " \
-	"  WHERE mine.user_id = $1 AND other.user_id <> $1 " \
+	"  " CHAT_PARTNERS \
 	"  UNION SELECT owner_id FROM chat.contacts WHERE contact_id = $1) v" unblocked
 static SavedQuery visible = SAVED_QUERY(VISIBLE(""), UUIDOID);
 static SavedQuery visible_1_6 = SAVED_QUERY(VISIBLE(UNBLOCKED("v.id")), UUIDOID);
