@@ -69,3 +69,15 @@ arg_check_length(const char *value, const char *name, int max_chars)
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("%s must be at most %d characters", name, max_chars)));
 }
+
+int32
+arg_limit(FunctionCallInfo fcinfo, int argno, int32 fallback, int32 max)
+{
+	int32		limit = (PG_NARGS() > argno && !PG_ARGISNULL(argno)) ? PG_GETARG_INT32(argno) : fallback;
+
+	if (limit < 1 || limit > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("limit must be 1 to %d", max)));
+	return limit;
+}

@@ -29,4 +29,7 @@ extern void arg_check_printable(const char *value, const char *name, bool allow_
 /* Raises 22001 when the string has more than max_chars characters. */
 extern void arg_check_length(const char *value, const char *name, int max_chars);
 
+/* A page's limit: argument argno, fallback when absent or null; 22023 unless 1 to max. */
+extern int32 arg_limit(FunctionCallInfo fcinfo, int argno, int32 fallback, int32 max);
+
 #endif

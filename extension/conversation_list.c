@@ -548,18 +548,6 @@ text_answer_finish(StringInfo answer)
 	return (text *) answer->data;
 }
 
-static int32
-limit_arg(FunctionCallInfo fcinfo, int argno, int32 fallback)
-{
-	int32		limit = PG_ARGISNULL(argno) ? fallback : PG_GETARG_INT32(argno);
-
-	if (limit < 1 || limit > PAGE_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("limit must be 1 to %d", PAGE_MAX)));
-	return limit;
-}
-
 /* ---- the SQL API ---- */
 
 PG_FUNCTION_INFO_V1(chat_conversations);
@@ -594,7 +582,7 @@ chat_conversations(PG_FUNCTION_ARGS)
 		}
 		/* a null limit is the rest of the list */
 		if (!PG_ARGISNULL(3))
-			limit = limit_arg(fcinfo, 3, PAGE_DEFAULT);
+			limit = arg_limit(fcinfo, 3, PAGE_DEFAULT, PAGE_MAX);
 	}
 	SPI_connect();
 	page = list_read(users_authenticate(fcinfo, 0), &cursor, limit, -1, LIST_MAIN);
@@ -616,7 +604,7 @@ chat_conversation_page(PG_FUNCTION_ARGS)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	ListCursor	cursor = {0};
-	int32		limit = limit_arg(fcinfo, 2, PAGE_DEFAULT);
+	int32		limit = arg_limit(fcinfo, 2, PAGE_DEFAULT, PAGE_MAX);
 	ListPage	page;
 	StringInfoData answer;
 	JsonWriter	w;

@@ -42,18 +42,6 @@ content_check(const char *content)
 	arg_check_printable(content, "content", true);
 }
 
-static int32
-limit_arg(FunctionCallInfo fcinfo, int argno, int32 fallback, int32 max)
-{
-	int32		limit = (PG_NARGS() > argno && !PG_ARGISNULL(argno)) ? PG_GETARG_INT32(argno) : fallback;
-
-	if (limit < 1 || limit > max)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("limit must be 1 to %d", max)));
-	return limit;
-}
-
 static int64
 seq_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 {
@@ -136,7 +124,7 @@ chat_messages(PG_FUNCTION_ARGS)
 	int64		before = PG_ARGISNULL(2) ? PG_INT64_MAX : seq_arg(fcinfo, 2, "before");
 
 	PG_RETURN_DATUM(message_page(fcinfo, &page_before, &page_before_1_6, before,
-								 limit_arg(fcinfo, 3, PAGE_DEFAULT, PAGE_MAX)));
+								 arg_limit(fcinfo, 3, PAGE_DEFAULT, PAGE_MAX)));
 }
 
 PG_FUNCTION_INFO_V1(chat_messages_after);
@@ -146,7 +134,7 @@ Datum
 chat_messages_after(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_DATUM(message_page(fcinfo, &page_after, &page_after_1_6, seq_arg(fcinfo, 2, "after"),
-								 limit_arg(fcinfo, 3, CATCH_UP_DEFAULT, CATCH_UP_MAX)));
+								 arg_limit(fcinfo, 3, CATCH_UP_DEFAULT, CATCH_UP_MAX)));
 }
 
 /*

@@ -155,18 +155,6 @@ put_result(JsonWriter *w, HeapTuple row, TupleDesc desc, const char *query)
 	json_end_object(w);
 }
 
-static int32
-limit_arg(FunctionCallInfo fcinfo, int argno)
-{
-	int32		limit = PG_ARGISNULL(argno) ? RESULTS_DEFAULT : PG_GETARG_INT32(argno);
-
-	if (limit < 1 || limit > RESULTS_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("limit must be 1 to %d", RESULTS_MAX)));
-	return limit;
-}
-
 PG_FUNCTION_INFO_V1(chat_search_messages);
 
 /*
@@ -181,7 +169,7 @@ chat_search_messages(PG_FUNCTION_ARGS)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	char	   *query = arg_text(fcinfo, 1, "query");
-	int32		limit = limit_arg(fcinfo, 4);
+	int32		limit = arg_limit(fcinfo, 4, RESULTS_DEFAULT, RESULTS_MAX);
 	SearchCursor cursor = {0};
 	char	   *tsquery;
 	Datum		values[7];
