@@ -5,7 +5,7 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(32);
+SELECT plan(35);
 
 CREATE TEMP TABLE t AS SELECT
   chat.register('find_a', 'find_a@example.com', 'find a password') AS a,
@@ -103,6 +103,14 @@ SELECT throws_ok(format('SELECT chat.search_messages(%L, %L, NULL, NULL, 51)', p
   'limit must be 1 to 50', 'a limit too large');
 SELECT throws_ok(format('SELECT chat.search_messages(%L, %L, NULL, %L)', pg_temp.tok('a'), 'hello', 'garbage'), '22023',
   NULL, 'a malformed cursor');
+
+SELECT throws_ok(format('SELECT chat.search_messages(%L, %L, NULL, %L)', pg_temp.tok('a'), 'hello',
+    '1700000000000000_00000000-0000-4000-8000-000000000000'), '22023', NULL,
+  'a conversation list cursor is not a search cursor');
+SELECT throws_ok(format('SELECT chat.search_messages(%L, %L)', 'not.a.token', 'hello'), '28000', NULL,
+  'a bad token finds nothing');
+SELECT throws_ok(format('SELECT chat.search_messages(%L, NULL)', pg_temp.tok('a')), '22023', NULL,
+  'a missing query');
 
 SELECT * FROM finish();
 ROLLBACK;
