@@ -21,6 +21,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 #include "utils/uuid.h"
 
 #include "args.h"
@@ -658,8 +659,9 @@ find_repeats(Send *send, int *indexes)
 /* What both versions of the store statement begin and end with: the rows, and the answer. */
 #define STORE_INSERT \
 	"WITH m AS (" \
-	"  INSERT INTO chat.messages AS m (conversation_id, seq, sender_id, client_id, content, reply_to_id) " \
-	"  SELECT * FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::text[], $5::text[], $6::uuid[]) " \
+	"  INSERT INTO chat.messages AS m (conversation_id, seq, sender_id, client_id, content, reply_to_id, " \
+	"    created_at, updated_at) " \
+	"  SELECT *, $9, $9 FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::text[], $5::text[], $6::uuid[]) " \
 	"  RETURNING m.*), "
 #define STORE_ANSWER \
 	"SELECT m.conversation_id, m.seq, " MESSAGE_JSON("m") " FROM m"
@@ -690,7 +692,7 @@ static SavedQuery store = SAVED_QUERY(
 	"  WHERE p.conversation_id = c.id AND (p.list_at <> c.list_at OR p.user_id = ANY (s.senders))) "
 	STORE_ANSWER,
 	UUIDARRAYOID, INT8ARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID,
-	UUIDARRAYOID, INT8ARRAYOID);
+	UUIDARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID);
 
 /* The same on a database still on 1.2 or older (schema.h): its memberships hold no list_at. */
 static SavedQuery store_before_1_3 = SAVED_QUERY(
@@ -707,7 +709,7 @@ static SavedQuery store_before_1_3 = SAVED_QUERY(
 	"  WHERE p.conversation_id = v.c AND p.user_id = v.u) "
 	STORE_ANSWER,
 	UUIDARRAYOID, INT8ARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID,
-	UUIDARRAYOID, INT8ARRAYOID);
+	UUIDARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID);
 
 static bool
 is_new(const SendItem *item)
@@ -752,7 +754,7 @@ store_new(Send *send, int *indexes)
 	Datum	   *changed_ids = palloc(sizeof(Datum) * Max(send->conversation_count, 1));
 	Datum	   *changed_seqs = palloc(sizeof(Datum) * Max(send->conversation_count, 1));
 	int			changed = 0;
-	Datum		values[8];
+	Datum		values[9];
 
 	if (count == 0)
 		return;
@@ -785,6 +787,13 @@ store_new(Send *send, int *indexes)
 	values[5] = nullable_array(columns[5], reply_nulls, count, UUIDOID, UUID_LEN, TYPALIGN_CHAR);
 	values[6] = uuid_array(changed_ids, changed);
 	values[7] = int8_array(changed_seqs, changed);
+	/*
+	 * Stamped now, under the conversations' locks, rather than at the transaction's start: a
+	 * batch that waited for a lock would otherwise stamp its messages earlier than those stored
+	 * before them. So a chat's messages are in the same order by time as by seq, which search
+	 * relies on to read a chat's newest matches by seq (search.c).
+	 */
+	values[8] = TimestampTzGetDatum(GetCurrentTimestamp());
 
 	if (query_run(schema_has_list_at() ? &store : &store_before_1_3, values, NULL, false) !=
 		(uint64) count)

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Ordering under concurrency: 8 sessions send into one conversation at once (pgbench), then the
-# same with resends racing on shared client ids. seq must come out gapless and unique, and each
-# client id stored once. Then 8 sessions race to create the same direct chats: the id derived
+# same with resends racing on shared client ids. seq must come out gapless and unique, each
+# client id stored once, and the messages' times in the order of their seqs (search relies on it). Then 8 sessions race to create the same direct chats: the id derived
 # from the pair (the primary key) must leave one chat per pair.
 set -u
 source "$(dirname "$0")/tap.sh"
-plan 10
+plan 11
 
 db=$PGDATABASE
 q() { sql "$db" "$@" | tail -n 1; }
@@ -39,6 +39,8 @@ ok "every send stored one message" test "$(q "SELECT count(*) FROM chat.messages
 ok "each raced client id is stored once" test "$(q "SELECT count(*) = count(DISTINCT client_id) AND count(*) <= 40 FROM chat.messages WHERE conversation_id = '$conv' AND content = 'resend'")" = t
 ok "seq is unique" test "$total" = "$distinct"
 ok "seq is gapless from 1" test "$low" = 1 -a "$high" = "$total"
+ok "a later seq never has an earlier time, though sends waited on each other's locks" \
+  test "$(q "SELECT count(*) FROM (SELECT created_at < lag(created_at) OVER (ORDER BY seq) AS back FROM chat.messages WHERE conversation_id = '$conv') x WHERE back")" = 0
 ok "the conversation's last_seq is the last message's" test "$(q "SELECT last_seq FROM chat.conversations WHERE id = '$conv'")" = "$high"
 
 ok "8 sessions race to create the 28 direct chats of 8 users" pgbench -n -c 8 -j 2 -t 60 -f "$work/direct.sql" "$db"
