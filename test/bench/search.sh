@@ -93,7 +93,7 @@ printf '%-62s %8s %8s %8s %7s\n' '' 'median' 'p90' 'p99' 'calls'
 row 'baseline: SELECT of one user by primary key' trivial
 row 'a word in 1 of 2,500 messages, all chats' rare
 row 'two such words, all chats' two_words
-row 'a word''s start that ten words share (1 in 250 messages)' prefix
+row "a word's start that ten words share (1 in 250 messages)" prefix
 row 'a word in 1 of 10 messages ("hello"), all chats' common
 row 'a word in 1 of 2,500 messages, one chat' one_chat
 
