@@ -79,6 +79,7 @@ static void chat_online(struct chat *, sio_socket *, struct fanout_socket *, jso
 static void chat_send(struct chat *, sio_socket *, struct fanout_socket *, json_t *, int64_t);
 static void chat_set_state(struct chat *, sio_socket *, struct fanout_socket *, json_t *,
                            int64_t);
+static void chat_forward(struct chat *, sio_socket *, struct fanout_socket *, json_t *, int64_t);
 
 #define CONVERSATION {"conversationId", ARG_UUID, 1}
 #define MESSAGE {"messageId", ARG_UUID, 1}
@@ -92,6 +93,8 @@ static const struct chat_event chat_events[] = {
     {"delete_message", CHAT_SQL_DELETE_MESSAGE, NULL, {MESSAGE}},
     {"hide_message", CHAT_SQL_HIDE_MESSAGE, NULL, {MESSAGE}},
     {"react", CHAT_SQL_REACT, NULL, {MESSAGE, {"emoji", ARG_TEXT, 0}}},
+    {"forward_message", CHAT_SQL_COUNT, chat_forward, {MESSAGE}},
+    {"message_info", CHAT_SQL_MESSAGE_INFO, NULL, {MESSAGE}},
     {"set_conversation_state", CHAT_SQL_COUNT, chat_set_state, {CONVERSATION}},
     {"mark_read", CHAT_SQL_MARK_READ, NULL, {CONVERSATION, {"seq", ARG_SEQ, 1}}},
     {"mark_delivered", CHAT_SQL_MARK_DELIVERED, NULL, {CONVERSATION, {"seq", ARG_SEQ, 1}}},
@@ -310,6 +313,56 @@ static void chat_set_state(struct chat *chat, sio_socket *socket, struct fanout_
     const char *values[] = {who->token, conversation_id, text};
     chat_query(chat, socket, ack_id, "set_conversation_state", CHAT_SQL_SET_STATE, values);
     free(text);
+}
+
+/* ---- forward_message: the target ids as a uuid[] literal; the extension checks the rest ---- */
+
+/* More than a forward may name (the extension's bound is 5): refused here, before any copy. */
+#define CHAT_FORWARD_MAX_IDS 64
+
+/* "{id,id,...}" of a JSON array of uuids into out (CHAT_FORWARD_MAX_IDS * 37 + 3 bytes); -1 when
+ * it is not such an array. */
+static int chat_uuid_array(json_t *array, char *out)
+{
+    size_t used = 0;
+    if (!json_is_array(array) || json_array_size(array) > CHAT_FORWARD_MAX_IDS)
+        return -1;
+    out[used++] = '{';
+    for (size_t i = 0; i < json_array_size(array); i++) {
+        const char *id = json_string_value(json_array_get(array, i));
+        if (!fanout_is_uuid(id))
+            return -1;
+        if (i)
+            out[used++] = ',';
+        memcpy(out + used, id, FANOUT_ID_LEN);
+        used += FANOUT_ID_LEN;
+    }
+    out[used++] = '}';
+    out[used] = '\0';
+    return 0;
+}
+
+static void chat_forward(struct chat *chat, sio_socket *socket, struct fanout_socket *who,
+                         json_t *payload, int64_t ack_id)
+{
+    static const struct chat_arg message_arg = MESSAGE;
+    static const struct chat_arg client_id_arg = {"clientId", ARG_TEXT, 0};
+    char ids[CHAT_FORWARD_MAX_IDS * (FANOUT_ID_LEN + 1) + 3];
+    const char *message_id, *client_id;
+    char message[128];
+    if (chat_arg_value(&message_arg, payload, &message_id, NULL, 0, message, sizeof(message)) != 0 ||
+        chat_arg_value(&client_id_arg, payload, &client_id, NULL, 0, message, sizeof(message)) != 0) {
+        chat_ack_error(socket, ack_id, &ERROR_BAD_REQUEST, message);
+        return;
+    }
+    if (chat_uuid_array(json_object_get(payload, "conversationIds"), ids) != 0) {
+        snprintf(message, sizeof(message), "conversationIds must be an array of uuids (at most %d)",
+                 CHAT_FORWARD_MAX_IDS);
+        chat_ack_error(socket, ack_id, &ERROR_BAD_REQUEST, message);
+        return;
+    }
+    const char *values[] = {who->token, message_id, ids, client_id};
+    chat_query(chat, socket, ack_id, "forward_message", CHAT_SQL_FORWARD, values);
 }
 
 /* ---- rooms and typing: a membership check, then something on this bridge ---- */

@@ -26,6 +26,9 @@ static const struct db_statement chat_sql_table[CHAT_SQL_COUNT] = {
     [CHAT_SQL_HIDE_MESSAGE] = {"rt_hide_message", "SELECT chat.hide_message($1, $2)::text", 2},
     [CHAT_SQL_SET_STATE] = {"rt_set_conversation_state",
                             "SELECT chat.set_conversation_state($1, $2, $3)::text", 3},
+    [CHAT_SQL_FORWARD] = {"rt_forward_message",
+                          "SELECT chat.forward_message($1, $2, $3, $4)::text", 4},
+    [CHAT_SQL_MESSAGE_INFO] = {"rt_message_info", "SELECT chat.message_info($1, $2)::text", 2},
 };
 
 int chat_sql_statements(struct db_statement *out, int max)

@@ -24,6 +24,8 @@ enum chat_sql_id {
     CHAT_SQL_REACT,          /* (token, message, emoji or null) -> message with reactions (1.6) */
     CHAT_SQL_HIDE_MESSAGE,   /* (token, message) -> {conversationId, messageId, seq, hidden} */
     CHAT_SQL_SET_STATE,      /* (token, conversation, changes) -> conversation (1.6) */
+    CHAT_SQL_FORWARD,        /* (token, message, uuid[], clientId) -> {messageId, results} (1.7) */
+    CHAT_SQL_MESSAGE_INFO,   /* (token, message) -> {readBy, deliveredTo, pending, ...} (1.7) */
     CHAT_SQL_COUNT
 };
 

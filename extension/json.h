@@ -6,12 +6,15 @@
 #ifndef CHAT_JSON_H
 #define CHAT_JSON_H
 
-/* a message row m */
+#include "schema.h"
+
+/* a message row m; from 1.7 with 'forwarded' (schema.h's SINCE_1_7) */
 #define MESSAGE_JSON(m) \
 	"jsonb_build_object('id', " m ".id, 'seq', " m ".seq, 'conversationId', " m ".conversation_id, " \
 	"'sender_id', " m ".sender_id, 'content', " m ".content, 'clientId', " m ".client_id, " \
 	"'replyTo', " m ".reply_to_id, 'isEdited', " m ".is_edited, 'isDeleted', " m ".is_deleted, " \
-	"'created_at', " m ".created_at, 'updatedAt', " m ".updated_at)"
+	"'created_at', " m ".created_at, 'updatedAt', " m ".updated_at" \
+	SINCE_1_7(", 'forwarded', " m ".is_forwarded") ")"
 
 /* a user row u as other users see it: the presence-ready fields, never email or hash */
 #define USER_JSON(u) USER_JSON_WITH(u, u ".last_seen_at")

@@ -18,6 +18,10 @@ typedef struct SavedQuery
 	/* planned for each call's values (e.g. a LIKE prefix); else one generic plan for good */
 	bool		custom_plan;
 	SPIPlanPtr	plan;			/* prepared on first use, kept for the backend's life */
+	/* text SINCE_1_7 (schema.h): run on a 1.7 database by a plan of the opened text */
+	bool		scanned;		/* whether the text was searched for it yet */
+	bool		since_1_7;
+	SPIPlanPtr	plan_1_7;
 } SavedQuery;
 
 /* static SavedQuery q = SAVED_QUERY("SELECT ... $1 ...", UUIDOID); */

@@ -30,6 +30,7 @@
 #include "query.h"
 #include "schema.h"
 #include "sessions.h"
+#include "send.h"
 #include "token.h"
 
 #define CONTENT_MAX 65536
@@ -47,6 +48,7 @@ typedef struct SendItem
 	char	   *client_id;		/* NULL when none */
 	pg_uuid_t	reply_to;
 	bool		has_reply;
+	bool		forwarded;		/* 1.7: a forward (send_forward) */
 	/* what the checks found */
 	pg_uuid_t	sender;
 	pg_uuid_t	session;		/* of the sender's token: it must still be live */
@@ -656,12 +658,17 @@ find_repeats(Send *send, int *indexes)
 
 /* ---- storing ---- */
 
-/* What both versions of the store statement begin and end with: the rows, and the answer. */
+/*
+ * What both versions of the store statement begin and end with: the rows, and the answer. From
+ * 1.7 each row says whether it is a forward ($9; on an older database $9 goes unread); $10 is
+ * when they are stored (store_new).
+ */
 #define STORE_INSERT \
 	"WITH m AS (" \
-	"  INSERT INTO chat.messages AS m (conversation_id, seq, sender_id, client_id, content, reply_to_id, " \
-	"    created_at, updated_at) " \
-	"  SELECT *, $9, $9 FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::text[], $5::text[], $6::uuid[]) " \
+	"  INSERT INTO chat.messages AS m (conversation_id, seq, sender_id, client_id, content, reply_to_id" \
+	SINCE_1_7(", is_forwarded") ", created_at, updated_at) " \
+	"  SELECT *, $10, $10 FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::text[], $5::text[], $6::uuid[]" \
+	SINCE_1_7(", $9::bool[]") ") " \
 	"  RETURNING m.*), "
 #define STORE_ANSWER \
 	"SELECT m.conversation_id, m.seq, " MESSAGE_JSON("m") " FROM m"
@@ -692,7 +699,7 @@ static SavedQuery store = SAVED_QUERY(
 	"  WHERE p.conversation_id = c.id AND (p.list_at <> c.list_at OR p.user_id = ANY (s.senders))) "
 	STORE_ANSWER,
 	UUIDARRAYOID, INT8ARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID,
-	UUIDARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID);
+	UUIDARRAYOID, INT8ARRAYOID, BOOLARRAYOID, TIMESTAMPTZOID);
 
 /* The same on a database still on 1.2 or older (schema.h): its memberships hold no list_at. */
 static SavedQuery store_before_1_3 = SAVED_QUERY(
@@ -709,7 +716,7 @@ static SavedQuery store_before_1_3 = SAVED_QUERY(
 	"  WHERE p.conversation_id = v.c AND p.user_id = v.u) "
 	STORE_ANSWER,
 	UUIDARRAYOID, INT8ARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID,
-	UUIDARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID);
+	UUIDARRAYOID, INT8ARRAYOID, BOOLARRAYOID, TIMESTAMPTZOID);
 
 static bool
 is_new(const SendItem *item)
@@ -748,17 +755,17 @@ static void
 store_new(Send *send, int *indexes)
 {
 	int			count = give_seqs(send, indexes);
-	Datum	   *columns[6];
+	Datum	   *columns[7];
 	bool	   *client_id_nulls = palloc(sizeof(bool) * Max(count, 1));
 	bool	   *reply_nulls = palloc(sizeof(bool) * Max(count, 1));
 	Datum	   *changed_ids = palloc(sizeof(Datum) * Max(send->conversation_count, 1));
 	Datum	   *changed_seqs = palloc(sizeof(Datum) * Max(send->conversation_count, 1));
 	int			changed = 0;
-	Datum		values[9];
+	Datum		values[10];
 
 	if (count == 0)
 		return;
-	for (int column = 0; column < 6; column++)
+	for (int column = 0; column < 7; column++)
 		columns[column] = palloc(sizeof(Datum) * count);
 	for (int k = 0; k < count; k++)
 	{
@@ -772,6 +779,7 @@ store_new(Send *send, int *indexes)
 		columns[4][k] = CStringGetTextDatum(item->content);
 		columns[5][k] = item->has_reply ? UUIDPGetDatum(&item->reply_to) : (Datum) 0;
 		reply_nulls[k] = !item->has_reply;
+		columns[6][k] = BoolGetDatum(item->forwarded);
 	}
 	for (int i = 0; i < send->conversation_count; i++)
 		if (send->conversations[i].next_seq > send->conversations[i].last_seq)
@@ -787,13 +795,14 @@ store_new(Send *send, int *indexes)
 	values[5] = nullable_array(columns[5], reply_nulls, count, UUIDOID, UUID_LEN, TYPALIGN_CHAR);
 	values[6] = uuid_array(changed_ids, changed);
 	values[7] = int8_array(changed_seqs, changed);
+	values[8] = PointerGetDatum(construct_array(columns[6], count, BOOLOID, 1, true, TYPALIGN_CHAR));
 	/*
 	 * Stamped now, under the conversations' locks, rather than at the transaction's start: a
 	 * batch that waited for a lock would otherwise stamp its messages earlier than those stored
 	 * before them. So a chat's messages are in the same order by time as by seq, which search
 	 * relies on to read a chat's newest matches by seq (search.c).
 	 */
-	values[8] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[9] = TimestampTzGetDatum(GetCurrentTimestamp());
 
 	if (query_run(schema_has_list_at() ? &store : &store_before_1_3, values, NULL, false) !=
 		(uint64) count)
@@ -885,6 +894,54 @@ send_new(int count)
 	for (int i = 0; i < count; i++)
 		send->items[i].same_as = -1;
 	return send;
+}
+
+/* ---- forwards (1.7) ---- */
+
+/*
+ * See send.h. Each target is an item of one batch, carrying the caller's token as any send does,
+ * so the session, membership and block checks, the seqs and the doorbell are the send path's.
+ */
+void
+send_forward(const char *token, int token_length, const pg_uuid_t *targets, int count,
+			 const char *content, const char *client_id, SendOutcome *outcomes)
+{
+	Send	   *send = send_new(count);
+
+	for (int i = 0; i < count; i++)
+	{
+		SendItem   *item = &send->items[i];
+
+		item->token = token;
+		item->token_length = token_length;
+		item->conversation_id = targets[i];
+		item->content = (char *) content;
+		item->forwarded = true;
+		if (client_id != NULL)
+		{
+			item->client_id = (char *) client_id;
+			check_client_id(item);
+			if (item->refusal != 0)
+				ereport(ERROR,
+						(errcode(item->refusal),
+						 errmsg("%s", item->message)));
+		}
+		check_content(item, strlen(content));
+		check_token(item);
+	}
+	send_run(send);
+	for (int i = 0; i < count; i++)
+	{
+		const SendItem *item = &send->items[i];
+
+		outcomes[i] = (SendOutcome)
+		{
+			.refusal = item->refusal,
+				.message = item->message,
+				.answer = item->answer,
+				.resent = item->resent,
+		};
+	}
 }
 
 /* ---- the answers ---- */

@@ -97,6 +97,11 @@ export const api = {
   deleteMessage: (messageId) => request('DELETE', `/api/messages/${id(messageId)}`),
   // delete for me: {conversationId, messageId, seq, hidden}
   hideMessage: (messageId) => request('POST', `/api/messages/${id(messageId)}/hide`),
+  // {messageId, results: [{conversationId, message} | {conversationId, error}]}, one per chat
+  forwardMessage: (messageId, conversationIds) =>
+    request('POST', `/api/messages/${id(messageId)}/forward`, { conversationIds }),
+  // {readBy, deliveredTo, pending}: users; only for a message of ours
+  messageInfo: (messageId) => request('GET', `/api/messages/${id(messageId)}/info`),
   // the message with its reactions; emoji null removes ours
   react: (messageId, emoji) => (emoji
     ? request('PUT', `/api/messages/${id(messageId)}/reaction`, { emoji })

@@ -22,6 +22,8 @@ const PATHS = {
   archive: 'M3 5h18v4H3V5zm2 4v10h14V9M10 13h4',
   smile: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM8.5 14a4 4 0 0 0 7 0M9 9.5v.5m6-.5v.5',
   more: 'M12 5v.5m0 6v.5m0 6v.5',
+  forward: 'M14 8V4l7 7-7 7v-4c-5 0-8.5 1.5-11 5 1-5 4-10 11-11z',
+  info: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zm0-10v6m0-9.5v.5',
 };
 
 export default function Icon({ name, size = 20, className = '' }) {

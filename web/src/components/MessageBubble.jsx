@@ -1,6 +1,7 @@
 // One message: ours on the right, theirs on the left (with the sender's name in a group), a reply
-// quote, the text, edited/deleted marks, time and ticks, reactions under it, and actions (react,
-// reply; edit ours; delete ours for everyone, or any for me).
+// quote, a forwarded label, the text, edited/deleted marks, time and ticks, reactions under it,
+// and actions (react, reply, forward; edit ours and see its info; delete ours for everyone, or any
+// for me).
 import { memo, useState } from 'react';
 import { clockTime } from '../lib/format.js';
 import Ticks from './Ticks.jsx';
@@ -40,7 +41,7 @@ function Quote({ quoted, nameOf }) {
   );
 }
 
-function MessageBubble({ message, mine, meId, status, senderName, showSender, quoted, nameOf, onReply, onEdit, onDelete, onHide, onReact, onRetry, onDiscard }) {
+function MessageBubble({ message, mine, meId, status, senderName, showSender, quoted, nameOf, onReply, onEdit, onDelete, onHide, onReact, onForward, onInfo, onRetry, onDiscard }) {
   const [confirming, setConfirming] = useState(false);
   const [picking, setPicking] = useState(false);
   const [actionError, setActionError] = useState('');
@@ -67,6 +68,9 @@ function MessageBubble({ message, mine, meId, status, senderName, showSender, qu
       data-client-id={message.clientId || ''}>
       <div className={`bubble${message.isDeleted ? ' deleted' : ''}${message.isEdited && !message.isDeleted ? ' edited' : ''}`}>
         {showSender && !mine && <div className="bubble-sender">{senderName}</div>}
+        {message.forwarded && !message.isDeleted && (
+          <div className="bubble-forwarded" data-testid="forwarded-label"><Icon name="forward" size={13} /> Forwarded</div>
+        )}
         {message.replyTo && !message.isDeleted && <Quote quoted={quoted} nameOf={nameOf} />}
         {message.isDeleted ? (
           <p className="bubble-text deleted-text"><Icon name="ban" size={14} /> This message was deleted</p>
@@ -109,7 +113,9 @@ function MessageBubble({ message, mine, meId, status, senderName, showSender, qu
             <>
               {canAct && <button type="button" className="icon-button small" onClick={() => setPicking(!picking)} aria-label="React" title="React"><Icon name="smile" size={16} /></button>}
               {canAct && <button type="button" className="icon-button small" onClick={() => onReply(message)} aria-label="Reply" title="Reply"><Icon name="reply" size={16} /></button>}
+              {canAct && <button type="button" className="icon-button small" onClick={() => onForward(message)} aria-label="Forward" title="Forward"><Icon name="forward" size={16} /></button>}
               {mine && canAct && <button type="button" className="icon-button small" onClick={() => onEdit(message)} aria-label="Edit" title="Edit"><Icon name="edit" size={16} /></button>}
+              {mine && canAct && <button type="button" className="icon-button small" onClick={() => onInfo(message)} aria-label="Message info" title="Message info"><Icon name="info" size={16} /></button>}
               <button type="button" className="icon-button small" onClick={() => setConfirming(true)} aria-label="Delete" title="Delete"><Icon name="trash" size={16} /></button>
             </>
           )}

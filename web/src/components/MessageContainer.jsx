@@ -2,12 +2,14 @@
 // keeps the reader's place, and a jump to the bottom when a new message arrives while they are there.
 // Opened at a search result, it shows that message in the middle, and scrolls down through newer
 // pages (or jumps to the latest) from there.
-import { useCallback, useLayoutEffect, useMemo, useRef } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useChatStore } from '../stores/chatStore.js';
 import { countUnread } from '../logic/messages.js';
 import { messageStatus } from '../logic/receipts.js';
 import { dayKey, dayLabel } from '../lib/format.js';
 import MessageBubble from './MessageBubble.jsx';
+import ForwardDialog from './ForwardDialog.jsx';
+import MessageInfo from './MessageInfo.jsx';
 
 const NO_MESSAGES = [];
 const NEAR_TOP_PX = 120;
@@ -34,6 +36,11 @@ export default function MessageContainer({ conversation, meId, onReply, onEdit }
   const onDelete = useCallback((m) => useChatStore.getState().deleteMessage(m), []);
   const onHide = useCallback((m) => useChatStore.getState().hideMessage(m), []);
   const onReact = useCallback((m, emoji) => useChatStore.getState().react(m, emoji), []);
+  // the message whose forward dialog or info panel is open
+  const [forwarding, setForwarding] = useState(null);
+  const [inspecting, setInspecting] = useState(null);
+  const closeForward = useCallback(() => setForwarding(null), []);
+  const closeInfo = useCallback(() => setInspecting(null), []);
 
   // Older messages were put on top: keep the same message under the reader's eyes. A new one at
   // the bottom: follow it if the reader was at the bottom or sent it.
@@ -98,13 +105,14 @@ export default function MessageContainer({ conversation, meId, onReply, onEdit }
         status={mine ? messageStatus(m, conversation, meId) : undefined}
         senderName={nameOf(m.sender_id)} showSender={conversation.isGroup && m.sender_id !== lastSender}
         quoted={m.replyTo ? byId.get(m.replyTo) : undefined} nameOf={nameOf}
-        onReply={onReply} onEdit={onEdit} onDelete={onDelete} onHide={onHide} onReact={onReact} meId={meId}
+        onReply={onReply} onEdit={onEdit} onDelete={onDelete} onHide={onHide} onReact={onReact} onForward={setForwarding} onInfo={setInspecting} meId={meId}
         onRetry={chatStore.retry} onDiscard={chatStore.discard} />,
     );
     lastSender = m.sender_id;
   }
 
   return (
+    <>
     <div className="message-container" ref={list} onScroll={onScroll} role="log" aria-label="Messages" aria-live="polite"
       aria-relevant="additions" tabIndex={0} data-testid="message-list">
       {history && history.loading && <p className="history-note" role="status">Loading earlier messages…</p>}
@@ -118,5 +126,8 @@ export default function MessageContainer({ conversation, meId, onReply, onEdit }
         </button>
       )}
     </div>
+    {forwarding && <ForwardDialog message={forwarding} meId={meId} onClose={closeForward} />}
+    {inspecting && <MessageInfo message={inspecting} onClose={closeInfo} />}
+    </>
   );
 }

@@ -165,6 +165,14 @@ export function createMessagesSlice(set, get) {
       get().dropHidden(hidden.conversationId, hidden.seq);
     },
 
+    // Forwards a message to up to 5 chats; each copy stored is ours, shown at once (its
+    // message_received follows). Answers the per-chat results, errors included.
+    async forwardMessage(message, conversationIds) {
+      const answer = await api.forwardMessage(message.id, conversationIds);
+      for (const result of answer.results) if (result.message) await get().receiveMessage(result.message);
+      return answer.results;
+    },
+
     // Our reaction (null removes it); the answer carries every member's, as message_reactions will.
     async react(message, emoji) {
       get().updateMessage(await api.react(message.id, emoji));

@@ -1,0 +1,30 @@
+/*
+ * send.h — what other modules of the extension may ask of the send path (send.c).
+ */
+#ifndef CHAT_SEND_H
+#define CHAT_SEND_H
+
+#include "postgres.h"
+#include "utils/jsonb.h"
+#include "utils/uuid.h"
+
+/* How one message of a batch ended: stored (answer), or refused with a SQLSTATE and message. */
+typedef struct SendOutcome
+{
+	int			refusal;		/* 0, or the SQLSTATE (MAKE_SQLSTATE) */
+	const char *message;
+	Jsonb	   *answer;			/* the stored message, when not refused */
+	bool		resent;			/* stored by an earlier call with the same client id */
+} SendOutcome;
+
+/*
+ * 1.7: content sent by the token's user to each of count conversations as one batch, each
+ * message marked forwarded, each answered on its own in outcomes (as send_messages answers).
+ * A client id, checked first (22023), makes a retry answer the first messages. The caller holds
+ * the SPI connection; answers live in its memory.
+ */
+extern void send_forward(const char *token, int token_length, const pg_uuid_t *targets,
+						 int count, const char *content, const char *client_id,
+						 SendOutcome *outcomes);
+
+#endif
