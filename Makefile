@@ -17,12 +17,16 @@ DATA = $(wildcard sql/chat--*.sql)
 SHLIB_LINK = -lsodium
 # PostgreSQL's own headers are system headers to us: -Wextra is for our code.
 PG_CPPFLAGS = -Iextension -isystem $(shell $(PG_CONFIG) --includedir-server)
-# PGXS adds its own warning set; ours on top of it, and any warning fails the build.
-PG_CFLAGS = -Wall -Wextra -Werror
+# PGXS adds its own warning set; ours on top of it, and any warning fails the build. -MMD writes
+# each object's header dependencies (extension/*.d), so changing a header rebuilds its users:
+# PGXS does not track them, and a stale object reading a changed struct crashes the backend.
+PG_CFLAGS = -Wall -Wextra -Werror -MMD -MP
+EXTRA_CLEAN = $(OBJS:.o=.d)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+-include $(OBJS:.o=.d)
 
 # Later parts of the product hook themselves in here.
 -include bridge/protocol.mk
