@@ -5,12 +5,50 @@
 #include "postgres.h"
 
 #include "query.h"
+#include "schema.h"
+
+/*
+ * A query may hold parts that need the attachments of 1.7: between QUERY_1_7_BEGIN and
+ * QUERY_1_7_END (json.h). On an older schema they are cut out before the query is prepared, and
+ * a plan made for one schema is made again when the schema changes under the session (ALTER
+ * EXTENSION UPDATE), so one text serves every version.
+ */
+static char *
+query_text(const char *sql, bool with_1_7)
+{
+	StringInfoData out;
+	const char *at = sql;
+	const char *begin;
+
+	if (with_1_7)
+		return pstrdup(sql);
+	initStringInfo(&out);
+	while ((begin = strstr(at, QUERY_1_7_BEGIN)) != NULL)
+	{
+		const char *end = strstr(begin, QUERY_1_7_END);
+
+		if (end == NULL)
+			elog(ERROR, "unbalanced 1.7 part in \"%s\"", sql);
+		appendBinaryStringInfo(&out, at, begin - at);
+		at = end + strlen(QUERY_1_7_END);
+	}
+	appendStringInfoString(&out, at);
+	return out.data;
+}
 
 uint64
 query_run(SavedQuery *query, Datum *values, const char *nulls, bool read_only)
 {
 	int			result;
+	int8		variant = 0;	/* 0: no 1.7 part; 1: prepared without it; 2: with it */
 
+	if (query->variant != 0 || (query->plan == NULL && strstr(query->sql, QUERY_1_7_BEGIN)))
+		variant = schema_has_attachments() ? 2 : 1;
+	if (query->plan != NULL && variant != query->variant)
+	{
+		SPI_freeplan(query->plan);
+		query->plan = NULL;
+	}
 	if (query->plan == NULL)
 	{
 		/*
@@ -18,7 +56,8 @@ query_run(SavedQuery *query, Datum *values, const char *nulls, bool read_only)
 		 * generic plan spares the planner on every call (the plan cache would otherwise plan
 		 * the first five calls of each backend afresh, and keep re-costing them).
 		 */
-		SPIPlanPtr	plan = SPI_prepare_cursor(query->sql, query->nargs, query->argtypes,
+		char	   *text = variant ? query_text(query->sql, variant == 2) : (char *) query->sql;
+		SPIPlanPtr	plan = SPI_prepare_cursor(text, query->nargs, query->argtypes,
 											  query->custom_plan ? 0 : CURSOR_OPT_GENERIC_PLAN);
 
 		if (plan == NULL)
@@ -26,6 +65,7 @@ query_run(SavedQuery *query, Datum *values, const char *nulls, bool read_only)
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "could not keep the plan of \"%s\"", query->sql);
 		query->plan = plan;
+		query->variant = variant;
 	}
 	result = SPI_execute_plan(query->plan, values, nulls, read_only, 0);
 	if (result < 0)

@@ -18,7 +18,12 @@ typedef struct SavedQuery
 	/* planned for each call's values (e.g. a LIKE prefix); else one generic plan for good */
 	bool		custom_plan;
 	SPIPlanPtr	plan;			/* prepared on first use, kept for the backend's life */
+	int8		variant;		/* 0, or which schema the plan's 1.7 parts were made for */
 } SavedQuery;
+
+/* Text a query holds only on a schema with 1.7's attachments (query.c cuts it out otherwise). */
+#define QUERY_1_7_BEGIN "/*1.7{*/"
+#define QUERY_1_7_END "/*}1.7*/"
 
 /* static SavedQuery q = SAVED_QUERY("SELECT ... $1 ...", UUIDOID); */
 #define SAVED_QUERY(text, ...) \

@@ -46,3 +46,9 @@ schema_has_blocks(void)
 {
 	return OidIsValid(get_relname_relid("blocks", get_namespace_oid("chat", false)));
 }
+
+bool
+schema_has_attachments(void)
+{
+	return OidIsValid(get_relname_relid("attachments", get_namespace_oid("chat", false)));
+}

@@ -30,6 +30,9 @@ extern bool schema_has_last_seen_privacy(void);
  */
 extern bool schema_has_blocks(void);
 
+/* Whether chat.attachments exists (1.7): uploads, and messages that carry files. */
+extern bool schema_has_attachments(void);
+
 /* Whether chat.sessions exists (1.3): tokens name sessions, and every call checks them. */
 extern bool schema_has_sessions(void);
 
