@@ -29,8 +29,8 @@ CREATE TABLE chat.attachments (
   CONSTRAINT attachments_shape CHECK (size > 0 AND received BETWEEN 0 AND size
     AND pg_catalog.octet_length(name) BETWEEN 1 AND 255
     AND (message_id IS NULL) = (conversation_id IS NULL)),
-  CONSTRAINT attachments_message_fkey FOREIGN KEY (message_id, conversation_id)
-    REFERENCES chat.messages (id, conversation_id) ON DELETE CASCADE
+  CONSTRAINT attachments_message_fkey FOREIGN KEY (conversation_id, message_id)
+    REFERENCES chat.messages (conversation_id, id) ON DELETE CASCADE
 );
 CREATE INDEX attachments_uploader_idx ON chat.attachments (uploader_id);
 CREATE INDEX attachments_message_idx ON chat.attachments (conversation_id, message_id)
@@ -108,13 +108,13 @@ RETURNS bigint AS 'MODULE_PATHNAME', 'chat_expire_attachments'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp;
 COMMENT ON FUNCTION chat.expire_attachments() IS 'Deletes unsent uploads past their expiry (chat.attachment_expiry after they began); returns how many. For the bridge''s timer or a scheduled job.';
 
--- send_message gains the attachment ids; its grants are given back below.
-DROP FUNCTION chat.send_message(text, uuid, text, text, uuid);
+-- send_message with attachment ids: a second signature, so the first one (and its grants in
+-- dumps of older versions) stays; both are the same C function.
 CREATE FUNCTION chat.send_message(token text, conversation_id uuid, content text,
-  client_id text DEFAULT NULL, reply_to uuid DEFAULT NULL, attachments uuid[] DEFAULT NULL)
+  client_id text, reply_to uuid, attachments uuid[])
 RETURNS jsonb AS 'MODULE_PATHNAME', 'chat_send_message'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, chat, pg_temp;
-COMMENT ON FUNCTION chat.send_message(text, uuid, text, text, uuid, uuid[]) IS 'Sends a message (a batch of one of chat.send_messages, refusal raised). attachments: ids of the caller''s finished, unsent uploads (at most 10), which then belong to the conversation.';
+COMMENT ON FUNCTION chat.send_message(text, uuid, text, text, uuid, uuid[]) IS 'Sends a message carrying files (a batch of one of chat.send_messages, refusal raised). attachments: ids of the caller''s finished, unsent uploads (at most 10), which then belong to the conversation.';
 COMMENT ON FUNCTION chat.send_messages(jsonb) IS 'Stores a batch of messages [{token, conversationId, content, clientId?, replyTo?, attachments?}] in one transaction; answers each on its own: [{message} | {error: {sqlstate, message}}].';
 
 REVOKE ALL ON FUNCTION chat.begin_attachment(text, text, bigint, bytea),
@@ -140,7 +140,8 @@ BEGIN
     chat.conversations(text, timestamptz, uuid, integer), chat.conversation_page,
     chat.conversations_json, chat.archived_conversations, chat.set_conversation_state,
     chat.add_participants, chat.remove_participant, chat.set_participant_role,
-    chat.leave_conversation, chat.send_message, chat.send_messages, chat.messages,
+    chat.leave_conversation, chat.send_message(text, uuid, text, text, uuid),
+    chat.send_message(text, uuid, text, text, uuid, uuid[]), chat.send_messages, chat.messages,
     chat.messages_after, chat.edit_message, chat.delete_message, chat.hide_message, chat.react,
     chat.mark_delivered, chat.mark_read, chat.search_messages, chat.members, chat.members_joined,
     chat.event_message, chat.event_messages, chat.presence_audience, chat.presence_audiences,
