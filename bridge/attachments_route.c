@@ -39,8 +39,35 @@ int attachments_query(struct attachments *att, enum attachments_sql sql, const c
     return db_query(att->pool, att->base + (int)sql, values, callback, data);
 }
 
+/* Statuses REST has no kind for: the same error shape, with their own code. */
+static void attachments_respond_own(http_request *req, int status, const char *code,
+                                    const char *message)
+{
+    char body[256];
+    int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code,
+                     message);
+    http_header headers[] = {{"Cache-Control", "no-store"}, {NULL, NULL}};
+    http_respond(req, status, "application/json; charset=utf-8", headers, body, (size_t)n);
+}
+
+/* The refusal of kind, or for HEAD its status alone (a HEAD answer has no body). */
+static void attachments_refuse(struct attachments *att, http_request *req,
+                               const struct error_kind *kind, const char *message)
+{
+    if (http_request_method(req) == HTTP_HEAD) {
+        http_header headers[] = {{"Cache-Control", "no-store"}, {NULL, NULL}};
+        http_respond(req, kind->status, NULL, headers, NULL, 0);
+        return;
+    }
+    rest_respond_error(att->config, req, kind, message, NULL);
+}
+
 void attachments_fail(struct attachments *att, http_request *req, int status, const char *message)
 {
+    if (status == 411) {
+        attachments_respond_own(req, 411, "length_required", message);
+        return;
+    }
     const struct error_kind *kind = status == 401   ? &ERROR_UNAUTHORIZED
                                     : status == 404 ? &ERROR_NOT_FOUND
                                     : status == 405 ? &ERROR_METHOD_NOT_ALLOWED
@@ -48,22 +75,13 @@ void attachments_fail(struct attachments *att, http_request *req, int status, co
                                     : status == 503 ? &ERROR_UNAVAILABLE
                                     : status >= 500 ? &ERROR_INTERNAL
                                                     : &ERROR_BAD_REQUEST;
-    if (status == 416) {
-        /* Range Not Satisfiable: REST has no kind for it; the body says so in the same shape */
-        char body[256];
-        int n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"range_not_satisfiable\","
-                                            "\"message\":\"%s\"}}", message);
-        http_header headers[] = {{"Cache-Control", "no-store"}, {NULL, NULL}};
-        http_respond(req, 416, "application/json; charset=utf-8", headers, body, (size_t)n);
-        return;
-    }
-    rest_respond_error(att->config, req, kind, message, NULL);
+    attachments_refuse(att, req, kind, message);
 }
 
 void attachments_fail_db(struct attachments *att, http_request *req, const struct db_result *result)
 {
     if (result->status == DB_UNAVAILABLE) {
-        rest_respond_error(att->config, req, &ERROR_UNAVAILABLE, NULL, NULL);
+        attachments_refuse(att, req, &ERROR_UNAVAILABLE, NULL);
         return;
     }
     const struct error_kind *kind = errors_from_sqlstate(result->sqlstate);
@@ -72,7 +90,7 @@ void attachments_fail_db(struct attachments *att, http_request *req, const struc
         log_error("db_error", "function=attachments sqlstate=%s message=%s", result->sqlstate,
                   log_quote(message, sizeof message, result->message));
     }
-    rest_respond_error(att->config, req, kind, result->message, NULL);
+    attachments_refuse(att, req, kind, result->message);
 }
 
 const char *attachments_token(struct attachments *att, http_request *req)
