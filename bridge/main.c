@@ -64,7 +64,8 @@ struct bridge {
 static size_t bridge_pending(const struct bridge *bridge)
 {
     return rest_pending(bridge->rest) + chat_pending(bridge->chat) +
-           db_pool_pending(bridge->pool) + db_pool_pending(bridge->slow_pool);
+           db_pool_pending(bridge->pool) + db_pool_pending(bridge->slow_pool) +
+           (bridge->file_pool ? db_pool_pending(bridge->file_pool) : 0);
 }
 
 static void bridge_close_everything(struct bridge *bridge)
