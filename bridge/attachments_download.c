@@ -1,8 +1,9 @@
 /* GET /api/attachments/:id and /api/attachments/:id/thumbnail, for those the database lets read
- * them (404 for anyone else, as everywhere). The file is streamed: one read of at most 256 KiB
- * in flight, the next asked for when the last is written, so a download holds one piece in
- * memory. A single Range (bytes=a-b, a-, -n) is answered 206, one that can't be met 416; the
- * content never changes under an id, hence the id as ETag and immutable caching. */
+ * them (404 for anyone else, as everywhere). The file is streamed in reads of at most 256 KiB,
+ * two asked for ahead of what the socket has taken (written in their order whichever comes back
+ * first), so a download holds at most two pieces in memory. A single Range (bytes=a-b, a-, -n)
+ * is answered 206, one that can't be met 416; the content never changes under an id, hence the
+ * id as ETag and immutable caching. */
 #include "attachments.h"
 #include "log.h"
 
@@ -11,19 +12,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Reads asked for ahead of the socket: two keep the database busy while a piece is written. */
+#define DOWNLOAD_AHEAD 2
+
+struct download_slot {
+    uint8_t *bytes;
+    size_t len;
+    uint64_t index;
+    int ready;
+};
+
 struct download {
     struct attachments *att;
     http_request *req;         /* NULL once gone or done */
     char *token;
     char id[37];
     uint64_t size, from, to;   /* the bytes [from, to) to send */
-    uint64_t at;               /* the next byte to read */
-    int in_flight;
+    uint64_t at;               /* bytes given to the socket, from `from` */
+    uint64_t next;             /* the next byte to ask for */
+    uint64_t issued, written, drained; /* pieces asked for, given to the socket, taken by it */
+    struct download_slot slots[DOWNLOAD_AHEAD];
+    int in_flight;             /* database calls outstanding */
+    int failed;                /* cut short: the connection is closing, on_gone follows */
     int head;                  /* HEAD: headers only */
 };
 
 static void download_free(struct download *dl)
 {
+    for (int i = 0; i < DOWNLOAD_AHEAD; i++)
+        free(dl->slots[i].bytes);
     dl->att->downloads--;
     free(dl->token);
     free(dl);
@@ -84,58 +101,116 @@ static void download_on_thumbnail(void *data, const struct db_result *result)
 
 /* ---- the file ---- */
 
-static void download_on_drained(http_request *req, void *data);
+/* A read answered out of turn (the pool runs reads on several connections) waits in its slot. */
+struct download_piece {
+    struct download *dl;
+    uint64_t index;            /* its place in the file's pieces, counted from the first */
+};
 
-static void download_on_piece(void *data, const struct db_result *result)
+static void download_issue(struct download *dl);
+
+/* Gives the socket every piece that is next in turn. */
+static int download_write_ready(struct download *dl)
 {
-    struct download *dl = data;
-    dl->in_flight = 0;
-    if (!dl->req) {
-        download_free(dl);
-        return;
-    }
-    uint8_t *bytes = NULL;
-    long len = -1;
-    if (result->status == DB_OK && result->value) {
-        bytes = malloc(result->length / 2 + 1);
-        len = bytes ? attachments_unhex(result->value, result->length, bytes) : -1;
-    }
-    if (len <= 0 || http_stream_write(dl->req, bytes, (size_t)len) != 0) {
-        /* the headers are gone already: all that is left is to cut the answer short */
-        log_warn("attachment_read_failed", "id=%s sqlstate=%s", dl->id,
-                 result->sqlstate ? result->sqlstate : "-");
-        free(bytes);
-        http_request_close(dl->req);
-        return;
-    }
-    free(bytes);
-    dl->at += (uint64_t)len;
-    if (dl->at >= dl->to) {    /* the last piece is given: the server finishes without us */
-        http_request_on_gone(dl->req, NULL, NULL);
-        dl->req = NULL;
-        download_free(dl);
+    for (;;) {
+        struct download_slot *slot = &dl->slots[dl->written % DOWNLOAD_AHEAD];
+        if (!slot->ready || slot->index != dl->written)
+            return 0;
+        if (http_stream_write(dl->req, slot->bytes, slot->len) != 0)
+            return -1;
+        dl->at += slot->len;
+        free(slot->bytes);
+        slot->bytes = NULL;
+        slot->ready = 0;
+        dl->written++;
+        if (dl->at >= dl->to)
+            return 1;
     }
 }
 
+static void download_on_piece(void *data, const struct db_result *result)
+{
+    struct download_piece *piece = data;
+    struct download *dl = piece->dl;
+    uint64_t index = piece->index;
+    free(piece);
+    dl->in_flight--;
+    if (!dl->req) {
+        if (!dl->in_flight)
+            download_free(dl);
+        return;
+    }
+    if (dl->failed)
+        return;
+    struct download_slot *slot = &dl->slots[index % DOWNLOAD_AHEAD];
+    long len = -1;
+    if (result->status == DB_OK && result->value) {
+        slot->bytes = malloc(result->length / 2 + 1);
+        len = slot->bytes ? attachments_unhex(result->value, result->length, slot->bytes) : -1;
+    }
+    if (len <= 0) {
+        /* the headers are gone already: all that is left is to cut the answer short */
+        log_warn("attachment_read_failed", "id=%s sqlstate=%s", dl->id,
+                 result->sqlstate ? result->sqlstate : "-");
+        free(slot->bytes);
+        slot->bytes = NULL;
+        dl->failed = 1;
+        http_request_close(dl->req);
+        return;
+    }
+    slot->len = (size_t)len;
+    slot->index = index;
+    slot->ready = 1;
+    int done = download_write_ready(dl);
+    if (done < 0) {
+        dl->failed = 1;
+        http_request_close(dl->req);
+    } else if (done > 0) {     /* the last piece is given: the server finishes without us */
+        http_request_on_gone(dl->req, NULL, NULL);
+        dl->req = NULL;
+        if (!dl->in_flight)
+            download_free(dl);
+    }
+}
+
+/* Keeps up to DOWNLOAD_AHEAD pieces asked for beyond what the socket has taken. */
+static void download_issue(struct download *dl)
+{
+    while (dl->req && !dl->failed && dl->next < dl->to && dl->issued - dl->drained < DOWNLOAD_AHEAD) {
+        /* pieces end on chunk boundaries, so each read touches one chunk */
+        uint64_t end = (dl->next / ATTACHMENTS_CHUNK + 1) * ATTACHMENTS_CHUNK;
+        if (end > dl->to)
+            end = dl->to;
+        struct download_piece *piece = malloc(sizeof *piece);
+        if (!piece) {
+            dl->failed = 1;
+            http_request_close(dl->req);
+            return;
+        }
+        *piece = (struct download_piece){dl, dl->issued};
+        char offset[32], length[16];
+        snprintf(offset, sizeof offset, "%llu", (unsigned long long)dl->next);
+        snprintf(length, sizeof length, "%llu", (unsigned long long)(end - dl->next));
+        const char *values[] = {dl->token, dl->id, offset, length};
+        if (attachments_query(dl->att, ATTACHMENTS_SQL_READ, values, download_on_piece, piece) != 0) {
+            free(piece);
+            dl->failed = 1;
+            http_request_close(dl->req);
+            return;
+        }
+        dl->in_flight++;
+        dl->issued++;
+        dl->next = end;
+    }
+}
+
+/* The socket took everything given: the pieces written so far are off our hands. */
 static void download_on_drained(http_request *req, void *data)
 {
     (void)req;
     struct download *dl = data;
-    if (dl->in_flight || dl->at >= dl->to)
-        return;
-    /* pieces end on chunk boundaries, so each read touches one chunk */
-    uint64_t end = (dl->at / ATTACHMENTS_CHUNK + 1) * ATTACHMENTS_CHUNK;
-    if (end > dl->to)
-        end = dl->to;
-    char offset[32], length[16];
-    snprintf(offset, sizeof offset, "%llu", (unsigned long long)dl->at);
-    snprintf(length, sizeof length, "%llu", (unsigned long long)(end - dl->at));
-    const char *values[] = {dl->token, dl->id, offset, length};
-    dl->in_flight = 1;
-    if (attachments_query(dl->att, ATTACHMENTS_SQL_READ, values, download_on_piece, dl) != 0) {
-        dl->in_flight = 0;
-        http_request_close(dl->req);
-    }
+    dl->drained = dl->written;
+    download_issue(dl);
 }
 
 /* Parses a single byte range against size into [from, to). 0: no (usable) Range, serve all;
@@ -276,6 +351,7 @@ static void download_on_info(void *data, const struct db_result *result)
     }
     headers[n] = (http_header){NULL, NULL};
     dl->at = dl->from;
+    dl->next = dl->from;
     char content_type[128];
     snprintf(content_type, sizeof content_type, "%s", type);
     json_decref(info);
