@@ -35,7 +35,7 @@ include $(PGXS)
 
 SERVICES = scripts/services.sh
 
-.PHONY: deps run start stop reset env status test bench-accounts compose-up compose-down container-images container-sizes
+.PHONY: deps run start stop reset env status test bench-accounts bench-attachments compose-up compose-down container-images container-sizes
 
 deps:
 	@scripts/deps.sh
@@ -67,6 +67,10 @@ test: deps install-extension $(TEST_PREREQUISITES)
 
 bench-accounts: deps install-extension
 	@test/bench/accounts.sh
+
+# 20 clients upload and download files through the bridge; never beside another benchmark.
+bench-attachments: deps install-extension bridge/pgchat-bridge
+	@flock /tmp/pgchat-bench.lock test/bench/attachments.sh
 
 # The stack in containers (scripts/containers.sh): podman-compose, or docker compose where a
 # Docker daemon runs; the images build from a Debian base made by debootstrap when missing.

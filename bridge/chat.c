@@ -276,6 +276,14 @@ static void chat_send(struct chat *chat, sio_socket *socket, struct fanout_socke
             return;
         }
     }
+    /* attachment ids go on as given; the database checks each (docs/attachments.md) */
+    json_t *files = json_is_object(payload) ? json_object_get(payload, "attachments") : NULL;
+    if (files && !json_is_null(files) &&
+        (!json_is_array(files) || json_object_set(message, "attachments", files) != 0)) {
+        json_decref(message);
+        chat_ack_error(socket, ack_id, &ERROR_BAD_REQUEST, "attachments must be an array of uuids");
+        return;
+    }
     if (send_batch_add(chat->sends, socket, ack_id, who->token, message) != 0) {
         json_decref(message);
         chat_ack_error(socket, ack_id, &ERROR_UNAVAILABLE, NULL);

@@ -49,7 +49,8 @@ struct db_conn {
     int poll_fd;
     int poll_events;
     uv_timer_t timer;  /* backoff before the next attempt */
-    uint64_t prepared; /* statements prepared on this connection, one bit each */
+    /* statements prepared on this connection, one bit each */
+    uint64_t prepared[(DB_MAX_STATEMENTS + 63) / 64];
     struct db_call *head, *tail;
     int depth;
     unsigned backoff_ms;
@@ -222,7 +223,7 @@ static void conn_teardown(struct db_conn *conn)
     if (conn->pg)
         PQfinish(conn->pg);
     conn->pg = NULL;
-    conn->prepared = 0;
+    memset(conn->prepared, 0, sizeof conn->prepared);
 }
 
 /* ---- connecting ---- */
@@ -269,7 +270,7 @@ static void conn_ready(struct db_conn *conn)
         return;
     }
     conn->state = CONN_READY;
-    conn->prepared = 0;
+    memset(conn->prepared, 0, sizeof conn->prepared);
     conn->backoff_ms = DB_BACKOFF_FIRST_MS;
     log_info("db_connected", "pool=%s conn=%d after_failures=%u", pool->name, conn->index,
              conn->failures);
@@ -344,7 +345,8 @@ static void conn_flush(struct db_conn *conn)
 static void conn_send(struct db_conn *conn, struct db_call *call)
 {
     const struct db_statement *statement = &conn->pool->statements[call->statement];
-    uint64_t bit = UINT64_C(1) << call->statement;
+    uint64_t *word = &conn->prepared[call->statement / 64];
+    uint64_t bit = UINT64_C(1) << (call->statement % 64);
     call->next = NULL;
     if (conn->tail)
         conn->tail->next = call;
@@ -355,12 +357,12 @@ static void conn_send(struct db_conn *conn, struct db_call *call)
     conn->pool->in_flight++;
 
     call->stage = STAGE_QUERY;
-    if (!(conn->prepared & bit)) {
+    if (!(*word & bit)) {
         if (!PQsendPrepare(conn->pg, statement->name, statement->sql, statement->nparams, NULL)) {
             conn_lost(conn, PQerrorMessage(conn->pg));
             return;
         }
-        conn->prepared |= bit;
+        *word |= bit;
         call->stage = STAGE_PREPARE;
     }
     if (!PQsendQueryPrepared(conn->pg, statement->name, statement->nparams, call->values, NULL,
@@ -382,7 +384,7 @@ static int conn_take_result(struct db_conn *conn, PGresult *res)
         if (!res)
             return -1;
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            conn->prepared &= ~(UINT64_C(1) << call->statement);
+            conn->prepared[call->statement / 64] &= ~(UINT64_C(1) << (call->statement % 64));
             call->result = res;
         } else {
             PQclear(res);

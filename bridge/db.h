@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <uv.h>
 
-#define DB_MAX_STATEMENTS 64
+#define DB_MAX_STATEMENTS 96
 #define DB_MAX_PARAMS 8
 
 /* A statement the pool prepares on each connection on first use. Its id is its index in the

@@ -93,6 +93,16 @@ struct http_request {
     void *timeout_data;
     void (*on_gone)(http_request *, void *);
     void *gone_data;
+    /* a streamed body (route stream_body) */
+    int streaming;
+    void (*on_body)(http_request *, const uint8_t *, size_t, int, void *);
+    void *body_data;
+    /* a streamed answer (http_respond_stream) */
+    int stream;
+    int stream_asked;            /* on_drained called, no piece given since */
+    uint64_t stream_total, stream_written;
+    void (*on_drained)(http_request *, void *);
+    void *drained_data;
 };
 
 struct http_ws_frame {
@@ -151,6 +161,8 @@ static const struct {
     {"x-forwarded-for", WSI_TOKEN_X_FORWARDED_FOR},
     {"access-control-request-headers", WSI_TOKEN_HTTP_AC_REQUEST_HEADERS},
     {"transfer-encoding", WSI_TOKEN_HTTP_TRANSFER_ENCODING},
+    {"range", WSI_TOKEN_HTTP_RANGE},
+    {"if-none-match", WSI_TOKEN_HTTP_IF_NONE_MATCH},
 };
 
 static const struct {
@@ -405,6 +417,12 @@ int http_respond(http_request *req, int status, const char *content_type,
         return -1;
     req->answered = 1;
     stop_timer(req);
+    /* answered before its streamed body was read: the rest can't be told from a next request */
+    if (req->streaming && req->body_len < req->body_expected) {
+        req->close_after = 1;
+        if (req->wsi)
+            lws_rx_flow_control(req->wsi, 1);
+    }
     req->held.evict = request_evict;
     if (len && req->wsi && queue_budget_hold(req->server->config.budget, &req->held, len) != 0) {
         /* this answer would be the largest thing held for a reader: refused, and said so */
@@ -467,6 +485,35 @@ static int add_persistence_headers(http_request *req, struct lws *wsi, unsigned 
                                        (const unsigned char *)hint, n, p, end);
 }
 
+/* A streamed answer after its headers: what was given, then a request for more. */
+static int stream_write_more(http_request *req, struct lws *wsi)
+{
+    if (req->stream_written == req->stream_total)
+        return 1;
+    if (req->response_sent == req->response_len) {
+        if (!req->stream_asked && req->on_drained) {
+            req->stream_asked = 1;
+            req->on_drained(req, req->drained_data); /* may give the next piece at once */
+        }
+        if (req->response_sent == req->response_len)
+            return 0;                  /* http_stream_write asks for the next writable */
+    }
+    unsigned char *start = req->server->scratch + LWS_PRE;
+    size_t chunk = req->response_len - req->response_sent;
+    if (chunk > HTTP_WRITE_CHUNK)
+        chunk = HTTP_WRITE_CHUNK;
+    memcpy(start, req->response + req->response_sent, chunk);
+    req->response_sent += chunk;
+    req->stream_written += chunk;
+    int final = req->stream_written == req->stream_total;
+    if (lws_write(wsi, start, chunk, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)chunk)
+        return -1;
+    if (final)
+        return 1;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
 /* Writes the headers, then the body in chunks. Returns -1 to close, 1 when done, 0 for more. */
 static int request_write(http_request *req, struct lws *wsi)
 {
@@ -478,7 +525,9 @@ static int request_write(http_request *req, struct lws *wsi)
     if (!req->headers_sent) {
         unsigned char *p = start;
         if (lws_add_http_common_headers(wsi, (unsigned)req->status, req->content_type,
-                                        req->response_len, &p, end))
+                                        req->stream ? (lws_filepos_t)req->stream_total
+                                                    : (lws_filepos_t)req->response_len,
+                                        &p, end))
             return -1;
         size_t at = 0;
         while (at < req->extra_len) {
@@ -495,10 +544,14 @@ static int request_write(http_request *req, struct lws *wsi)
         if (lws_finalize_write_http_header(wsi, start, &p, end))
             return -1;
         req->headers_sent = 1;
+        if (req->stream)
+            return stream_write_more(req, wsi);
         if (req->response_len == 0)
             return 1;
         /* the body follows in this callback: lws queues behind the headers what waits */
     }
+    if (req->stream)
+        return stream_write_more(req, wsi);
     size_t chunk = req->response_len - req->response_sent;
     if (chunk > HTTP_WRITE_CHUNK)
         chunk = HTTP_WRITE_CHUNK;
@@ -864,7 +917,7 @@ static void request_gone(http_conn *conn)
     if (!req)
         return;
     req->wsi = NULL;
-    if (!req->answered && req->on_gone) {
+    if ((!req->answered || req->stream) && req->on_gone) {
         void (*on_gone)(http_request *, void *) = req->on_gone;
         req->on_gone = NULL;
         on_gone(req, req->gone_data);
@@ -919,6 +972,21 @@ static int on_http(http_server *server, http_conn *conn, struct lws *wsi)
         req->close_after = te || (cl && strcmp(cl, "0") != 0);
         http_respond(req, 404, "text/plain", NULL, "not found", 9);
         return 0;
+    }
+    if (req->route->stream_body) {
+        char *endp;
+        unsigned long long n = cl ? strtoull(cl, &endp, 10) : 0;
+        if (te || (cl && *endp)) {     /* no Content-Length: no body */
+            request_refuse(req, 411, "a Content-Length is required");
+            return 0;
+        }
+        if (n > req->route->max_body) {
+            request_refuse(req, 413, "payload too large");
+            return 0;
+        }
+        req->body_expected = (size_t)n;
+        req->streaming = 1;
+        return request_dispatch(req);
     }
     if (te) {
         /* both framings at once is how requests are smuggled (RFC 9112 section 6.3): refuse */
@@ -986,9 +1054,22 @@ static int on_chunked_body(http_request *req, const uint8_t *in, size_t len)
     }
 }
 
+/* A streamed body's bytes go to the route as they come; after the answer they are dropped. */
+static int on_streamed_body(http_request *req, const uint8_t *in, size_t len)
+{
+    if (req->body_len + len > req->body_expected)
+        return -1;
+    req->body_len += len;
+    if (!req->answered && req->on_body)
+        req->on_body(req, in, len, 0, req->body_data);
+    return 0;
+}
+
 static int on_http_body(http_conn *conn, const uint8_t *in, size_t len)
 {
     http_request *req = conn->req;
+    if (req && req->streaming && len)
+        return on_streamed_body(req, in, len);
     if (!req || req->answered || req->dispatched || len == 0)
         return 0;                      /* e.g. bytes after a chunked body: the connection closes */
     if (req->chunked)
@@ -1135,6 +1216,13 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         if (req->body_ended)
             return body_end_repeated(req, wsi);
         req->body_ended = 1;
+        if (req->streaming) {
+            if (req->body_len != req->body_expected)
+                return -1;
+            if (!req->answered && req->on_body)
+                req->on_body(req, NULL, 0, 1, req->body_data);
+            return 0;
+        }
         /* dispatched without a body by on_http (lws may still report an empty one), or refused
          * before the body (413, 404) */
         if (req->dispatched || req->answered)
@@ -1324,6 +1412,64 @@ const uint8_t *http_request_body(const http_request *req, size_t *len)
 {
     *len = req->body_len;
     return req->body;
+}
+
+void http_request_on_body(http_request *req,
+                          void (*on_body)(http_request *, const uint8_t *, size_t, int, void *),
+                          void *data)
+{
+    req->on_body = on_body;
+    req->body_data = data;
+}
+
+void http_request_pause_body(http_request *req, int paused)
+{
+    if (req->wsi)
+        lws_rx_flow_control(req->wsi, paused ? 0 : 1);
+}
+
+size_t http_request_body_length(const http_request *req)
+{
+    return req->body_expected;
+}
+
+int http_respond_stream(http_request *req, int status, const char *content_type,
+                        const http_header *headers, uint64_t content_length,
+                        void (*on_drained)(http_request *, void *), void *data)
+{
+    req->stream = 1;
+    req->stream_total = content_length;
+    req->on_drained = on_drained;
+    req->drained_data = data;
+    return http_respond(req, status, content_type, headers, NULL, 0);
+}
+
+int http_stream_write(http_request *req, const void *bytes, size_t len)
+{
+    if (!req->stream || req->stream_written + (req->response_len - req->response_sent) + len >
+                            req->stream_total)
+        return -1;
+    size_t left = req->response_len - req->response_sent;
+    uint8_t *grown = malloc(left + len ? left + len : 1);
+    if (!grown)
+        return -1;
+    if (left)
+        memcpy(grown, req->response + req->response_sent, left);
+    memcpy(grown + left, bytes, len);
+    free(req->response);
+    req->response = grown;
+    req->response_len = left + len;
+    req->response_sent = 0;
+    req->stream_asked = 0;
+    if (req->wsi)
+        lws_callback_on_writable(req->wsi);
+    return 0;
+}
+
+void http_request_close(http_request *req)
+{
+    if (req->wsi)
+        lws_set_timeout(req->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 }
 
 void http_request_on_gone(http_request *req, void (*on_gone)(http_request *, void *), void *data)

@@ -53,6 +53,10 @@ typedef struct http_route {
      * NULL: a plain-text answer. The connection closes after the answer either way. */
     void (*on_refused)(http_request *req, int status, void *data);
     void *data;            /* passed to every callback above */
+    /* Non-zero: the body is streamed, not buffered. The request goes to on_request as soon as
+     * its headers are in (a chunked body is refused with 411; 413 over max_body), and
+     * the route takes its bytes with http_request_on_body, pausing them while it is busy. */
+    int stream_body;
 } http_route;
 
 typedef struct http_server_config {
@@ -91,7 +95,7 @@ const char *http_request_path(const http_request *req);
 const char *http_request_query(const http_request *req, const char *name);
 /* A request header by lower-case name, or NULL. Captured: host, origin, content-type,
  * content-length, authorization, cookie, user-agent, accept, referer, x-forwarded-for,
- * access-control-request-method, access-control-request-headers. */
+ * access-control-request-method, access-control-request-headers, range, if-none-match. */
 const char *http_request_header(const http_request *req, const char *name);
 /* The request body (NUL-terminated for convenience; *len excludes the NUL). Never NULL. */
 const uint8_t *http_request_body(const http_request *req, size_t *len);
@@ -101,6 +105,18 @@ const char *http_request_peer(const http_request *req);
  * last address of X-Forwarded-For, the one that proxy added (those before it are the client's
  * word). Written to out when it comes from the header. Never NULL. */
 const char *http_request_client(const http_request *req, int trust_proxy, char *out, size_t size);
+/* For a stream_body route: on_body gets the body's bytes as they arrive (last set on the final
+ * call, which has no bytes); bytes that arrive once the request is answered are dropped. */
+void http_request_on_body(http_request *req,
+                          void (*on_body)(http_request *req, const uint8_t *bytes, size_t len,
+                                          int last, void *data),
+                          void *data);
+/* Stops (1) or resumes (0) reading the body: a paused client waits in TCP's window. A few
+ * bytes lws has read already may still come while paused. */
+void http_request_pause_body(http_request *req, int paused);
+/* The declared Content-Length of a streamed body. */
+size_t http_request_body_length(const http_request *req);
+
 /* Asks to be told if the client goes away before the answer; `req` is freed once on_gone
  * returns, and must not be answered from it. Replaces an earlier setting. */
 void http_request_on_gone(http_request *req, void (*on_gone)(http_request *req, void *data),
@@ -114,6 +130,19 @@ int http_request_set_timeout(http_request *req, uint64_t ms,
  * out of memory (the connection is then closed and the request freed). */
 int http_respond(http_request *req, int status, const char *content_type,
                  const http_header *headers, const void *body, size_t len);
+
+/* Answers with a body written piece by piece: the headers say content_length; on_drained is
+ * called whenever what was given is written and more is wanted, and each http_stream_write
+ * gives the next piece (copied) until content_length bytes were given. A client that goes away
+ * meanwhile calls the on_gone set with http_request_on_gone (also after this answer), and `req`
+ * is freed once it returns; after the last piece the route must forget `req` (and its on_gone).
+ * Returns 0, or -1 (the connection is closed). */
+int http_respond_stream(http_request *req, int status, const char *content_type,
+                        const http_header *headers, uint64_t content_length,
+                        void (*on_drained)(http_request *req, void *data), void *data);
+int http_stream_write(http_request *req, const void *bytes, size_t len);
+/* Closes the connection of a streamed answer that can't go on (on_gone follows). */
+void http_request_close(http_request *req);
 
 /* --- websockets: valid from on_ws_open until on_ws_close returns --- */
 /* Queues one message (copied). Returns 0, or -1 if the socket is closing or the queue is full;

@@ -3,6 +3,7 @@
  * namespace) under /socket.io/. SIGTERM (or SIGINT) drains: new API requests and socket events
  * get 503 / unavailable, the ones in flight finish, then everything is closed and the process
  * exits 0. */
+#include "attachments.h"
 #include "chat.h"
 #include "chat_presence.h"
 #include "chat_sql.h"
@@ -28,6 +29,7 @@
 #include <uv.h>
 
 #define MAIN_DRAIN_TICK_MS 50
+#define MAIN_FILE_POOL_SIZE 4   /* connections for attachments (uploads and downloads) */
 #define MAIN_WRITE_GRACE_MS 200 /* lets the last answers reach their sockets */
 
 struct bridge {
@@ -36,6 +38,8 @@ struct bridge {
     struct db_statement statements[DB_MAX_STATEMENTS];
     struct db_pool *pool;
     struct db_pool *slow_pool;
+    struct db_pool *file_pool;
+    struct attachments attachments;
     http_server *server;
     struct queue_budget *budget; /* outgoing bytes of every socket and answer */
     sio_server *io;
@@ -60,7 +64,8 @@ struct bridge {
 static size_t bridge_pending(const struct bridge *bridge)
 {
     return rest_pending(bridge->rest) + chat_pending(bridge->chat) +
-           db_pool_pending(bridge->pool) + db_pool_pending(bridge->slow_pool);
+           db_pool_pending(bridge->pool) + db_pool_pending(bridge->slow_pool) +
+           (bridge->file_pool ? db_pool_pending(bridge->file_pool) : 0);
 }
 
 static void bridge_close_everything(struct bridge *bridge)
@@ -84,6 +89,8 @@ static void bridge_close_everything(struct bridge *bridge)
     http_server_free(bridge->server);
     db_pool_close(bridge->pool);
     db_pool_close(bridge->slow_pool);
+    attachments_stop(&bridge->attachments);
+    db_pool_close(bridge->file_pool);
     health_close(bridge->health);
 }
 
@@ -297,11 +304,21 @@ static int bridge_start(struct bridge *bridge)
     if (presence_count < 0)
         return -1;
     count += presence_count;
+    int attachments_base = count;
+    int attachments_count = attachments_statements(bridge->statements + count,
+                                                   DB_MAX_STATEMENTS - count);
+    if (attachments_count < 0)
+        return -1;
+    count += attachments_count;
 
     bridge->pool = db_pool_new(&bridge->loop, "main", config->database_url, config->pool_size,
                                bridge->statements, count);
     bridge->slow_pool = db_pool_new(&bridge->loop, "slow", config->database_url,
                                     config->slow_pool_size, bridge->statements, count);
+    /* files go through a pool of their own: a 16 MiB upload never waits behind messages, nor
+     * makes them wait */
+    bridge->file_pool = db_pool_new(&bridge->loop, "files", config->database_url,
+                                    MAIN_FILE_POOL_SIZE, bridge->statements, count);
     bridge->budget = queue_budget_new(&bridge->loop, config->queue_budget);
     if (!bridge->budget)
         return -1;
@@ -327,7 +344,9 @@ static int bridge_start(struct bridge *bridge)
         return -1;
     if (rest_attach(bridge->rest, bridge->server) || health_attach(bridge->health, bridge->server) ||
         metrics_attach(bridge->server, config) ||
-        static_attach(bridge->files, bridge->server))
+        static_attach(bridge->files, bridge->server) || !bridge->file_pool ||
+        attachments_start(&bridge->attachments, &bridge->loop, bridge->server, config,
+                          bridge->file_pool, attachments_base))
         return -1;
     return bridge_start_realtime(bridge, chat_base);
 }
@@ -375,6 +394,9 @@ int main(int argc, char **argv)
             db_pool_close(bridge.pool);
         if (bridge.slow_pool)
             db_pool_close(bridge.slow_pool);
+        attachments_stop(&bridge.attachments);
+        if (bridge.file_pool)
+            db_pool_close(bridge.file_pool);
         if (bridge.health)
             health_close(bridge.health);
     } else {

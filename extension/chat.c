@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "attachments.h"
 #include "chat.h"
 #include "token.h"
 
@@ -49,6 +50,24 @@ _PG_init(void)
 							NULL,
 							&chat_token_lifetime,
 							7 * 24 * 3600, 60, 365 * 24 * 3600,
+							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("chat.attachment_max_size",
+							"The largest file a user may upload.",
+							"Checked against the size declared when an upload begins, and against the bytes that arrive.",
+							&chat_attachment_max_size,
+							16 * 1024 * 1024, 1, 1024 * 1024 * 1024,
+							PGC_SUSET, GUC_UNIT_BYTE, NULL, NULL, NULL);
+	DefineCustomIntVariable("chat.attachment_quota",
+							"How many bytes of files each user may store, sent or not.",
+							NULL,
+							&chat_attachment_quota_kib,
+							1024 * 1024, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("chat.attachment_expiry",
+							"How long an upload may wait to be sent before it is deleted.",
+							NULL,
+							&chat_attachment_expiry,
+							24 * 3600, 60, 365 * 24 * 3600,
 							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("chat");
 

@@ -15,6 +15,7 @@
 #include "utils/uuid.h"
 
 #include "args.h"
+#include "attachments.h"
 #include "query.h"
 #include "schema.h"
 #include "send.h"
@@ -28,7 +29,10 @@
  * it for themselves. Else P0002, as for a message that does not exist.
  */
 static SavedQuery forwardable = SAVED_QUERY(
-	"SELECT m.content, m.is_deleted FROM chat.messages m WHERE m.id = $1 "
+	"SELECT m.content, m.is_deleted, "
+	"  (SELECT sum(a.size) FROM chat.attachments a "
+	"   WHERE a.conversation_id = m.conversation_id AND a.message_id = m.id)::int8 "
+	"FROM chat.messages m WHERE m.id = $1 "
 	"AND EXISTS (SELECT FROM chat.conversation_participants p "
 	"  WHERE p.conversation_id = m.conversation_id AND p.user_id = $2 AND p.joined_seq < m.seq) "
 	"AND NOT EXISTS (SELECT FROM chat.hidden_messages h "
@@ -165,13 +169,15 @@ chat_forward_message(PG_FUNCTION_ARGS)
 	int			count;
 	char	   *content;
 	bool		isnull;
+	Datum		files_bytes;
+	bool		no_files;
 	SendOutcome *outcomes;
 	JsonbParseState *state = NULL;
 	JsonbValue *result;
 	Datum		answer;
 
 	targets = targets_read(array, &count);
-	if (!schema_has_forwarded())
+	if (!schema_has_attachments())
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("forwarding needs the chat extension 1.7"),
@@ -188,11 +194,16 @@ chat_forward_message(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a deleted message cannot be forwarded")));
 	content = TextDatumGetCString(query_value(1, &isnull));
+	/* the copies of its files count against the forwarder's quota, one set per chat */
+	files_bytes = query_value(3, &no_files);
+	if (!no_files)
+		attachments_check_quota(DatumGetUUIDP(values[1]), DatumGetInt64(files_bytes) * count,
+								"forwarding these files");
 
 	token = PG_GETARG_TEXT_PP(0);
 	outcomes = palloc(sizeof(SendOutcome) * count);
-	send_forward(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token), targets, count, content, client_id,
-				 outcomes);
+	send_forward(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token), targets, count, content,
+				 no_files ? NULL : message_id, client_id, outcomes);
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	push_string(&state, WJB_KEY, "messageId");

@@ -6,15 +6,17 @@
 #ifndef CHAT_JSON_H
 #define CHAT_JSON_H
 
-#include "schema.h"
+#include "query.h"				/* QUERY_1_7_BEGIN, QUERY_1_7_END */
 
-/* a message row m; from 1.7 with 'forwarded' (schema.h's SINCE_1_7) */
+/* a message row m; from 1.7 with 'forwarded', and its attachments when it has any */
 #define MESSAGE_JSON(m) \
-	"jsonb_build_object('id', " m ".id, 'seq', " m ".seq, 'conversationId', " m ".conversation_id, " \
+	"(jsonb_build_object('id', " m ".id, 'seq', " m ".seq, 'conversationId', " m ".conversation_id, " \
 	"'sender_id', " m ".sender_id, 'content', " m ".content, 'clientId', " m ".client_id, " \
 	"'replyTo', " m ".reply_to_id, 'isEdited', " m ".is_edited, 'isDeleted', " m ".is_deleted, " \
 	"'created_at', " m ".created_at, 'updatedAt', " m ".updated_at" \
-	SINCE_1_7(", 'forwarded', " m ".is_forwarded") ")"
+	QUERY_1_7_BEGIN ", 'forwarded', " m ".is_forwarded" QUERY_1_7_END ")" \
+	QUERY_1_7_BEGIN " || CASE WHEN " m ".attachments IS NULL THEN '{}'::jsonb " \
+	"ELSE jsonb_build_object('attachments', " m ".attachments) END" QUERY_1_7_END ")"
 
 /* a user row u as other users see it: the presence-ready fields, never email or hash */
 #define USER_JSON(u) USER_JSON_WITH(u, u ".last_seen_at")

@@ -58,7 +58,7 @@ chat_message_info(PG_FUNCTION_ARGS)
 	Datum		result;
 
 	values[3] = arg_required(fcinfo, 1, "messageId");
-	if (!schema_has_forwarded())
+	if (!schema_has_attachments())
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("message info needs the chat extension 1.7"),

@@ -12,6 +12,7 @@
 #include "utils/uuid.h"
 
 #include "args.h"
+#include "attachments.h"
 #include "conversations.h"
 #include "events.h"
 #include "json.h"
@@ -185,7 +186,8 @@ refuse_change(Datum *values, const char *action, bool deleted_is_fine)
 	"UPDATE chat.messages m SET content = $3, is_edited = true, updated_at = now() " \
 	"WHERE " MEMBER_SENDER_OF("m", member) " RETURNING m.conversation_id, m.seq, " MESSAGE_JSON("m")
 #define MARK_DELETED(member) \
-	"UPDATE chat.messages m SET content = '', is_deleted = true, updated_at = now() " \
+	"UPDATE chat.messages m SET content = '', is_deleted = true, updated_at = now()" \
+	QUERY_1_7_BEGIN ", attachments = NULL" QUERY_1_7_END " " \
 	"WHERE " MEMBER_SENDER_OF("m", member) " RETURNING m.conversation_id, m.seq, " MESSAGE_JSON("m")
 
 static SavedQuery update_content = SAVED_QUERY(UPDATE_CONTENT(SEEN_BY_MEMBER("m")),
@@ -244,6 +246,7 @@ PG_FUNCTION_INFO_V1(chat_delete_message);
 Datum
 chat_delete_message(PG_FUNCTION_ARGS)
 {
+	pg_uuid_t	conversation;
 	Datum		values[2];
 	bool		isnull;
 	Datum		result;
@@ -261,7 +264,10 @@ chat_delete_message(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_DATUM(result);
 	}
+	conversation = *DatumGetUUIDP(query_value(1, &isnull));
 	result = message_changed("message_deleted");
+	/* a message deleted for everyone takes its files along (1.7) */
+	attachments_drop(UUIDPGetDatum(&conversation), values[0]);
 	SPI_finish();
 	PG_RETURN_DATUM(result);
 }

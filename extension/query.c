@@ -8,61 +8,66 @@
 #include "schema.h"
 
 /*
- * The text with its SINCE_1_7 comments opened (their marks made spaces, so error positions
- * still match the text as written). palloc'd: the plan keeps its own copy.
+ * A query may hold parts that need the attachments of 1.7: between QUERY_1_7_BEGIN and
+ * QUERY_1_7_END (json.h). On an older schema they are cut out before the query is prepared, and
+ * a plan made for one schema is made again when the schema changes under the session (ALTER
+ * EXTENSION UPDATE), so one text serves every version.
  */
 static char *
-opened_1_7(const char *sql)
+query_text(const char *sql, bool with_1_7)
 {
-	char	   *text = pstrdup(sql);
-	char	   *mark;
+	StringInfoData out;
+	const char *at = sql;
+	const char *begin;
 
-	while ((mark = strstr(text, SINCE_1_7_OPEN)) != NULL)
-		memset(mark, ' ', strlen(SINCE_1_7_OPEN));
-	while ((mark = strstr(text, SINCE_1_7_CLOSE)) != NULL)
-		memset(mark, ' ', strlen(SINCE_1_7_CLOSE));
-	return text;
-}
+	if (with_1_7)
+		return pstrdup(sql);
+	initStringInfo(&out);
+	while ((begin = strstr(at, QUERY_1_7_BEGIN)) != NULL)
+	{
+		const char *end = strstr(begin, QUERY_1_7_END);
 
-static SPIPlanPtr
-prepare(SavedQuery *query, const char *sql)
-{
-	/*
-	 * Our statements are key lookups whose best plan doesn't depend on the values, so a generic
-	 * plan spares the planner on every call (the plan cache would otherwise plan the first five
-	 * calls of each backend afresh, and keep re-costing them).
-	 */
-	SPIPlanPtr	plan = SPI_prepare_cursor(sql, query->nargs, query->argtypes,
-										  query->custom_plan ? 0 : CURSOR_OPT_GENERIC_PLAN);
-
-	if (plan == NULL)
-		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "could not keep the plan of \"%s\"", sql);
-	return plan;
+		if (end == NULL)
+			elog(ERROR, "unbalanced 1.7 part in \"%s\"", sql);
+		appendBinaryStringInfo(&out, at, begin - at);
+		at = end + strlen(QUERY_1_7_END);
+	}
+	appendStringInfoString(&out, at);
+	return out.data;
 }
 
 uint64
 query_run(SavedQuery *query, Datum *values, const char *nulls, bool read_only)
 {
-	SPIPlanPtr *plan = &query->plan;
 	int			result;
+	int8		variant = 0;	/* 0: no 1.7 part; 1: prepared without it; 2: with it */
 
-	if (!query->scanned)
+	if (query->variant != 0 || (query->plan == NULL && strstr(query->sql, QUERY_1_7_BEGIN)))
+		variant = schema_has_attachments() ? 2 : 1;
+	if (query->plan != NULL && variant != query->variant)
 	{
-		query->since_1_7 = strstr(query->sql, SINCE_1_7_OPEN) != NULL;
-		query->scanned = true;
+		SPI_freeplan(query->plan);
+		query->plan = NULL;
 	}
-	/* asked on each call, as schema.h does: an updated extension is served at once */
-	if (query->since_1_7 && schema_has_forwarded())
+	if (query->plan == NULL)
 	{
-		plan = &query->plan_1_7;
-		if (*plan == NULL)
-			*plan = prepare(query, opened_1_7(query->sql));
+		/*
+		 * Our statements are key lookups whose best plan doesn't depend on the values, so a
+		 * generic plan spares the planner on every call (the plan cache would otherwise plan
+		 * the first five calls of each backend afresh, and keep re-costing them).
+		 */
+		char	   *text = variant ? query_text(query->sql, variant == 2) : (char *) query->sql;
+		SPIPlanPtr	plan = SPI_prepare_cursor(text, query->nargs, query->argtypes,
+											  query->custom_plan ? 0 : CURSOR_OPT_GENERIC_PLAN);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare \"%s\": %s", query->sql, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not keep the plan of \"%s\"", query->sql);
+		query->plan = plan;
+		query->variant = variant;
 	}
-	else if (*plan == NULL)
-		*plan = prepare(query, query->sql);
-	result = SPI_execute_plan(*plan, values, nulls, read_only, 0);
+	result = SPI_execute_plan(query->plan, values, nulls, read_only, 0);
 	if (result < 0)
 		elog(ERROR, "\"%s\" failed: %s", query->sql, SPI_result_code_string(result));
 	return SPI_processed;

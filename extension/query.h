@@ -18,11 +18,15 @@ typedef struct SavedQuery
 	/* planned for each call's values (e.g. a LIKE prefix); else one generic plan for good */
 	bool		custom_plan;
 	SPIPlanPtr	plan;			/* prepared on first use, kept for the backend's life */
-	/* text SINCE_1_7 (schema.h): run on a 1.7 database by a plan of the opened text */
-	bool		scanned;		/* whether the text was searched for it yet */
-	bool		since_1_7;
-	SPIPlanPtr	plan_1_7;
+	int8		variant;		/* 0, or which schema the plan's 1.7 parts were made for */
 } SavedQuery;
+
+/*
+ * Text a query holds only on a 1.7 schema (attachments, forwards; the step adds both at once):
+ * query.c cuts it out on an older one.
+ */
+#define QUERY_1_7_BEGIN "/*1.7{*/"
+#define QUERY_1_7_END "/*}1.7*/"
 
 /* static SavedQuery q = SAVED_QUERY("SELECT ... $1 ...", UUIDOID); */
 #define SAVED_QUERY(text, ...) \

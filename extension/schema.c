@@ -48,7 +48,7 @@ schema_has_blocks(void)
 }
 
 bool
-schema_has_forwarded(void)
+schema_has_attachments(void)
 {
-	return has_column("messages", "is_forwarded");
+	return OidIsValid(get_relname_relid("attachments", get_namespace_oid("chat", false)));
 }

@@ -30,18 +30,8 @@ extern bool schema_has_last_seen_privacy(void);
  */
 extern bool schema_has_blocks(void);
 
-/* Whether messages hold is_forwarded (1.7): forwards, and the key 'forwarded' of a message. */
-extern bool schema_has_forwarded(void);
-
-/*
- * Text of a saved query that is SQL only on a 1.7 database: it is written inside a comment,
- * which query.c opens when schema_has_forwarded(), keeping a second plan for that. So the
- * statements that shape a message (json.h) serve a 1.7 database and an older one from one text.
- * The text must not hold a comment's end.
- */
-#define SINCE_1_7_OPEN "/*1.7:"
-#define SINCE_1_7_CLOSE ":1.7*/"
-#define SINCE_1_7(text) " " SINCE_1_7_OPEN text SINCE_1_7_CLOSE " "
+/* Whether chat.attachments exists (1.7): uploads, and messages that carry files. */
+extern bool schema_has_attachments(void);
 
 /* Whether chat.sessions exists (1.3): tokens name sessions, and every call checks them. */
 extern bool schema_has_sessions(void);

@@ -25,6 +25,7 @@
 #include "utils/uuid.h"
 
 #include "args.h"
+#include "attachments.h"
 #include "events.h"
 #include "json.h"
 #include "query.h"
@@ -49,6 +50,9 @@ typedef struct SendItem
 	pg_uuid_t	reply_to;
 	bool		has_reply;
 	bool		forwarded;		/* 1.7: a forward (send_forward) */
+	const pg_uuid_t *files_of;	/* 1.7: the forwarded message whose files it gets copies of */
+	pg_uuid_t  *attachments;	/* 1.7: the sender's uploads it carries */
+	int			attachment_count;
 	/* what the checks found */
 	pg_uuid_t	sender;
 	pg_uuid_t	session;		/* of the sender's token: it must still be live */
@@ -98,6 +102,9 @@ refuse(SendItem *item, int sqlstate, const char *message)
 	item->refusal = sqlstate;
 	item->message = message;
 }
+
+static void check_attachments(Send *send);
+static void attach_files(Send *send);
 
 /* ---- reading one message of the batch ---- */
 
@@ -211,6 +218,61 @@ check_token(SendItem *item)
 	item->session = claims.session_id;
 }
 
+/* Up to ATTACHMENTS_PER_MESSAGE distinct ids, each checked by attachments_sendable later. */
+static void
+check_attachment_ids(SendItem *item)
+{
+	if (item->attachment_count > ATTACHMENTS_PER_MESSAGE)
+		refuse(item, ERRCODE_INVALID_PARAMETER_VALUE,
+			   psprintf("a message carries at most %d attachments", ATTACHMENTS_PER_MESSAGE));
+	for (int i = 0; i < item->attachment_count; i++)
+		for (int k = 0; k < i; k++)
+			if (memcmp(&item->attachments[i], &item->attachments[k], sizeof(pg_uuid_t)) == 0)
+				refuse(item, ERRCODE_INVALID_PARAMETER_VALUE, "an attachment is named twice");
+}
+
+/* "attachments": an array of uuids (absent, null or empty: none). */
+static void
+read_attachments(JsonbContainer *object, SendItem *item)
+{
+	JsonbValue	found;
+	JsonbIterator *iterator;
+	JsonbValue	element;
+	JsonbIteratorToken token;
+	int			count;
+
+	if (getKeyJsonValueFromContainer(object, "attachments", 11, &found) == NULL ||
+		found.type == jbvNull)
+		return;
+	if (found.type != jbvBinary || !JsonContainerIsArray(found.val.binary.data))
+	{
+		refuse(item, ERRCODE_INVALID_PARAMETER_VALUE, "attachments must be an array of uuids");
+		return;
+	}
+	count = JsonContainerSize(found.val.binary.data);
+	if (count > ATTACHMENTS_PER_MESSAGE)
+	{
+		item->attachment_count = count;
+		check_attachment_ids(item);
+		return;
+	}
+	item->attachments = palloc(sizeof(pg_uuid_t) * Max(count, 1));
+	iterator = JsonbIteratorInit(found.val.binary.data);
+	while ((token = JsonbIteratorNext(&iterator, &element, true)) != WJB_DONE)
+		if (token == WJB_ELEM)
+		{
+			if (element.type != jbvString ||
+				!uuid_parse(element.val.string.val, element.val.string.len,
+							&item->attachments[item->attachment_count]))
+			{
+				refuse(item, ERRCODE_INVALID_PARAMETER_VALUE, "attachments must be an array of uuids");
+				return;
+			}
+			item->attachment_count++;
+		}
+	check_attachment_ids(item);
+}
+
 /* One element of the batch into item, refused with the first thing wrong with it. */
 static void
 read_item(JsonbValue *element, SendItem *item, int64 *content_bytes)
@@ -257,6 +319,8 @@ read_item(JsonbValue *element, SendItem *item, int64 *content_bytes)
 	}
 	else if (wrong_type)
 		refuse(item, ERRCODE_INVALID_PARAMETER_VALUE, "replyTo must be a uuid");
+
+	read_attachments(object, item);
 
 	if (field_string(object, "token", &text, &length, &wrong_type))
 	{
@@ -666,9 +730,9 @@ find_repeats(Send *send, int *indexes)
 #define STORE_INSERT \
 	"WITH m AS (" \
 	"  INSERT INTO chat.messages AS m (conversation_id, seq, sender_id, client_id, content, reply_to_id" \
-	SINCE_1_7(", is_forwarded") ", created_at, updated_at) " \
+	QUERY_1_7_BEGIN ", is_forwarded" QUERY_1_7_END ", created_at, updated_at) " \
 	"  SELECT *, $10, $10 FROM unnest($1::uuid[], $2::int8[], $3::uuid[], $4::text[], $5::text[], $6::uuid[]" \
-	SINCE_1_7(", $9::bool[]") ") " \
+	QUERY_1_7_BEGIN ", $9::bool[]" QUERY_1_7_END ") " \
 	"  RETURNING m.*), "
 #define STORE_ANSWER \
 	"SELECT m.conversation_id, m.seq, " MESSAGE_JSON("m") " FROM m"
@@ -874,7 +938,9 @@ send_run(Send *send)
 			ERRCODE_INVALID_PARAMETER_VALUE, "replyTo must be a message of the same conversation");
 	find_resends(send, &scratch);
 	find_repeats(send, scratch.indexes);
+	check_attachments(send);
 	store_new(send, scratch.indexes);
+	attach_files(send);
 	ring(send);
 	for (int i = 0; i < send->count; i++)
 		if (send->items[i].refusal == 0 && send->items[i].same_as >= 0)
@@ -882,6 +948,45 @@ send_run(Send *send)
 			send->items[i].answer = send->items[send->items[i].same_as].answer;
 			send->items[i].resent = send->items[send->items[i].same_as].resent;
 		}
+}
+
+/*
+ * 1.7: a new message's attachments must be its sender's finished uploads not sent before (they
+ * stay locked until commit). A refused message refuses its repeats in the batch too.
+ */
+static void
+check_attachments(Send *send)
+{
+	for (int i = 0; i < send->count; i++)
+	{
+		SendItem   *item = &send->items[i];
+
+		if (item->refusal != 0 || item->attachment_count == 0 || !is_new(item) ||
+			attachments_sendable(&item->sender, item->attachments, item->attachment_count))
+			continue;
+		refuse(item, ERRCODE_INVALID_PARAMETER_VALUE,
+			   "attachments must be your own finished uploads, not sent before");
+		for (int k = i + 1; k < send->count; k++)
+			if (send->items[k].same_as == i)
+				refuse(&send->items[k], item->refusal, item->message);
+	}
+}
+
+/* Gives each new message its files; its answer becomes the message with them. */
+static void
+attach_files(Send *send)
+{
+	for (int i = 0; i < send->count; i++)
+	{
+		SendItem   *item = &send->items[i];
+
+		if (item->refusal == 0 && item->attachment_count > 0 && item->seq > 0)
+			item->answer = attachments_attach(&item->conversation_id, item->seq,
+											  item->attachments, item->attachment_count);
+		else if (item->refusal == 0 && item->files_of != NULL && item->seq > 0)
+			item->answer = attachments_copy(item->files_of, &item->conversation_id, item->seq,
+											&item->sender);
+	}
 }
 
 static Send *
@@ -904,7 +1009,8 @@ send_new(int count)
  */
 void
 send_forward(const char *token, int token_length, const pg_uuid_t *targets, int count,
-			 const char *content, const char *client_id, SendOutcome *outcomes)
+			 const char *content, const pg_uuid_t *files_of, const char *client_id,
+			 SendOutcome *outcomes)
 {
 	Send	   *send = send_new(count);
 
@@ -917,6 +1023,7 @@ send_forward(const char *token, int token_length, const pg_uuid_t *targets, int 
 		item->conversation_id = targets[i];
 		item->content = (char *) content;
 		item->forwarded = true;
+		item->files_of = files_of;
 		if (client_id != NULL)
 		{
 			item->client_id = (char *) client_id;
@@ -1071,6 +1178,24 @@ chat_send_message(PG_FUNCTION_ARGS)
 	{
 		item->has_reply = true;
 		item->reply_to = *PG_GETARG_UUID_P(4);
+	}
+	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+	{
+		ArrayType  *ids = PG_GETARG_ARRAYTYPE_P(5);
+		Datum	   *elements;
+		bool	   *nulls;
+
+		deconstruct_array(ids, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR, &elements, &nulls,
+						  &item->attachment_count);
+		item->attachments = palloc(sizeof(pg_uuid_t) * Max(item->attachment_count, 1));
+		for (int i = 0; i < item->attachment_count; i++)
+		{
+			if (nulls[i])
+				refuse(item, ERRCODE_INVALID_PARAMETER_VALUE, "attachments must be an array of uuids");
+			else
+				item->attachments[i] = *DatumGetUUIDP(elements[i]);
+		}
+		check_attachment_ids(item);
 	}
 	if (!PG_ARGISNULL(0))
 	{

@@ -20,11 +20,12 @@ typedef struct SendOutcome
 /*
  * 1.7: content sent by the token's user to each of count conversations as one batch, each
  * message marked forwarded, each answered on its own in outcomes (as send_messages answers).
+ * files_of (or NULL): the message whose files each new message gets copies of.
  * A client id, checked first (22023), makes a retry answer the first messages. The caller holds
  * the SPI connection; answers live in its memory.
  */
 extern void send_forward(const char *token, int token_length, const pg_uuid_t *targets,
-						 int count, const char *content, const char *client_id,
-						 SendOutcome *outcomes);
+						 int count, const char *content, const pg_uuid_t *files_of,
+						 const char *client_id, SendOutcome *outcomes);
 
 #endif

@@ -23,4 +23,4 @@ if ! curl -fsS -o /dev/null "$url/health"; then
   echo "e2e: no bridge answers at $url/health" >&2
   exit 1
 fi
-exec node --test --test-concurrency=1 --test-reporter=tap chat.test.mjs messenger.test.mjs forward_info.test.mjs
+exec node --test --test-concurrency=1 --test-reporter=tap chat.test.mjs messenger.test.mjs forward_info.test.mjs attachments.test.mjs

@@ -12,13 +12,14 @@
 # TO '1.5' indexes the messages already there for search; the result is a fresh 1.5. The current
 # library serves 1.5 as before (no chat state, no reactions); UPDATE TO '1.6' leaves every
 # membership unmuted, unarchived and unpinned, and blocks, reactions and delete for me work; the
-# result is a fresh 1.6. The current library serves 1.6 as before (no forwarded key, no forwards);
-# UPDATE TO '1.7' marks every message from before as not forwarded, and forward and message info
-# work; the result is a fresh 1.7, and it dumps and restores (blocks, reactions, hidden and
-# forwarded messages too).
+# result is a fresh 1.6. The current library serves 1.6 as before (no forwarded key, no
+# attachments); UPDATE TO '1.7' marks every message from before as not forwarded, adds
+# attachments, and the bridge role granted before can forward, ask a message's info, upload, send
+# and read files; the result is a fresh 1.7, and it dumps and restores (blocks, reactions, hidden
+# and forwarded messages and the files too).
 set -u
 source "$(dirname "$0")/tap.sh"
-plan 83
+plan 88
 
 db="chat_upgrade_$$"
 fresh="chat_upgrade_fresh_$$"
@@ -241,7 +242,12 @@ ok "on 1.6 a message is answered as 1.6 did (no forwarded key)" \
 ok "on 1.6 an edit and the bridge's fetches answer as 1.6 did" \
   test "$(q "SELECT (chat.edit_message('$bob', (SELECT id FROM chat.messages WHERE content = 'on 1.6'), 'on 1.6') ? 'forwarded')::text || ',' || (chat.event_messages(ARRAY['$group']::uuid[], ARRAY[1::bigint], ARRAY[1::bigint])->0 ? 'forwarded')::text")" = "false,false"
 
-# ---- 1.6 -> 1.7: forward and message info ----
+ok "on 1.6 sends and pages answer no attachments key" \
+  test "$(q "SELECT chat.send_message('$alice', '$group', 'plain on 1.6')" >/dev/null; q "SELECT (chat.messages('$alice', '$group')->-1->>'content') || ',' || (chat.messages('$alice', '$group')->-1 ? 'attachments')::text")" = "plain on 1.6,false"
+ok "on 1.6 a message naming attachments is refused and not stored" \
+  test "$(q "SELECT chat.send_messages(jsonb_build_array(jsonb_build_object('token', '$alice', 'conversationId', '$group', 'content', 'with a file', 'attachments', jsonb_build_array(gen_random_uuid()))))->0->'error'->>'sqlstate'"),$(q "SELECT count(*) FROM chat.messages WHERE content = 'with a file'")" = "22023,0"
+
+# ---- 1.6 -> 1.7: forward, message info, attachments ----
 ok "ALTER EXTENSION chat UPDATE TO '1.7' succeeds" sql "$db" "ALTER EXTENSION chat UPDATE TO '1.7'"
 ok "the extension is now 1.7" test "$(q "SELECT extversion FROM pg_extension WHERE extname = 'chat'")" = 1.7
 ok "every message from before is not forwarded, and says so" \
@@ -250,16 +256,24 @@ on16=$(q "SELECT id FROM chat.messages WHERE content = 'on 1.6'")
 ok "the bridge role granted before the update can forward and ask a message's info" \
   test "$(sql "$db" "SET ROLE $role" "SELECT chat.forward_message('$alice', '$on16', ARRAY['$group']::uuid[])->'results'->0->'message'->>'forwarded'" \
     "SELECT jsonb_array_length(chat.message_info('$bob', '$on16')->'readBy')" | paste -sd, -)" = "true,1"
+file=$(q "SELECT chat.begin_attachment('$alice', 'note.txt', 5)->>'id'")
+ok "the bridge role granted before the update uploads, sends and reads a file" \
+  test "$(sql "$db" "SET ROLE $role" "SELECT chat.append_attachment('$alice', '$file', 0, 'hello'::bytea)" \
+    "SELECT chat.finish_attachment('$alice', '$file')->>'type'" \
+    "SELECT chat.send_message('$alice', '$group', 'a file', NULL, NULL, ARRAY['$file']::uuid[])->'attachments'->0->>'name'" \
+    "SELECT convert_from(chat.read_attachment('$alice', '$file', 0, 5), 'UTF8')" | paste -sd, -)" = "5,text/plain,note.txt,hello"
 sql "$fresh" "SET client_min_messages = warning" "DROP EXTENSION chat" "CREATE EXTENSION chat" >/dev/null
 ok "the updated extension has the same objects as a fresh 1.7" test "$(members "$db")" = "$(members "$fresh")"
 
 "$PGCHAT_PGBIN/pg_dump" -d "$db" >"$dump" 2>/dev/null
 ok "the updated database restores into a new one" \
   "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored" -f "$dump" -o /dev/null
+ok "the restored database keeps the file and its bytes" \
+  test "$(sql "$restored" "SELECT convert_from(string_agg(data, ''::bytea ORDER BY n), 'UTF8') FROM chat.attachment_chunks")" = hello
 ok "the restored database keeps the block, the reaction, the hidden message and the forward" \
   test "$(sql "$restored" "SELECT (SELECT count(*) FROM chat.blocks) || ',' || (SELECT count(*) FROM chat.reactions) || ',' || (SELECT count(*) FROM chat.hidden_messages) || ',' || (SELECT count(*) FROM chat.messages WHERE is_forwarded)")" = "1,1,1,1"
 ok "the restored database counts the same users, messages and media" \
-  test "$(sql "$restored" "SELECT users || ',' || messages || ',' || media_files || ',' || (SELECT max(joined_seq) FROM chat.conversation_participants) FROM chat.stats")" = "5,12,1,2"
+  test "$(sql "$restored" "SELECT users || ',' || messages || ',' || media_files || ',' || (SELECT max(joined_seq) FROM chat.conversation_participants) FROM chat.stats")" = "5,14,1,2"
 ok "a dump taken on 1.0 restores onto the current files" \
   "$PGCHAT_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$restored_old" -f "$old_dump" -o /dev/null
 ok "and comes back at the files' default version with its data" \

@@ -125,11 +125,14 @@ DROP INDEX chat.messages_created_at_brin, chat.conversation_participants_list_id
 -- messages' key (id, conversation_id) becomes its conversation-led twin: the same rows are unique,
 -- the same foreign keys hold, but nothing is found by id without the conversation
 ALTER TABLE chat.media DROP CONSTRAINT media_message_fkey;
+ALTER TABLE chat.attachments DROP CONSTRAINT attachments_message_fkey;
 ALTER TABLE chat.messages DROP CONSTRAINT messages_reply_to_fkey, DROP CONSTRAINT messages_pkey,
   ADD CONSTRAINT messages_pkey PRIMARY KEY (conversation_id, id),
   ADD CONSTRAINT messages_reply_to_fkey FOREIGN KEY (conversation_id, reply_to_id)
     REFERENCES chat.messages (conversation_id, id) ON DELETE SET NULL (reply_to_id);
 ALTER TABLE chat.media ADD CONSTRAINT media_message_fkey FOREIGN KEY (conversation_id, message_id)
+  REFERENCES chat.messages (conversation_id, id) ON DELETE CASCADE;
+ALTER TABLE chat.attachments ADD CONSTRAINT attachments_message_fkey FOREIGN KEY (conversation_id, message_id)
   REFERENCES chat.messages (conversation_id, id) ON DELETE CASCADE;
 
 -- the counters so far: sequential scans of each distributed table, blocks read of each index

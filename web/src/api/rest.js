@@ -13,6 +13,11 @@ export class ApiError extends Error {
 let tokenGetter = () => null;
 let unauthorizedHandler = () => {};
 
+// The token of the session, for the other callers of the bridge (api/attachments.js).
+export function currentToken() {
+  return tokenGetter();
+}
+
 export function configureRest({ getToken, onUnauthorized }) {
   if (getToken) tokenGetter = getToken;
   if (onUnauthorized) unauthorizedHandler = onUnauthorized;
@@ -90,8 +95,8 @@ export const api = {
     request('GET', `/api/conversations/${id(conversationId)}/messages?${before ? `before=${before}&` : ''}limit=${limit}`),
   messagesAfter: (conversationId, after, limit) =>
     request('GET', `/api/conversations/${id(conversationId)}/messages?after=${after}&limit=${limit}`),
-  sendMessage: (conversationId, content, clientId, replyTo) =>
-    request('POST', `/api/conversations/${id(conversationId)}/messages`, { content, clientId, replyTo: replyTo || undefined }),
+  sendMessage: (conversationId, content, clientId, replyTo, attachments) =>
+    request('POST', `/api/conversations/${id(conversationId)}/messages`, { content, clientId, replyTo: replyTo || undefined, attachments: attachments && attachments.length ? attachments : undefined }),
   markRead: (conversationId, seq) => request('POST', `/api/conversations/${id(conversationId)}/read`, { seq }),
   editMessage: (messageId, content) => request('PATCH', `/api/messages/${id(messageId)}`, { content }),
   deleteMessage: (messageId) => request('DELETE', `/api/messages/${id(messageId)}`),

@@ -8,10 +8,13 @@ import Avatar from './Avatar.jsx';
 import Ticks from './Ticks.jsx';
 import Icon from './Icon.jsx';
 import { isMuted } from '../logic/conversations.js';
+import { previewLabel, showsCaption } from '../logic/attachments.js';
 
 function preview(message) {
   if (!message) return '';
   if (message.isDeleted) return 'This message was deleted';
+  const files = previewLabel(message);
+  if (files) return showsCaption(message) ? `${files}: ${message.content.replace(/\s+/g, ' ').slice(0, 100)}` : files;
   return message.content.replace(/\s+/g, ' ').slice(0, 120);
 }
 

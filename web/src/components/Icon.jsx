@@ -24,6 +24,9 @@ const PATHS = {
   more: 'M12 5v.5m0 6v.5m0 6v.5',
   forward: 'M14 8V4l7 7-7 7v-4c-5 0-8.5 1.5-11 5 1-5 4-10 11-11z',
   info: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zm0-10v6m0-9.5v.5',
+  clip: 'M20 11.5l-7.8 7.8a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4L15 6.9',
+  mic: 'M12 3a3 3 0 0 0-3 3v6a3 3 0 0 0 6 0V6a3 3 0 0 0-3-3zM5 11a7 7 0 0 0 14 0M12 18v3',
+  file: 'M6 3h8l5 5v13H6V3zm8 0v5h5',
 };
 
 export default function Icon({ name, size = 20, className = '' }) {

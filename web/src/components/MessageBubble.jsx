@@ -7,6 +7,8 @@ import { clockTime } from '../lib/format.js';
 import Ticks from './Ticks.jsx';
 import Icon from './Icon.jsx';
 import { reactionOf } from '../logic/messages.js';
+import { showsCaption } from '../logic/attachments.js';
+import AttachmentView from './AttachmentView.jsx';
 
 const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
@@ -75,7 +77,10 @@ function MessageBubble({ message, mine, meId, status, senderName, showSender, qu
         {message.isDeleted ? (
           <p className="bubble-text deleted-text"><Icon name="ban" size={14} /> This message was deleted</p>
         ) : (
-          <p className="bubble-text">{message.content}</p>
+          <>
+            {message.attachments && message.attachments.length > 0 && <AttachmentView message={message} />}
+            {showsCaption(message) && <p className="bubble-text">{message.content}</p>}
+          </>
         )}
         <span className="bubble-meta">
           {message.isEdited && !message.isDeleted && <span className="edited-mark">edited</span>}

@@ -5,6 +5,7 @@ import { useChatStore } from '../stores/chatStore.js';
 import { MAX_CONTENT } from '../logic/outbox.js';
 import { validateMessage } from '../lib/validate.js';
 import Icon from './Icon.jsx';
+import VoiceRecorder from './VoiceRecorder.jsx';
 
 const TYPING_REPEAT_MS = 3000;
 const TYPING_IDLE_MS = 2500;
@@ -14,6 +15,22 @@ export default function MessageInput({ conversationId, replyTo, editing, nameOf,
   const [error, setError] = useState('');
   const box = useRef(null);
   const typing = useRef({ sentAt: 0, idle: null });
+  const picker = useRef(null);
+
+  // Files chosen, pasted or recorded go as messages of their own; a reply applies to the first.
+  function sendFiles(files) {
+    if (!files || files.length === 0) return;
+    useChatStore.getState().sendFiles(conversationId, files, { replyTo: replyTo ? replyTo.id : null });
+    if (replyTo) onDone();
+  }
+
+  function onPaste(event) {
+    const files = event.clipboardData && event.clipboardData.files;
+    if (files && files.length) {
+      event.preventDefault();
+      sendFiles(files);
+    }
+  }
 
   // Editing fills the box (and leaving an edit empties it); a reply keeps the draft.
   useEffect(() => {
@@ -106,12 +123,26 @@ export default function MessageInput({ conversationId, replyTo, editing, nameOf,
       )}
       {error && <p className="composer-error" role="alert">{error}</p>}
       <form className="composer-row" onSubmit={(e) => { e.preventDefault(); submit(); }}>
+        {!editing && (
+          <>
+            <button type="button" className="icon-button" aria-label="Attach files" onClick={() => picker.current?.click()}>
+              <Icon name="clip" size={20} />
+            </button>
+            <input ref={picker} type="file" multiple hidden data-testid="attach-input"
+              accept="image/jpeg,image/png,image/webp,image/gif,application/pdf,audio/*,video/mp4,video/webm,text/plain"
+              onChange={(e) => { sendFiles(e.target.files); e.target.value = ''; }} />
+          </>
+        )}
         <textarea ref={box} rows={1} value={text} maxLength={MAX_CONTENT * 2} placeholder="Type a message"
           aria-label="Message" onChange={(e) => { setText(e.target.value); noteTyping(); }} onKeyDown={onKeyDown}
-          onBlur={stopTyping} />
-        <button type="submit" className="send-button" aria-label={editing ? 'Save edit' : 'Send'} disabled={!text.trim()}>
-          <Icon name={editing ? 'check' : 'send'} size={20} />
-        </button>
+          onBlur={stopTyping} onPaste={onPaste} />
+        {!editing && !text.trim() ? (
+          <VoiceRecorder onRecorded={(file) => sendFiles([file])} />
+        ) : (
+          <button type="submit" className="send-button" aria-label={editing ? 'Save edit' : 'Send'} disabled={!text.trim()}>
+            <Icon name={editing ? 'check' : 'send'} size={20} />
+          </button>
+        )}
       </form>
     </footer>
   );

@@ -14,9 +14,11 @@ const FINAL_STATUSES = new Set([400, 403, 404, 413]);
 
 // A message typed here, shown at once with a clock until its ack: its clientId makes a resend
 // stored once however often it is sent.
-export function pendingMessage({ clientId, conversationId, senderId, content, replyTo, now }) {
+export function pendingMessage({ clientId, conversationId, senderId, content, replyTo, attachments, now }) {
   const at = new Date(now).toISOString();
+  const files = attachments && attachments.length ? { attachments } : {};
   return {
+    ...files,
     id: `local-${clientId}`,
     clientId,
     conversationId,

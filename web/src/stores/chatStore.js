@@ -1,8 +1,8 @@
 // useChatStore: the signed-in user's chats, as one Zustand store made of slices, one file each
 // under slices/: connection (banner state and the socket transport), conversations (the list,
 // the open chat, read marks), messages (loaded history and live messages), outbox (our sends,
-// edits and deletes), presence (online, last seen, typing), people (contacts and blocked users)
-// and catch-up (after a reconnect). The
+// edits and deletes), presence (online, last seen, typing), people (contacts and blocked users),
+// attachments (uploads in progress) and catch-up (after a reconnect). The
 // rules they apply are pure functions in logic/. Nothing lives outside the store: reset (on
 // logout) returns every slice to its start and drops its timers.
 import { create } from 'zustand';
@@ -13,6 +13,7 @@ import { createOutboxSlice } from './slices/outbox.js';
 import { createPresenceSlice } from './slices/presence.js';
 import { createCatchUpSlice } from './slices/catchUp.js';
 import { createPeopleSlice } from './slices/people.js';
+import { createAttachmentsSlice } from './slices/attachments.js';
 
 export const useChatStore = create((set, get) => ({
   ...createConnectionSlice(set, get),
@@ -22,6 +23,7 @@ export const useChatStore = create((set, get) => ({
   ...createPresenceSlice(set, get),
   ...createCatchUpSlice(set, get),
   ...createPeopleSlice(set, get),
+  ...createAttachmentsSlice(set, get),
 
   reset() {
     const store = get();
@@ -30,5 +32,6 @@ export const useChatStore = create((set, get) => ({
     store.resetMessages();
     store.resetPresence();
     store.resetPeople();
+    store.resetAttachments();
   },
 }));

@@ -16,6 +16,7 @@ export function createOutboxSlice(set, get) {
   async function deliverBySocket(pending) {
     const payload = { conversationId: pending.conversationId, content: pending.content, clientId: pending.clientId };
     if (pending.replyTo) payload.replyTo = pending.replyTo;
+    if (pending.attachments) payload.attachments = pending.attachments.map((a) => a.id);
     let ack;
     try {
       ack = await emitWithAck(get(), 'send_message', payload);
@@ -29,7 +30,8 @@ export function createOutboxSlice(set, get) {
 
   async function deliverByRest(pending) {
     try {
-      return await api.sendMessage(pending.conversationId, pending.content, pending.clientId, pending.replyTo);
+      return await api.sendMessage(pending.conversationId, pending.content, pending.clientId, pending.replyTo,
+        pending.attachments && pending.attachments.map((a) => a.id));
     } catch (error) {
       if (isFinalRestError(error)) get().markFailed(pending, error.message);
       return null;
@@ -46,8 +48,9 @@ export function createOutboxSlice(set, get) {
   }
 
   return {
-    sendMessage(conversationId, content, replyTo) {
-      const pending = pendingMessage({ clientId: uuid(), conversationId, senderId: currentUserId(), content, replyTo, now: Date.now() });
+    // attachments: finished uploads ({id, name, type, size, hasThumbnail}) the message carries
+    sendMessage(conversationId, content, replyTo, attachments) {
+      const pending = pendingMessage({ clientId: uuid(), conversationId, senderId: currentUserId(), content, replyTo, attachments, now: Date.now() });
       get().mergeInto(conversationId, [pending]);
       get().deliver(pending);
       return pending;
