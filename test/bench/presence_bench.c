@@ -7,11 +7,11 @@
  * one user, so it looks up each change's audience in the database as a real bridge does,
  * coalescing changes of one user that wait) counts what it passes on to its chat layer. Then a
  * types in USERS conversations ROUNDS times and b counts. */
-#include "db.h"
-#include "log.h"
-#include "presence.h"
-#include "redis.h"
-#include "typing.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "presence/presence.h"
+#include "presence/redis.h"
+#include "presence/typing.h"
 
 #include <stdio.h>
 #include <stdlib.h>

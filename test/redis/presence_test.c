@@ -3,11 +3,11 @@
  * redis-server and the real database. Prints TAP. Driven by test/redis/run.sh:
  *   presence_test REDIS_PORT CONNINFO USER1 USER2 USER3 CONVERSATION
  * USER1 and USER2 keep each other as contacts; USER3 knows nobody. CONVERSATION labels typing only. */
-#include "db.h"
-#include "log.h"
-#include "presence.h"
-#include "redis.h"
-#include "typing.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "presence/presence.h"
+#include "presence/redis.h"
+#include "presence/typing.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,0 +1,53 @@
+/* chat_sql: the SQL calls of the realtime side (chat, fanout), kept in one table beside the REST
+ * one so the pools prepare both, and the one way a refusal becomes {error: {code, message}}. */
+#ifndef BRIDGE_CHAT_SQL_H
+#define BRIDGE_CHAT_SQL_H
+
+#include <jansson.h>
+
+#include "core/db.h"
+#include "core/errors.h"
+
+enum chat_sql_id {
+    CHAT_SQL_SESSION,        /* (token) -> {user, sessionId, expiresIn} */
+    CHAT_SQL_EDIT_MESSAGE,   /* (token, message, content) -> message */
+    CHAT_SQL_DELETE_MESSAGE, /* (token, message) -> message */
+    CHAT_SQL_MARK_READ,      /* (token, conversation, seq) -> receipt */
+    CHAT_SQL_MARK_DELIVERED, /* (token, conversation, seq) -> receipt */
+    CHAT_SQL_MESSAGES_AFTER, /* (token, conversation, after_seq, limit) -> [message] */
+    CHAT_SQL_CONVERSATION,   /* (token, conversation) -> conversation */
+    CHAT_SQL_MEMBERS,        /* (conversation) -> [[userId, joinedSeq]]; bridge only (1.4) */
+    CHAT_SQL_EVENT_MESSAGE,  /* (conversation, seq) -> message; bridge only, P0002 when none */
+    CHAT_SQL_SEND_MESSAGES,  /* (batch) -> [{message} | {error: {sqlstate, message}}] */
+    CHAT_SQL_EVENT_MESSAGES, /* (uuid[], first seq[], last seq[]) -> [message]; bridge only */
+    CHAT_SQL_BLOCKED_USERS,  /* (token) -> [user]; blocks_updated for the blocker's devices (1.6) */
+    CHAT_SQL_REACT,          /* (token, message, emoji or null) -> message with reactions (1.6) */
+    CHAT_SQL_HIDE_MESSAGE,   /* (token, message) -> {conversationId, messageId, seq, hidden} */
+    CHAT_SQL_SET_STATE,      /* (token, conversation, changes) -> conversation (1.6) */
+    CHAT_SQL_COUNT
+};
+
+/* Where the table sits in a pool's statement array. */
+struct chat_sql {
+    struct db_pool *pool;
+    int base;
+};
+
+/* Fills out[0 .. CHAT_SQL_COUNT) with the statements; returns CHAT_SQL_COUNT, or -1 when max is
+ * too small. The pool must be given the array with the table at index `base`. */
+int chat_sql_statements(struct db_statement *out, int max);
+
+/* db_query of one statement of the table: 0 when queued (callback later, once), -1 when no
+ * connection is up or the queue is full (callback never). */
+int chat_sql_query(const struct chat_sql *sql, enum chat_sql_id id, const char *const *values,
+                   db_callback callback, void *data);
+
+/* {error: {code, message}} for a kind; message NULL or not public (5xx): the generic one.
+ * NULL only when out of memory. */
+json_t *chat_sql_error(const struct error_kind *kind, const char *message);
+/* The same for a database answer that is not DB_OK (server errors are logged with `what`). */
+json_t *chat_sql_result_error(const struct db_result *result, const char *what);
+/* The JSON of a DB_OK answer (SQL NULL: json null); NULL when it does not parse. */
+json_t *chat_sql_result_json(const struct db_result *result);
+
+#endif
