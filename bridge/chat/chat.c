@@ -5,6 +5,7 @@
 #include "chat/chat.h"
 #include "chat/chat_presence.h"
 #include "chat/chat_sessions.h"
+#include "core/ids.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "chat/send_batch.h"
@@ -148,7 +149,7 @@ static int chat_arg_value(const struct chat_arg *arg, json_t *payload, const cha
     switch (arg->type) {
     case ARG_UUID:
         *out = json_string_value(value);
-        if (fanout_is_uuid(*out))
+        if (ids_is_uuid(*out))
             return 0;
         snprintf(message, message_size, "%s must be a uuid", arg->key);
         return -1;
@@ -319,7 +320,7 @@ struct chat_check {
     sio_socket *socket; /* referenced */
     int64_t ack_id;
     int action;         /* CHECK_JOIN, CHECK_TYPING, CHECK_STOP_TYPING */
-    char conversation_id[FANOUT_ID_LEN + 1];
+    char conversation_id[IDS_UUID_LEN + 1];
 };
 
 enum { CHECK_JOIN, CHECK_TYPING, CHECK_STOP_TYPING };
@@ -508,7 +509,7 @@ static int chat_sync_check(json_t *conversations, char *message, size_t size)
     const char *id;
     json_t *seq;
     json_object_foreach(conversations, id, seq) {
-        if (!fanout_is_uuid(id) || !json_is_integer(seq) || json_integer_value(seq) < 0) {
+        if (!ids_is_uuid(id) || !json_is_integer(seq) || json_integer_value(seq) < 0) {
             snprintf(message, size, "each conversation must be a uuid with a whole number seq");
             return -1;
         }
@@ -641,7 +642,7 @@ static void chat_welcome(struct chat_connect *connect, json_t *answer)
     json_int_t expires_in = json_integer_value(json_object_get(answer, "expiresIn"));
     struct chat_socket *state = calloc(1, sizeof(*state));
     struct fanout_socket *who = state ? &state->who : NULL;
-    if (!state || !fanout_is_uuid(id) || !fanout_is_uuid(session_id) || !username ||
+    if (!state || !ids_is_uuid(id) || !ids_is_uuid(session_id) || !username ||
         !(who->username = strdup(username))) {
         if (state)
             chat_socket_free(state);

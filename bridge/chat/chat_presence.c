@@ -2,6 +2,7 @@
  * sockets (see chat_presence.h). */
 #include "chat/chat_presence.h"
 #include "chat/chat_sql.h"
+#include "core/ids.h"
 #include "core/log.h"
 #include "presence/presence.h"
 #include "presence/redis.h"
@@ -22,8 +23,8 @@ struct chat_presence {
  * Holds nothing of chat_presence, so it may outlive it (fanout answers it when closing). */
 struct chat_presence_typing {
     struct fanout *fanout;
-    char conversation[FANOUT_ID_LEN + 1];
-    char user[FANOUT_ID_LEN + 1];
+    char conversation[IDS_UUID_LEN + 1];
+    char user[IDS_UUID_LEN + 1];
     char username[TYPING_USERNAME_MAX + 1];
     int typing;
 };

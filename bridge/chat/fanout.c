@@ -22,7 +22,7 @@
 #define DOORBELL_FETCH_MAX 1000        /* messages asked for in one chat.event_messages call */
 #define DOORBELL_MAX_RUNG 100000       /* ranges heard in one loop turn; beyond, fetched as gaps */
 
-typedef char fanout_id[FANOUT_ID_LEN + 1];
+typedef char fanout_id[IDS_UUID_LEN + 1];
 
 struct fanout_user {
     fanout_id id; /* the map's key */
@@ -106,20 +106,6 @@ static void conversation_pump(struct fanout *fanout, struct conversation *conv);
 static void fanout_on_retry(uv_timer_t *timer);
 
 /* ---- small helpers ---- */
-
-int fanout_is_uuid(const char *text)
-{
-    if (!text || strlen(text) != FANOUT_ID_LEN)
-        return 0;
-    for (int i = 0; i < FANOUT_ID_LEN; i++) {
-        char c = text[i];
-        int hyphen = i == 8 || i == 13 || i == 18 || i == 23;
-        if (hyphen ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-                                  (c >= 'A' && c <= 'F')))
-            return 0;
-    }
-    return 1;
-}
 
 void fanout_room_name(char *out, size_t size, const char *conversation_id)
 {
@@ -342,7 +328,7 @@ static struct conversation *conversation_get(struct fanout *fanout, const char *
         lru_push(fanout, conv);
         return conv;
     }
-    if (!fanout_is_uuid(id))
+    if (!ids_is_uuid(id))
         return NULL;
     conversations_trim(fanout);
     conv = calloc(1, sizeof(*conv));
@@ -400,7 +386,7 @@ static int members_parse(const struct db_result *result, fanout_id **out, int64_
         json_t *member = json_array_get(list, i);
         json_t *seq = json_array_get(member, 1);
         const char *id = json_string_value(json_is_array(member) ? json_array_get(member, 0) : member);
-        if (!fanout_is_uuid(id) || (json_is_array(member) && !json_is_integer(seq))) {
+        if (!ids_is_uuid(id) || (json_is_array(member) && !json_is_integer(seq))) {
             free(ids);
             free(seqs);
             json_decref(list);
@@ -506,7 +492,7 @@ void fanout_check_member(struct fanout *fanout, const char *conversation_id, con
 {
     struct conversation *conv = conversation_get(fanout, conversation_id);
     if (!conv) {
-        done(data, fanout_is_uuid(conversation_id) ? &ERROR_INTERNAL : &ERROR_NOT_FOUND);
+        done(data, ids_is_uuid(conversation_id) ? &ERROR_INTERNAL : &ERROR_NOT_FOUND);
         return;
     }
     if (conv->members_state == MEMBERS_LOADED &&
@@ -606,7 +592,7 @@ static void membership_announce(struct fanout *fanout, struct conversation *conv
     json_t *removed = json_object_get(event->body, "removed");
     for (size_t i = 0; i < json_array_size(removed); i++) {
         const char *id = json_string_value(json_array_get(removed, i));
-        if (fanout_is_uuid(id) && !ids_contain(conv->members, conv->member_count, id) &&
+        if (ids_is_uuid(id) && !ids_contain(conv->members, conv->member_count, id) &&
             !ids_contain(event->before, event->before_count, id))
             announce_removed(fanout, id, conv->id);
     }
@@ -880,7 +866,7 @@ static struct fanout_event *event_parse(json_t *root, const char **conversation_
     }
     *conversation_id = json_string_value(json_object_get(holder, "conversationId"));
     json_t *seq = json_object_get(root, "seq");
-    if (!fanout_is_uuid(*conversation_id) ||
+    if (!ids_is_uuid(*conversation_id) ||
         (kind <= EVENT_REACTIONS && (!json_is_integer(seq) || json_integer_value(seq) < 1)))
         return NULL;
     struct fanout_event *event = calloc(1, sizeof(*event));
@@ -949,7 +935,7 @@ static int user_event(struct fanout *fanout, const char *type, json_t *root)
     const char *user_id = json_string_value(json_object_get(root, "userId"));
     const char *conversation_id = json_string_value(json_object_get(root, "conversationId"));
     json_t *seq = json_object_get(root, "seq");
-    if (!fanout_is_uuid(user_id) || (!blocks && !fanout_is_uuid(conversation_id)) ||
+    if (!ids_is_uuid(user_id) || (!blocks && !ids_is_uuid(conversation_id)) ||
         (hidden && (!json_is_integer(seq) || json_integer_value(seq) < 1))) {
         log_warn("fanout_bad_event", "type=%s", type);
         return 1;
@@ -1091,7 +1077,7 @@ static void array_append(char *out, size_t *used, size_t size, const char *item)
  * and "{last,...}", in one allocation that out[0] owns. -1 when out of memory. */
 static int range_literals(const struct doorbell_range *ranges, size_t count, char *out[3])
 {
-    size_t size = count * (FANOUT_ID_LEN + 24) + 3;
+    size_t size = count * (IDS_UUID_LEN + 24) + 3;
     char *buffer = malloc(3 * size);
     if (!buffer)
         return -1;
@@ -1195,7 +1181,7 @@ void fanout_stored(struct fanout *fanout, json_t *message)
 {
     const char *id = json_string_value(json_object_get(message, "conversationId"));
     json_t *seq = json_object_get(message, "seq");
-    if (!fanout_is_uuid(id) || !json_is_integer(seq))
+    if (!ids_is_uuid(id) || !json_is_integer(seq))
         return;
     struct conversation *conv = conversation_get(fanout, id);
     if (!conv || (conv->last_seq >= 0 && json_integer_value(seq) <= conv->last_seq))
@@ -1282,7 +1268,7 @@ static void doorbell_handle(struct fanout *fanout, json_t *ranges)
     json_array_foreach(ranges, index, range) {
         const char *id = json_string_value(json_array_get(range, 0));
         json_t *first = json_array_get(range, 1), *last = json_array_get(range, 2);
-        if (json_array_size(range) != 3 || !fanout_is_uuid(id) || !json_is_integer(first) ||
+        if (json_array_size(range) != 3 || !ids_is_uuid(id) || !json_is_integer(first) ||
             !json_is_integer(last) || json_integer_value(first) < 1 ||
             json_integer_value(last) < json_integer_value(first) ||
             json_integer_value(last) - json_integer_value(first) >= DOORBELL_MAX_RANGE) {

@@ -13,9 +13,9 @@
 
 #include "chat/chat_sql.h"
 #include "core/errors.h"
+#include "core/ids.h"
 #include "protocol/sio_server.h"
 
-#define FANOUT_ID_LEN 36 /* a uuid in text */
 
 struct fanout;
 
@@ -23,7 +23,7 @@ struct fanout;
  * fanout_remove; fan-out only links it under its user. */
 struct fanout_socket {
     sio_socket *socket;
-    char user_id[FANOUT_ID_LEN + 1];
+    char user_id[IDS_UUID_LEN + 1];
     char *username;
     char *token;                 /* the user's token, for calls made on the user's behalf */
     struct fanout_socket *prev, *next; /* the same user's other sockets */
@@ -71,7 +71,5 @@ void fanout_typing(struct fanout *fanout, const struct fanout_socket *who,
 /* The Socket.IO room of a conversation's open chats (join_conversation). */
 void fanout_room_name(char *out, size_t size, const char *conversation_id);
 
-/* Whether text is a uuid in canonical text form (36 characters, hex and hyphens). */
-int fanout_is_uuid(const char *text);
 
 #endif

@@ -1,5 +1,6 @@
 /* Arguments of a REST call from its token, path, query and JSON body (see rest_params.h). */
 #include "http/rest_params.h"
+#include "core/ids.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -41,36 +42,24 @@ int rest_valid_utf8(const char *text, size_t length)
     return 1;
 }
 
-static int rest_is_uuid(const char *text)
-{
-    static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-    if (strlen(text) != sizeof(shape) - 1)
-        return 0;
-    for (size_t i = 0; shape[i]; i++) {
-        if (shape[i] == '-' ? text[i] != '-' : !strchr("0123456789abcdefABCDEF", text[i]) || !text[i])
-            return 0;
-    }
-    return 1;
-}
-
 /* A cursor as the extension writes nextCursor: "<microseconds>_<uuid>" (the conversation list)
  * or "<microseconds>_<uuid>_<seq>" (search results). The extension checks it again; this spares
  * the database what is plainly not one. */
 static int rest_is_cursor(const char *text)
 {
-    char uuid[37];
+    char uuid[IDS_UUID_LEN + 1];
     size_t digits = strspn(text, "0123456789");
     if (digits == 0 || digits > 18 || text[digits] != '_')
         return 0;
     text += digits + 1;
     if (strlen(text) == 36)
-        return rest_is_uuid(text);
+        return ids_is_uuid(text);
     if (strlen(text) < 38 || text[36] != '_')
         return 0;
     memcpy(uuid, text, 36);
     uuid[36] = '\0';
     digits = strspn(text + 37, "0123456789");
-    return rest_is_uuid(uuid) && digits > 0 && digits <= 18 && text[37 + digits] == '\0';
+    return ids_is_uuid(uuid) && digits > 0 && digits <= 18 && text[37 + digits] == '\0';
 }
 
 /* A whole number written plainly: what a seq or a limit in a query string may be. */
@@ -103,7 +92,7 @@ static int rest_text_value(struct rest_args *args, int i, const struct rest_para
         snprintf(message, size, "%s is not valid UTF-8", param->name);
         return -1;
     }
-    int ok = param->type == TYPE_TEXT || (param->type == TYPE_UUID && rest_is_uuid(text)) ||
+    int ok = param->type == TYPE_TEXT || (param->type == TYPE_UUID && ids_is_uuid(text)) ||
              (param->type == TYPE_INT && rest_is_integer_text(text)) ||
              (param->type == TYPE_CURSOR && rest_is_cursor(text));
     if (!ok) {
@@ -126,7 +115,7 @@ static char *rest_uuid_array(const json_t *array)
     out[used++] = '{';
     for (size_t i = 0; i < count; i++) {
         const char *id = json_string_value(json_array_get(array, i));
-        if (!id || !rest_is_uuid(id)) {
+        if (!id || !ids_is_uuid(id)) {
             free(out);
             return NULL;
         }
@@ -152,7 +141,7 @@ static int rest_json_value(struct rest_args *args, int i, const struct rest_para
         args->values[i] = json_string_value(value);
         return 0;
     case TYPE_UUID:
-        if (!json_is_string(value) || !rest_is_uuid(json_string_value(value)))
+        if (!json_is_string(value) || !ids_is_uuid(json_string_value(value)))
             break;
         args->values[i] = json_string_value(value);
         return 0;

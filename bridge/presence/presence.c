@@ -4,6 +4,7 @@
  * is written back by the restore script, which is idempotent. */
 #include "presence/presence.h"
 #include "core/eio_map.h"
+#include "core/ids.h"
 #include "core/log.h"
 
 #include <ctype.h>
@@ -125,7 +126,7 @@ enum presence_script { SCRIPT_CONNECT, SCRIPT_DISCONNECT, SCRIPT_HEARTBEAT, SCRI
 struct presence_user {
     struct presence_user *prev, *next;
     int devices;
-    char id[37]; /* the map's key */
+    char id[IDS_UUID_LEN + 1]; /* the map's key */
 };
 
 struct presence {
@@ -154,7 +155,7 @@ struct presence {
     presence_refresh_fn on_refresh;
     void *refresh_data;
     int ever_registered;
-    char (*refresh_ids)[37]; /* after an outage: users held here to tell who is online */
+    char (*refresh_ids)[IDS_UUID_LEN + 1]; /* after an outage: users held here to tell who is online */
     size_t refresh_count, refresh_next;
     int refresh_in_flight;
     uv_timer_t heartbeat;
@@ -167,14 +168,14 @@ struct presence {
 struct presence_op {
     struct presence *presence;
     unsigned epoch;
-    char user[37];
+    char user[IDS_UUID_LEN + 1];
 };
 
 /* A change waiting for its audience from the database. */
 struct presence_delivery {
     struct presence *presence;
     struct presence_delivery *next; /* in the queue */
-    char user[37];
+    char user[IDS_UUID_LEN + 1];
     int online;
     char last_seen[40];
 };
@@ -191,21 +192,6 @@ static const char *const presence_keys[4] = {PRESENCE_KEY_ONLINE, PRESENCE_KEY_B
                                              PRESENCE_KEY_LAST_SEEN};
 
 /* ---- small helpers ---- */
-
-int presence_normalize_id(const char *text, char out[37])
-{
-    if (!text || strlen(text) != 36)
-        return 0;
-    for (int i = 0; i < 36; i++) {
-        unsigned char c = (unsigned char)text[i];
-        int dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? c != '-' : !isxdigit(c))
-            return 0;
-        out[i] = (char)tolower(c);
-    }
-    out[36] = '\0';
-    return 1;
-}
 
 static int presence_valid_bridge_id(const char *id)
 {
@@ -300,9 +286,9 @@ static void presence_write_gone(struct presence *presence, const redisReply *rep
     if (reply->type != REDIS_REPLY_ARRAY)
         return;
     for (size_t i = 0; i + 1 < reply->elements; i += 2) {
-        char user[37];
+        char user[IDS_UUID_LEN + 1];
         if (reply->element[i]->type == REDIS_REPLY_STRING &&
-            presence_normalize_id(reply->element[i]->str, user))
+            ids_normalize_uuid(reply->element[i]->str, user))
             presence_write_last_seen(presence, user, presence_reply_integer(reply->element[i + 1]));
     }
 }
@@ -315,7 +301,7 @@ static void presence_refresh_pump(struct presence *presence);
 
 struct presence_refresh {
     struct presence *presence;
-    char user[37];
+    char user[IDS_UUID_LEN + 1];
 };
 
 static void presence_on_refreshed(void *data, enum presence_status status, json_t *user_ids)
@@ -557,9 +543,9 @@ static void presence_on_message(void *data, const char *payload, size_t length)
     json_t *message = json_loadb(payload, length, 0, NULL);
     json_t *online = json_object_get(message, "o");
     json_t *seen = json_object_get(message, "s");
-    char user[37];
+    char user[IDS_UUID_LEN + 1];
     if (!json_is_integer(online) ||
-        !presence_normalize_id(json_string_value(json_object_get(message, "u")), user) ||
+        !ids_normalize_uuid(json_string_value(json_object_get(message, "u")), user) ||
         (!json_integer_value(online) && !json_is_integer(seen))) {
         log_warn("presence_message_invalid", "length=%zu", length);
         json_decref(message);
@@ -664,8 +650,8 @@ static void presence_forget(struct presence *presence, struct presence_user *use
 
 int presence_connected(struct presence *presence, const char *user_id)
 {
-    char id[37];
-    if (presence->closing || !presence_normalize_id(user_id, id))
+    char id[IDS_UUID_LEN + 1];
+    if (presence->closing || !ids_normalize_uuid(user_id, id))
         return -1;
     struct presence_user *user = eio_map_get(presence->users, id);
     if (!user) {
@@ -692,8 +678,8 @@ int presence_connected(struct presence *presence, const char *user_id)
 
 int presence_disconnected(struct presence *presence, const char *user_id)
 {
-    char id[37];
-    if (presence->closing || !presence_normalize_id(user_id, id))
+    char id[IDS_UUID_LEN + 1];
+    if (presence->closing || !ids_normalize_uuid(user_id, id))
         return -1;
     struct presence_user *user = eio_map_get(presence->users, id);
     if (!user)
@@ -780,8 +766,8 @@ static void presence_on_query_audience(void *data, const struct db_result *resul
 int presence_users_online(struct presence *presence, const char *user_id,
                           presence_online_fn callback, void *data)
 {
-    char id[37];
-    if (!presence_available(presence) || !presence_normalize_id(user_id, id) || !callback)
+    char id[IDS_UUID_LEN + 1];
+    if (!presence_available(presence) || !ids_normalize_uuid(user_id, id) || !callback)
         return -1;
     struct presence_query *query = calloc(1, sizeof(*query));
     if (!query)

@@ -105,7 +105,5 @@ void presence_leave(struct presence *presence);
  * are answered (close the redis link and the pool to hurry them). */
 void presence_close(struct presence *presence);
 
-/* Whether text is a uuid in canonical form (any case); lowered into out (37 bytes) when it is. */
-int presence_normalize_id(const char *text, char out[37]);
 
 #endif

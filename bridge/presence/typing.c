@@ -4,7 +4,8 @@
 #include "presence/typing.h"
 #include "core/eio_map.h"
 #include "core/log.h"
-#include "presence/presence.h"
+#include "core/ids.h"
+#include "presence/presence.h" /* PRESENCE_BRIDGE_ID_MAX: one bridge id for both */
 
 #include <jansson.h>
 #include <stdint.h>
@@ -19,8 +20,8 @@ struct typing_entry {
     uint64_t deadline;
     uint64_t published; /* when a start from this bridge was last published */
     char key[74];       /* conversation "/" user: the map's key */
-    char conversation[37];
-    char user[37];
+    char conversation[IDS_UUID_LEN + 1];
+    char user[IDS_UUID_LEN + 1];
     char username[TYPING_USERNAME_MAX + 1];
     int local; /* started from this bridge */
 };
@@ -145,12 +146,12 @@ static void typing_on_message(void *data, const char *payload, size_t length)
     if (typing->closing || length > TYPING_PAYLOAD_MAX)
         return;
     json_t *message = json_loadb(payload, length, 0, NULL);
-    char conversation[37], user[37];
+    char conversation[IDS_UUID_LEN + 1], user[IDS_UUID_LEN + 1];
     const char *username = json_string_value(json_object_get(message, "n"));
     const char *origin = json_string_value(json_object_get(message, "b"));
     json_t *on = json_object_get(message, "t");
-    if (!presence_normalize_id(json_string_value(json_object_get(message, "c")), conversation) ||
-        !presence_normalize_id(json_string_value(json_object_get(message, "u")), user) ||
+    if (!ids_normalize_uuid(json_string_value(json_object_get(message, "c")), conversation) ||
+        !ids_normalize_uuid(json_string_value(json_object_get(message, "u")), user) ||
         !json_is_integer(on) || !origin || !username || strlen(username) > TYPING_USERNAME_MAX) {
         log_warn("typing_message_invalid", "length=%zu", length);
         json_decref(message);
@@ -184,9 +185,9 @@ static int typing_send(struct typing *typing, const char *conversation, const ch
 int typing_start(struct typing *typing, const char *conversation_id, const char *user_id,
                  const char *username)
 {
-    char conversation[37], user[37], key[74];
-    if (typing->closing || !presence_normalize_id(conversation_id, conversation) ||
-        !presence_normalize_id(user_id, user) || !username ||
+    char conversation[IDS_UUID_LEN + 1], user[IDS_UUID_LEN + 1], key[74];
+    if (typing->closing || !ids_normalize_uuid(conversation_id, conversation) ||
+        !ids_normalize_uuid(user_id, user) || !username ||
         strlen(username) > TYPING_USERNAME_MAX)
         return -1;
     json_t *check = json_string(username); /* NULL unless valid UTF-8 */
@@ -210,9 +211,9 @@ int typing_start(struct typing *typing, const char *conversation_id, const char 
 
 int typing_stop(struct typing *typing, const char *conversation_id, const char *user_id)
 {
-    char conversation[37], user[37], key[74];
-    if (typing->closing || !presence_normalize_id(conversation_id, conversation) ||
-        !presence_normalize_id(user_id, user))
+    char conversation[IDS_UUID_LEN + 1], user[IDS_UUID_LEN + 1], key[74];
+    if (typing->closing || !ids_normalize_uuid(conversation_id, conversation) ||
+        !ids_normalize_uuid(user_id, user))
         return -1;
     /* until the stop comes back from Redis the entry is still here: a start meanwhile must be
      * published, or every bridge would end up thinking the user stopped */
@@ -225,11 +226,11 @@ int typing_stop(struct typing *typing, const char *conversation_id, const char *
 
 void typing_user_gone(struct typing *typing, const char *user_id)
 {
-    char user[37];
-    if (typing->closing || !presence_normalize_id(user_id, user))
+    char user[IDS_UUID_LEN + 1];
+    if (typing->closing || !ids_normalize_uuid(user_id, user))
         return;
     /* collect first: a local stop removes entries while we walk */
-    char conversations[16][37];
+    char conversations[16][IDS_UUID_LEN + 1];
     int n = 0;
     for (struct typing_entry *e = typing->head; e && n < 16; e = e->next)
         if (e->local && strcmp(e->user, user) == 0)
