@@ -123,7 +123,7 @@ static void chat_ack(sio_socket *socket, int64_t ack_id, json_t *value)
 static void chat_ack_error(sio_socket *socket, int64_t ack_id, const struct error_kind *kind,
                            const char *message)
 {
-    chat_ack(socket, ack_id, chat_sql_error(kind, message));
+    chat_ack(socket, ack_id, errors_json(kind, message));
 }
 
 static void chat_ack_ok(sio_socket *socket, int64_t ack_id)
@@ -198,10 +198,10 @@ static void chat_on_result(void *data, const struct db_result *result)
     if (result->status == DB_OK) {
         json_t *value = chat_sql_result_json(result);
         if (!value)
-            value = chat_sql_error(&ERROR_INTERNAL, NULL);
+            value = errors_json(&ERROR_INTERNAL, NULL);
         chat_ack(call->socket, call->ack_id, value);
     } else {
-        chat_ack(call->socket, call->ack_id, chat_sql_result_error(result, call->what));
+        chat_ack(call->socket, call->ack_id, errors_db_json(result, call->what));
     }
     chat_call_end(call);
 }
@@ -483,8 +483,8 @@ static void chat_sync_answer(struct chat_sync *sync, const struct db_result *res
         /* a conversation the user is no longer in is skipped; an expired token or a database
          * that is down fails the whole sync */
         if (kind == &ERROR_UNAUTHORIZED || kind->status >= 500)
-            sync->failure = result ? chat_sql_result_error(result, "messages_after")
-                                   : chat_sql_error(&ERROR_UNAVAILABLE, NULL);
+            sync->failure = result ? errors_db_json(result, "messages_after")
+                                   : errors_json(&ERROR_UNAVAILABLE, NULL);
     }
     if (--sync->remaining == 0)
         chat_sync_finish(sync);
@@ -692,7 +692,7 @@ static void chat_on_authenticated(void *data, const struct db_result *result)
         chat_welcome(connect, answer);
         json_decref(answer);
     } else {
-        json_t *error = chat_sql_result_error(result, "session");
+        json_t *error = errors_db_json(result, "session");
         const struct error_kind *kind = result->status == DB_ERROR
                                             ? errors_from_sqlstate(result->sqlstate)
                                             : &ERROR_UNAVAILABLE;

@@ -140,7 +140,7 @@ static void chat_presence_on_online(void *data, enum presence_status status, jso
     } else {
         /* Redis down, or the database could not say who the audience is */
         chat_presence_ack(question->socket, question->ack_id,
-                          chat_sql_error(&ERROR_UNAVAILABLE, NULL));
+                          errors_json(&ERROR_UNAVAILABLE, NULL));
     }
     sio_socket_unref(question->socket);
     free(question);
@@ -154,7 +154,7 @@ void chat_presence_online(struct chat_presence *chat_presence, sio_socket *socke
         presence_users_online(chat_presence->presence, who->user_id, chat_presence_on_online,
                               question) != 0) {
         free(question);
-        chat_presence_ack(socket, ack_id, chat_sql_error(&ERROR_UNAVAILABLE, NULL));
+        chat_presence_ack(socket, ack_id, errors_json(&ERROR_UNAVAILABLE, NULL));
         return;
     }
     question->socket = socket;

@@ -1,7 +1,6 @@
 /* The realtime side's SQL (see chat_sql.h). Arguments stay untyped, as in REST: PostgreSQL takes
  * their types from the function, and a malformed uuid comes back as 22P02 -> bad_request. */
 #include "chat/chat_sql.h"
-#include "core/log.h"
 
 #include <string.h>
 
@@ -40,31 +39,6 @@ int chat_sql_query(const struct chat_sql *sql, enum chat_sql_id id, const char *
                    db_callback callback, void *data)
 {
     return db_query(sql->pool, sql->base + (int)id, values, callback, data);
-}
-
-json_t *chat_sql_error(const struct error_kind *kind, const char *message)
-{
-    if (!message || !errors_message_public(kind))
-        message = kind->generic;
-    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", kind->code, "message", message);
-    if (!body) /* a message that is not valid UTF-8 */
-        body = json_pack("{s:{s:s,s:s}}", "error", "code", kind->code, "message", kind->generic);
-    return body;
-}
-
-json_t *chat_sql_result_error(const struct db_result *result, const char *what)
-{
-    if (result->status == DB_UNAVAILABLE)
-        return chat_sql_error(&ERROR_UNAVAILABLE, NULL);
-    const struct error_kind *kind = errors_from_sqlstate(result->sqlstate);
-    if (!errors_message_public(kind)) {
-        char message[600], detail[600];
-        log_error("db_error", "function=%s sqlstate=%s message=%s detail=%s", what,
-                  result->sqlstate ? result->sqlstate : "none",
-                  log_quote(message, sizeof(message), result->message),
-                  log_quote(detail, sizeof(detail), result->detail));
-    }
-    return chat_sql_error(kind, result->message);
 }
 
 json_t *chat_sql_result_json(const struct db_result *result)

@@ -1,5 +1,5 @@
 /* chat_sql: the SQL calls of the realtime side (chat, fanout), kept in one table beside the REST
- * one so the pools prepare both, and the one way a refusal becomes {error: {code, message}}. */
+ * one so the pools prepare both. A refusal becomes {error: {code, message}} in core/errors.h. */
 #ifndef BRIDGE_CHAT_SQL_H
 #define BRIDGE_CHAT_SQL_H
 
@@ -42,11 +42,6 @@ int chat_sql_statements(struct db_statement *out, int max);
 int chat_sql_query(const struct chat_sql *sql, enum chat_sql_id id, const char *const *values,
                    db_callback callback, void *data);
 
-/* {error: {code, message}} for a kind; message NULL or not public (5xx): the generic one.
- * NULL only when out of memory. */
-json_t *chat_sql_error(const struct error_kind *kind, const char *message);
-/* The same for a database answer that is not DB_OK (server errors are logged with `what`). */
-json_t *chat_sql_result_error(const struct db_result *result, const char *what);
 /* The JSON of a DB_OK answer (SQL NULL: json null); NULL when it does not parse. */
 json_t *chat_sql_result_json(const struct db_result *result);
 

@@ -443,7 +443,7 @@ static void members_on_result(void *data, const struct db_result *result)
         if (result->status == DB_OK)
             log_error("fanout_bad_members", "conversation=%s", conv->id);
         else if (result->status == DB_ERROR)
-            json_decref(chat_sql_result_error(result, "members")); /* logs a server error */
+            errors_log_db(result, "members");
         conv->members_state = MEMBERS_NONE;
         conv->members_stale = 0;
         waiters_answer(conv, &ERROR_UNAVAILABLE);
@@ -550,7 +550,7 @@ static void conversation_on_result(void *data, const struct db_result *result)
                strcmp(result->sqlstate, "P0002") == 0) {
         announce_removed(call->fanout, call->user_id, call->conversation_id); /* left meanwhile */
     } else {
-        json_decref(chat_sql_result_error(result, "conversation"));
+        errors_log_db(result, "conversation");
         log_warn("fanout_conversation_failed", "conversation=%s user=%s", call->conversation_id,
                  call->user_id);
     }
@@ -697,7 +697,7 @@ static void fetch_on_result(void *data, const struct db_result *result)
         conversation_stall(fanout, conv);
         return;
     } else {
-        json_decref(chat_sql_result_error(result, "event_message"));
+        errors_log_db(result, "event_message");
         fetch_missing(conv, seq);
     }
     conversation_pump(fanout, conv);
@@ -896,7 +896,7 @@ static void blocks_on_result(void *data, const struct db_result *result)
         json_decref(body);
     } else {
         if (result->status != DB_OK)
-            json_decref(chat_sql_result_error(result, "blocked_users"));
+            errors_log_db(result, "blocked_users");
         log_warn("fanout_blocks_failed", "user=%s", call->user_id);
     }
     json_decref(list);
@@ -1057,7 +1057,7 @@ static void doorbell_on_result(void *data, const struct db_result *result)
             doorbell_fill(fanout, json_array_get(messages, i));
         json_decref(messages);
     } else if (result->status == DB_ERROR) {
-        json_decref(chat_sql_result_error(result, "event_messages")); /* logs a server error */
+        errors_log_db(result, "event_messages");
     }
     doorbell_release(fanout, call->ranges, call->count);
     free(call->ranges);

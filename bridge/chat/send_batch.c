@@ -66,8 +66,8 @@ static json_t *answer_value(json_t *answer)
     json_t *error = json_object_get(answer, "error");
     const char *sqlstate = json_string_value(json_object_get(error, "sqlstate"));
     if (!sqlstate)
-        return chat_sql_error(&ERROR_INTERNAL, NULL);
-    return chat_sql_error(errors_from_sqlstate(sqlstate),
+        return errors_json(&ERROR_INTERNAL, NULL);
+    return errors_json(errors_from_sqlstate(sqlstate),
                           json_string_value(json_object_get(error, "message")));
 }
 
@@ -86,10 +86,10 @@ static void batch_on_result(void *data, const struct db_result *result)
     json_t *answers = result->status == DB_OK ? chat_sql_result_json(result) : NULL;
     json_t *failure = NULL;
     if (result->status != DB_OK) {
-        failure = chat_sql_result_error(result, "send_messages");
+        failure = errors_db_json(result, "send_messages");
     } else if (!json_is_array(answers) || json_array_size(answers) != call->count) {
         log_error("send_batch_bad_answer", "sends=%zu", call->count);
-        failure = chat_sql_error(&ERROR_INTERNAL, NULL);
+        failure = errors_json(&ERROR_INTERNAL, NULL);
     }
     size_t i = 0;
     for (struct pending_send *send = call->sends; send; i++) {
@@ -172,7 +172,7 @@ failed:
     }
     for (struct pending_send *send = sends; send;) {
         struct pending_send *next = send->next;
-        ack(send, chat_sql_error(&ERROR_UNAVAILABLE, NULL));
+        ack(send, errors_json(&ERROR_UNAVAILABLE, NULL));
         pending_free(send);
         send = next;
     }
@@ -256,7 +256,7 @@ void send_batch_close(struct send_batch *batch)
     while (batch->head) {
         struct pending_send *send = batch->head;
         batch->head = send->next;
-        ack(send, chat_sql_error(&ERROR_UNAVAILABLE, NULL));
+        ack(send, errors_json(&ERROR_UNAVAILABLE, NULL));
         pending_free(send);
     }
     batch->tail = NULL;

@@ -1,7 +1,7 @@
 /* SQLSTATE to HTTP, as one table (see errors.h). */
 #include "core/errors.h"
+#include "core/log.h"
 
-#include <jansson.h>
 #include <string.h>
 
 const struct error_kind ERROR_BAD_REQUEST = {400, "bad_request", "bad request"};
@@ -52,16 +52,47 @@ const struct error_kind *errors_from_sqlstate(const char *sqlstate)
 
 int errors_message_public(const struct error_kind *kind) { return kind->status < 500; }
 
-char *errors_body(const struct error_kind *kind, const char *message, size_t *length)
+json_t *errors_json(const struct error_kind *kind, const char *message)
 {
     if (!message || !errors_message_public(kind))
         message = kind->generic;
     json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", kind->code, "message", message);
     if (!body) /* a message that is not valid UTF-8: fall back to the generic one */
         body = json_pack("{s:{s:s,s:s}}", "error", "code", kind->code, "message", kind->generic);
+    return body;
+}
+
+char *errors_body(const struct error_kind *kind, const char *message, size_t *length)
+{
+    json_t *body = errors_json(kind, message);
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     if (text && length)
         *length = strlen(text);
     return text;
+}
+
+void errors_log_db(const struct db_result *result, const char *what)
+{
+    if (result->status != DB_ERROR || errors_message_public(errors_from_sqlstate(result->sqlstate)))
+        return;
+    char message[600], detail[600];
+    log_error("db_error", "function=%s sqlstate=%s message=%s detail=%s", what,
+              result->sqlstate ? result->sqlstate : "none",
+              log_quote(message, sizeof(message), result->message),
+              log_quote(detail, sizeof(detail), result->detail));
+}
+
+const struct error_kind *errors_from_db(const struct db_result *result, const char *what)
+{
+    if (result->status == DB_UNAVAILABLE)
+        return &ERROR_UNAVAILABLE;
+    errors_log_db(result, what);
+    return errors_from_sqlstate(result->sqlstate);
+}
+
+json_t *errors_db_json(const struct db_result *result, const char *what)
+{
+    const struct error_kind *kind = errors_from_db(result, what);
+    return errors_json(kind, kind == &ERROR_UNAVAILABLE ? NULL : result->message);
 }

@@ -263,17 +263,10 @@ static void rest_on_result(void *data, const struct db_result *result)
         const char *body = result->value ? result->value : "null";
         size_t length = result->value ? result->length : 4;
         rest_respond_json(rest->config, req, route->status, body, length, NULL);
-    } else if (result->status == DB_UNAVAILABLE) {
-        rest_fail(rest, req, &ERROR_UNAVAILABLE, NULL, NULL, call->started);
     } else {
-        const struct error_kind *kind = errors_from_sqlstate(result->sqlstate);
-        if (!errors_message_public(kind)) {
-            char message[600], detail[600];
-            log_error("db_error", "function=%s sqlstate=%s message=%s detail=%s", route->function,
-                      result->sqlstate, log_quote(message, sizeof(message), result->message),
-                      log_quote(detail, sizeof(detail), result->detail));
-        }
-        rest_fail(rest, req, kind, result->message, NULL, call->started);
+        const struct error_kind *kind = errors_from_db(result, route->function);
+        rest_fail(rest, req, kind, kind == &ERROR_UNAVAILABLE ? NULL : result->message, NULL,
+                  call->started);
     }
     rest_call_free(call);
 }
