@@ -33,7 +33,7 @@
 struct bridge {
     uv_loop_t loop;
     struct config config;
-    struct db_statement statements[DB_MAX_STATEMENTS];
+    struct db_catalog statements; /* both pools prepare them; each module adds its own */
     struct db_pool *pool;
     struct db_pool *slow_pool;
     http_server *server;
@@ -43,7 +43,6 @@ struct bridge {
     struct fanout *fanout;
     struct chat *chat;
     struct chat_presence *presence; /* presence and typing through Redis */
-    int presence_base;              /* its statements in the pool's array */
     struct listener *listener;
     struct rest *rest;
     struct rate_limit *limits; /* counted in Redis once presence's link exists */
@@ -234,7 +233,7 @@ static const char *bridge_socket_origin(const struct config *config)
 }
 
 /* Socket.IO at /socket.io/ with the chat namespace, fan-out, and the LISTEN connection. */
-static int bridge_start_realtime(struct bridge *bridge, int chat_base)
+static int bridge_start_realtime(struct bridge *bridge)
 {
     const struct config *config = &bridge->config;
     sio_config io_config;
@@ -255,7 +254,8 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
     http_route route = sio_server_route(bridge->io);
     if (http_server_add_route(bridge->server, &route) != 0)
         return -1;
-    bridge->chat_sql = (struct chat_sql){bridge->pool, chat_base};
+    if (chat_sql_init(&bridge->chat_sql, bridge->pool) != 0)
+        return -1;
     bridge->fanout = fanout_new(&bridge->loop, &bridge->chat_sql);
     struct chat_limits limits = {config->send_batches, config->socket_event_rate,
                                  config->max_user_sockets, config->max_socket_calls};
@@ -264,8 +264,7 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
     if (!bridge->chat)
         return -1;
     bridge->presence = chat_presence_new(&bridge->loop, config->redis_url,
-                                         getenv("PGCHAT_BRIDGE_ID"), bridge->pool,
-                                         bridge->presence_base, bridge->fanout);
+                                         getenv("PGCHAT_BRIDGE_ID"), bridge->pool, bridge->fanout);
     if (!bridge->presence)
         return -1;
     chat_set_presence(bridge->chat, bridge->presence);
@@ -281,27 +280,10 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
 static int bridge_start(struct bridge *bridge)
 {
     struct config *config = &bridge->config;
-    int count = rest_statements(bridge->statements, DB_MAX_STATEMENTS - 1);
-    if (count < 0)
-        return -1;
-    int health_statement = count;
-    bridge->statements[count++] = (struct db_statement)HEALTH_STATEMENT;
-    int chat_base = count;
-    int chat_count = chat_sql_statements(bridge->statements + count, DB_MAX_STATEMENTS - count);
-    if (chat_count < 0)
-        return -1;
-    count += chat_count;
-    bridge->presence_base = count;
-    int presence_count = chat_presence_statements(bridge->statements + count,
-                                                  DB_MAX_STATEMENTS - count);
-    if (presence_count < 0)
-        return -1;
-    count += presence_count;
-
     bridge->pool = db_pool_new(&bridge->loop, "main", config->database_url, config->pool_size,
-                               bridge->statements, count);
+                               &bridge->statements);
     bridge->slow_pool = db_pool_new(&bridge->loop, "slow", config->database_url,
-                                    config->slow_pool_size, bridge->statements, count);
+                                    config->slow_pool_size, &bridge->statements);
     bridge->budget = queue_budget_new(&bridge->loop, config->queue_budget);
     if (!bridge->budget)
         return -1;
@@ -319,8 +301,8 @@ static int bridge_start(struct bridge *bridge)
     };
     bridge->server = http_server_new(&bridge->loop, &server_config);
     bridge->limits = rate_limit_new();
-    bridge->rest = bridge->limits ? rest_new(config, bridge->pool, bridge->slow_pool, bridge->limits) : NULL;
-    bridge->health = health_new(config, bridge->pool, health_statement);
+    bridge->rest = bridge->limits && bridge->pool ? rest_new(config, bridge->pool, bridge->slow_pool, bridge->limits) : NULL;
+    bridge->health = bridge->pool ? health_new(config, bridge->pool) : NULL;
     bridge->files = static_new(config);
     if (!bridge->pool || !bridge->slow_pool || !bridge->server || !bridge->rest ||
         !bridge->health || !bridge->files)
@@ -329,7 +311,7 @@ static int bridge_start(struct bridge *bridge)
         metrics_attach(bridge->server, config) ||
         static_attach(bridge->files, bridge->server))
         return -1;
-    return bridge_start_realtime(bridge, chat_base);
+    return bridge_start_realtime(bridge);
 }
 
 static void bridge_start_signals(struct bridge *bridge)

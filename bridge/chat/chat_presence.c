@@ -164,14 +164,9 @@ void chat_presence_online(struct chat_presence *chat_presence, sio_socket *socke
 
 /* ---- lifetime ---- */
 
-int chat_presence_statements(struct db_statement *out, int room)
-{
-    return presence_statements(out, room);
-}
-
 struct chat_presence *chat_presence_new(uv_loop_t *loop, const char *redis_url,
                                         const char *bridge_id, struct db_pool *pool,
-                                        int first_statement, struct fanout *fanout)
+                                        struct fanout *fanout)
 {
     struct chat_presence *chat_presence = calloc(1, sizeof(*chat_presence));
     if (!chat_presence)
@@ -185,7 +180,7 @@ struct chat_presence *chat_presence_new(uv_loop_t *loop, const char *redis_url,
     if (redis_url) {
         chat_presence->redis = redis_new(loop, redis_url, "presence");
         chat_presence->presence =
-            chat_presence->redis ? presence_new(loop, chat_presence->redis, pool, first_statement,
+            chat_presence->redis ? presence_new(loop, chat_presence->redis, pool,
                                                 bridge_id, chat_presence_on_change, chat_presence)
                                  : NULL;
     }

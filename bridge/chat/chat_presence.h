@@ -15,15 +15,13 @@
 
 struct chat_presence;
 
-/* The statements it needs in the pool's array (see presence_statements): count or -1. */
-int chat_presence_statements(struct db_statement *out, int room);
 
-/* redis_url NULL: no Redis. bridge_id NULL: made up (host, pid, random). The pool's statements
- * from first_statement are chat_presence_statements'. fanout must outlive it. Connects at once.
+/* redis_url NULL: no Redis. bridge_id NULL: made up (host, pid, random). Presence registers its
+ * statements with pool. fanout must outlive it. Connects at once.
  * NULL on a bad URL or id (logged) or out of memory. */
 struct chat_presence *chat_presence_new(uv_loop_t *loop, const char *redis_url,
                                         const char *bridge_id, struct db_pool *pool,
-                                        int first_statement, struct fanout *fanout);
+                                        struct fanout *fanout);
 
 /* An authenticated socket of `who` joined / left this bridge. */
 void chat_presence_connected(struct chat_presence *chat_presence, const struct fanout_socket *who);

@@ -27,12 +27,11 @@ static const struct db_statement chat_sql_table[CHAT_SQL_COUNT] = {
                             "SELECT chat.set_conversation_state($1, $2, $3)::text", 3},
 };
 
-int chat_sql_statements(struct db_statement *out, int max)
+int chat_sql_init(struct chat_sql *sql, struct db_pool *pool)
 {
-    if (max < CHAT_SQL_COUNT)
-        return -1;
-    memcpy(out, chat_sql_table, sizeof(chat_sql_table));
-    return CHAT_SQL_COUNT;
+    sql->pool = pool;
+    sql->base = db_pool_register(pool, chat_sql_table, CHAT_SQL_COUNT);
+    return sql->base < 0 ? -1 : 0;
 }
 
 int chat_sql_query(const struct chat_sql *sql, enum chat_sql_id id, const char *const *values,

@@ -27,15 +27,14 @@ enum chat_sql_id {
     CHAT_SQL_COUNT
 };
 
-/* Where the table sits in a pool's statement array. */
+/* The table's pool, and where the table sits in the pool's catalog. */
 struct chat_sql {
     struct db_pool *pool;
     int base;
 };
 
-/* Fills out[0 .. CHAT_SQL_COUNT) with the statements; returns CHAT_SQL_COUNT, or -1 when max is
- * too small. The pool must be given the array with the table at index `base`. */
-int chat_sql_statements(struct db_statement *out, int max);
+/* Registers the table with pool's catalog and points sql at it. 0, or -1 when it does not fit. */
+int chat_sql_init(struct chat_sql *sql, struct db_pool *pool);
 
 /* db_query of one statement of the table: 0 when queued (callback later, once), -1 when no
  * connection is up or the queue is full (callback never). */

@@ -60,8 +60,7 @@ struct db_pool {
     uv_loop_t *loop;
     char *name;
     char *conninfo;
-    const struct db_statement *statements;
-    int nstatements;
+    struct db_catalog *catalog; /* shared by the pools; the modules add to it */
     struct db_conn *conns;
     int size;
     struct db_call *queue_head, *queue_tail;
@@ -343,7 +342,7 @@ static void conn_flush(struct db_conn *conn)
 
 static void conn_send(struct db_conn *conn, struct db_call *call)
 {
-    const struct db_statement *statement = &conn->pool->statements[call->statement];
+    const struct db_statement *statement = &conn->pool->catalog->statements[call->statement];
     uint64_t bit = UINT64_C(1) << call->statement;
     call->next = NULL;
     if (conn->tail)
@@ -493,10 +492,32 @@ static void pool_dispatch(struct db_pool *pool)
     }
 }
 
-struct db_pool *db_pool_new(uv_loop_t *loop, const char *name, const char *conninfo, int size,
-                            const struct db_statement *statements, int nstatements)
+int db_catalog_add(struct db_catalog *catalog, const struct db_statement *statements, int n)
 {
-    if (size < 1 || nstatements > DB_MAX_STATEMENTS)
+    for (int first = 0; n > 0 && first + n <= catalog->count; first++) { /* added before */
+        int same = 0;
+        while (same < n && strcmp(catalog->statements[first + same].name, statements[same].name) == 0)
+            same++;
+        if (same == n)
+            return first;
+    }
+    if (n < 0 || n > DB_MAX_STATEMENTS - catalog->count)
+        return -1;
+    int first = catalog->count;
+    memcpy(catalog->statements + first, statements, (size_t)n * sizeof(*statements));
+    catalog->count += n;
+    return first;
+}
+
+int db_pool_register(struct db_pool *pool, const struct db_statement *statements, int n)
+{
+    return db_catalog_add(pool->catalog, statements, n);
+}
+
+struct db_pool *db_pool_new(uv_loop_t *loop, const char *name, const char *conninfo, int size,
+                            struct db_catalog *catalog)
+{
+    if (size < 1 || !catalog)
         return NULL;
     struct db_pool *pool = calloc(1, sizeof(*pool));
     if (!pool)
@@ -512,8 +533,7 @@ struct db_pool *db_pool_new(uv_loop_t *loop, const char *name, const char *conni
         free(pool);
         return NULL;
     }
-    pool->statements = statements;
-    pool->nstatements = nstatements;
+    pool->catalog = catalog;
     pool->size = size;
     for (int i = 0; i < size; i++) {
         struct db_conn *conn = &pool->conns[i];
@@ -544,10 +564,10 @@ static void pool_on_idle(uv_idle_t *idle)
 int db_query(struct db_pool *pool, int statement, const char *const *values, db_callback callback,
              void *data)
 {
-    if (pool->closing || statement < 0 || statement >= pool->nstatements ||
+    if (pool->closing || statement < 0 || statement >= pool->catalog->count ||
         pool->queued >= DB_QUEUE_MAX || db_pool_ready(pool) == 0)
         return -1;
-    int nparams = pool->statements[statement].nparams;
+    int nparams = pool->catalog->statements[statement].nparams;
     size_t size = sizeof(struct db_call);
     for (int i = 0; i < nparams; i++)
         size += values[i] ? strlen(values[i]) + 1 : 0;

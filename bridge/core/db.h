@@ -12,12 +12,25 @@
 #define DB_MAX_PARAMS 8
 
 /* A statement the pool prepares on each connection on first use. Its id is its index in the
- * array given to db_pool_new. The query must return one column (text) and one row. */
+ * pool's catalog. The query must return one column (text) and one row. */
 struct db_statement {
     const char *name;
     const char *sql;
     int nparams;
 };
+
+/* The statements of the process, which every pool prepares: each module adds its own (usually in
+ * its _new) and keeps the id db_catalog_add returns, so no one else counts offsets. Add before the
+ * loop runs; the catalog must outlive the pools. Zero-initialized is empty. */
+struct db_catalog {
+    struct db_statement statements[DB_MAX_STATEMENTS];
+    int count;
+};
+
+/* Appends n statements (the strings must outlive the catalog). Returns the id of the first, or
+ * -1 when they do not fit. The same names added again (a second instance of a module) get the
+ * ids of the first time: a connection cannot prepare one name twice. */
+int db_catalog_add(struct db_catalog *catalog, const struct db_statement *statements, int n);
 
 enum db_status {
     DB_OK,          /* value holds the single column of the single row (or NULL) */
@@ -40,10 +53,13 @@ typedef void (*db_callback)(void *data, const struct db_result *result);
 
 struct db_pool;
 
-/* A pool of size connections to conninfo, started at once (it connects in the background).
- * name tags its log lines. statements must outlive the pool. NULL when out of memory. */
+/* A pool of size connections to conninfo, started at once (it connects in the background), that
+ * prepares the statements of catalog. name tags its log lines. NULL when out of memory. */
 struct db_pool *db_pool_new(uv_loop_t *loop, const char *name, const char *conninfo, int size,
-                            const struct db_statement *statements, int nstatements);
+                            struct db_catalog *catalog);
+/* db_catalog_add to the pool's catalog (shared with any other pool made with it): how a module
+ * registers its statements with the pool it is given. The id of the first, or -1. */
+int db_pool_register(struct db_pool *pool, const struct db_statement *statements, int n);
 
 /* Runs statement with the values (NULL for SQL NULL; copied, so the caller's may go at once).
  * Returns 0 when the call is queued: callback runs exactly once, later, from the loop.

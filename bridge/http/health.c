@@ -112,8 +112,12 @@ static void health_on_request(http_request *req, void *data)
 
 /* ---- lifetime ---- */
 
-struct health *health_new(const struct config *config, struct db_pool *pool, int statement)
+struct health *health_new(const struct config *config, struct db_pool *pool)
 {
+    static const struct db_statement round_trip = {"health", "SELECT 'ok'::text", 0};
+    int statement = db_pool_register(pool, &round_trip, 1);
+    if (statement < 0)
+        return NULL;
     struct health *health = calloc(1, sizeof(*health));
     if (!health)
         return NULL;

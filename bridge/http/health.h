@@ -11,8 +11,8 @@
 
 struct health;
 
-/* statement is the pool's index of a statement returning 'ok'. NULL when out of memory. */
-struct health *health_new(const struct config *config, struct db_pool *pool, int statement);
+/* Registers its round-trip statement with pool. NULL when out of memory. */
+struct health *health_new(const struct config *config, struct db_pool *pool);
 /* How Redis is now: 1 up, 0 down. Until one is given, Redis is "unconfigured". */
 typedef int (*health_redis_probe)(const void *data);
 void health_watch_redis(struct health *health, health_redis_probe probe, const void *data);
@@ -22,8 +22,5 @@ int health_attach(struct health *health, http_server *server);
 const char *health_redis_state(const struct health *health);
 /* Frees itself now, or when the last database call it waits for has answered. */
 void health_close(struct health *health);
-
-/* The statement health_new wants in the pool's array. */
-#define HEALTH_STATEMENT {"health", "SELECT 'ok'::text", 0}
 
 #endif

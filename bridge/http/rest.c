@@ -116,6 +116,7 @@ struct rest {
     struct db_pool *pool;
     struct db_pool *slow_pool;
     struct credential_guard *guard; /* in front of the slow routes */
+    int first_statement;            /* route i's statement is first_statement + i */
     size_t pending;
     int draining;
 };
@@ -157,10 +158,10 @@ static int rest_param_count(const struct rest_route *route)
     return n;
 }
 
-int rest_statements(struct db_statement *out, int max)
+/* One statement per route, registered with the pools' catalog; the id of the first, or -1. */
+static int rest_register_statements(struct db_pool *pool)
 {
-    if (max < REST_ROUTE_COUNT)
-        return -1;
+    struct db_statement out[REST_ROUTE_COUNT];
     for (int i = 0; i < REST_ROUTE_COUNT; i++) {
         const struct rest_route *route = &rest_routes[i];
         int nparams = rest_param_count(route);
@@ -172,7 +173,7 @@ int rest_statements(struct db_statement *out, int max)
         snprintf(rest_sql[i] + used, sizeof(rest_sql[i]) - (size_t)used, ")::text");
         out[i] = (struct db_statement){rest_statement_name(i), rest_sql[i], nparams};
     }
-    return REST_ROUTE_COUNT;
+    return db_pool_register(pool, out, REST_ROUTE_COUNT);
 }
 
 /* ---- answers ---- */
@@ -362,7 +363,7 @@ static void rest_call_database(struct rest_call *call)
 {
     struct rest *rest = call->rest;
     struct db_pool *pool = call->route->slow ? rest->slow_pool : rest->pool;
-    int statement = (int)(call->route - rest_routes);
+    int statement = rest->first_statement + (int)(call->route - rest_routes);
     if (db_query(pool, statement, call->args.values, rest_on_result, call) != 0) {
         if (call->req)
             rest_fail(rest, call->req, &ERROR_UNAVAILABLE, NULL, NULL, call->started);
@@ -466,9 +467,13 @@ static void rest_on_request(http_request *req, void *data)
 struct rest *rest_new(const struct config *config, struct db_pool *pool, struct db_pool *slow_pool,
                       struct rate_limit *limits)
 {
+    int first_statement = rest_register_statements(pool);
+    if (first_statement < 0)
+        return NULL;
     struct rest *rest = calloc(1, sizeof(*rest));
     if (!rest)
         return NULL;
+    rest->first_statement = first_statement;
     rest->guard = credential_guard_new(config, limits);
     if (!rest->guard) {
         free(rest);

@@ -14,13 +14,10 @@
 
 struct rest;
 
-/* Fills out with the statements of the route table, from index 0; returns how many (<= max), or
- * -1 when max is too small. The pools must be given the same array, at the same indexes. */
-int rest_statements(struct db_statement *out, int max);
-
 /* The REST layer on two pools: pool for ordinary calls, slow_pool for the calls that hash a
  * password (register, login, change_password), which pass the credential guard first, counting
- * in limits. config, the pools and limits must outlive it. NULL when out of memory. */
+ * in limits. Registers a statement per route with the pools' catalog (they share one).
+ * config, the pools and limits must outlive it. NULL when out of memory. */
 struct rest *rest_new(const struct config *config, struct db_pool *pool, struct db_pool *slow_pool,
                       struct rate_limit *limits);
 void rest_free(struct rest *rest);

@@ -786,19 +786,12 @@ int presence_users_online(struct presence *presence, const char *user_id,
 
 /* ---- lifetime and small queries ---- */
 
-int presence_statements(struct db_statement *out, int room)
-{
-    if (room < 3)
-        return -1;
-    out[0] = (struct db_statement){"presence_audience",
-                                   "SELECT chat.presence_audiences($1::uuid)::text", 1};
-    out[1] = (struct db_statement){
-        "presence_set_last_seen",
-        "SELECT chat.set_last_seen($1::uuid, to_timestamp($2::bigint / 1000.0))::text", 2};
-    out[2] = (struct db_statement){"presence_visible",
-                                   "SELECT chat.presence_visible($1::uuid)::text", 1};
-    return 3;
-}
+static const struct db_statement presence_statements[] = {
+    {"presence_audience", "SELECT chat.presence_audiences($1::uuid)::text", 1},
+    {"presence_set_last_seen",
+     "SELECT chat.set_last_seen($1::uuid, to_timestamp($2::bigint / 1000.0))::text", 2},
+    {"presence_visible", "SELECT chat.presence_visible($1::uuid)::text", 1},
+};
 
 void presence_default_bridge_id(char *out, size_t size)
 {
@@ -816,13 +809,16 @@ void presence_default_bridge_id(char *out, size_t size)
 }
 
 struct presence *presence_new(uv_loop_t *loop, struct redis *redis, struct db_pool *pool,
-                              int first_statement, const char *bridge_id,
+                              const char *bridge_id,
                               presence_change_fn on_change, void *data)
 {
     if (!bridge_id || !presence_valid_bridge_id(bridge_id) || !on_change) {
         log_error("config_invalid", "setting=bridge_id reason=\"1 to 64 of A-Z a-z 0-9 . _ -\"");
         return NULL;
     }
+    int first_statement = db_pool_register(pool, presence_statements, 3);
+    if (first_statement < 0)
+        return NULL;
     struct presence *presence = calloc(1, sizeof(*presence));
     if (!presence)
         return NULL;

@@ -54,18 +54,14 @@ enum presence_status {
 /* user_ids: JSON array (borrowed) when PRESENCE_OK, else NULL. */
 typedef void (*presence_online_fn)(void *data, enum presence_status status, json_t *user_ids);
 
-/* The statements presence needs in the pool's array, written at out (room entries at most).
- * Returns how many (3), or -1 when there is no room. */
-int presence_statements(struct db_statement *out, int room);
-
 /* Writes a fresh bridge id (host, pid and random bits) into out. */
 void presence_default_bridge_id(char *out, size_t size);
 
 /* A presence on redis (registers its scripts, channel and listener: call before redis_start)
- * and pool, whose statements from first_statement are presence_statements'. bridge_id:
+ * and pool (registers its statements: call before the loop runs). bridge_id:
  * 1 to 64 of [A-Za-z0-9._-], copied. NULL on a bad id (logged) or out of memory. */
 struct presence *presence_new(uv_loop_t *loop, struct redis *redis, struct db_pool *pool,
-                              int first_statement, const char *bridge_id,
+                              const char *bridge_id,
                               presence_change_fn on_change, void *data);
 
 /* A device (socket) of user_id (a uuid) joined / left this bridge. Each connected must be
