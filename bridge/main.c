@@ -54,6 +54,7 @@ struct bridge {
     uint64_t drain_deadline;
     uint64_t idle_since;
     int draining;
+    int signals_started;
 };
 
 static size_t bridge_pending(const struct bridge *bridge)
@@ -62,15 +63,23 @@ static size_t bridge_pending(const struct bridge *bridge)
            db_pool_pending(bridge->pool) + db_pool_pending(bridge->slow_pool);
 }
 
+/* The one teardown, after a drain or a failed start (any module may be missing then): every
+ * module is told to close, then the loop runs until their handles are closed, and
+ * bridge_free_remains frees what outlives the loop. Those that free themselves once their calls
+ * in flight end (pools, health, presence) are forgotten here. */
 static void bridge_close_everything(struct bridge *bridge)
 {
-    uv_timer_stop(&bridge->drain_timer);
-    uv_close((uv_handle_t *)&bridge->drain_timer, NULL);
-    uv_close((uv_handle_t *)&bridge->sigterm, NULL);
-    uv_close((uv_handle_t *)&bridge->sigint, NULL);
+    if (bridge->signals_started) {
+        uv_timer_stop(&bridge->drain_timer);
+        uv_close((uv_handle_t *)&bridge->drain_timer, NULL);
+        uv_close((uv_handle_t *)&bridge->sigterm, NULL);
+        uv_close((uv_handle_t *)&bridge->sigint, NULL);
+    }
     metrics_forget_gauges();
     listener_close(bridge->listener);
-    fanout_close(bridge->fanout);
+    bridge->listener = NULL;
+    if (bridge->fanout)
+        fanout_close(bridge->fanout);
     chat_close(bridge->chat);
     sio_server_free(bridge->io); /* every socket is told, before the connections close */
     bridge->io = NULL;
@@ -80,10 +89,31 @@ static void bridge_close_everything(struct bridge *bridge)
         rate_limit_use_redis(bridge->limits, NULL);
     chat_presence_close(bridge->presence);
     bridge->presence = NULL;
-    http_server_free(bridge->server);
-    db_pool_close(bridge->pool);
-    db_pool_close(bridge->slow_pool);
-    health_close(bridge->health);
+    if (bridge->server)
+        http_server_free(bridge->server);
+    if (bridge->pool)
+        db_pool_close(bridge->pool);
+    if (bridge->slow_pool)
+        db_pool_close(bridge->slow_pool);
+    bridge->pool = bridge->slow_pool = NULL;
+    if (bridge->health)
+        health_close(bridge->health);
+    bridge->health = NULL;
+}
+
+/* What the loop leaves once it has stopped. */
+static void bridge_free_remains(struct bridge *bridge)
+{
+    if (bridge->server) { /* lws completes a foreign loop's teardown on the second call */
+        http_server_free(bridge->server);
+        uv_run(&bridge->loop, UV_RUN_DEFAULT);
+    }
+    chat_free(bridge->chat);
+    fanout_free(bridge->fanout);
+    rest_free(bridge->rest);
+    rate_limit_free(bridge->limits);
+    static_free(bridge->files);
+    queue_budget_free(bridge->budget);
 }
 
 /* ---- what /metrics reads from the modules ---- */
@@ -322,6 +352,7 @@ static void bridge_start_signals(struct bridge *bridge)
     bridge->sigterm.data = bridge->sigint.data = bridge->drain_timer.data = bridge;
     uv_signal_start(&bridge->sigterm, bridge_on_signal, SIGTERM);
     uv_signal_start(&bridge->sigint, bridge_on_signal, SIGINT);
+    bridge->signals_started = 1;
 }
 
 int main(int argc, char **argv)
@@ -338,27 +369,7 @@ int main(int argc, char **argv)
     if (bridge_start(&bridge) != 0) {
         log_error("bridge_start_failed", "port=%d", bridge.config.port);
         status = 1;
-        /* unwind what started, then let the loop close it */
-        listener_close(bridge.listener);
-        if (bridge.fanout)
-            fanout_close(bridge.fanout);
-        chat_close(bridge.chat);
-        sio_server_free(bridge.io);
-        bridge.io = NULL;
-        if (bridge.health)
-            health_watch_redis(bridge.health, NULL, NULL);
-        if (bridge.limits)
-            rate_limit_use_redis(bridge.limits, NULL);
-        metrics_forget_gauges();
-        chat_presence_close(bridge.presence);
-        if (bridge.server)
-            http_server_free(bridge.server);
-        if (bridge.pool)
-            db_pool_close(bridge.pool);
-        if (bridge.slow_pool)
-            db_pool_close(bridge.slow_pool);
-        if (bridge.health)
-            health_close(bridge.health);
+        bridge_close_everything(&bridge); /* the loop below closes what started */
     } else {
         bridge_start_signals(&bridge);
         log_info("bridge_started", "port=%d pool_size=%d slow_pool_size=%d cors_origins=%d",
@@ -366,16 +377,7 @@ int main(int argc, char **argv)
                  bridge.config.origin_count);
     }
     uv_run(&bridge.loop, UV_RUN_DEFAULT);
-    if (bridge.server) { /* lws completes a foreign loop's teardown on the second call */
-        http_server_free(bridge.server);
-        uv_run(&bridge.loop, UV_RUN_DEFAULT);
-    }
-    chat_free(bridge.chat);
-    fanout_free(bridge.fanout);
-    rest_free(bridge.rest);
-    rate_limit_free(bridge.limits);
-    static_free(bridge.files);
-    queue_budget_free(bridge.budget);
+    bridge_free_remains(&bridge);
     if (uv_loop_close(&bridge.loop) != 0)
         log_warn("bridge_loop_busy", "reason=\"handles left open at exit\"");
     config_free(&bridge.config);
