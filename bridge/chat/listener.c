@@ -2,17 +2,15 @@
  * a uv_poll, through named states:
  *   WAITING (backoff timer) -> CONNECTING (PQconnectPoll) -> SUBSCRIBING (LISTEN sent)
  *   -> LISTENING (notifications flow) -> lost: WAITING
- * Backoff doubles from LISTENER_BACKOFF_FIRST_MS to LISTENER_BACKOFF_MAX_MS; a streak of failures
- * is logged once. */
+ * The connect, the socket watch and the backoff (the pool's: 250 ms doubling to 8 s) are
+ * core/pg_conn's; a streak of failures is logged once. */
 #include "chat/listener.h"
 #include "core/log.h"
+#include "core/pg_conn.h"
 
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define LISTENER_BACKOFF_FIRST_MS 250
-#define LISTENER_BACKOFF_MAX_MS 8000
 
 enum listener_state { LISTENER_WAITING, LISTENER_CONNECTING, LISTENER_SUBSCRIBING,
                       LISTENER_LISTENING, LISTENER_CLOSED };
@@ -24,11 +22,9 @@ struct listener {
     struct listener_handlers handlers;
     enum listener_state state;
     PGconn *pg;
-    uv_poll_t *poll;   /* NULL when not watching; freed by its close callback */
-    int poll_fd;
-    int poll_events;
+    struct pg_watch watch;
     uv_timer_t timer;
-    unsigned backoff_ms;
+    struct pg_backoff backoff;
     unsigned failures;
     int ever_ready;
     int open_handles;  /* the timer, and a poll while one is closing */
@@ -48,68 +44,19 @@ static void listener_handle_closed(uv_handle_t *handle)
     free(listener);
 }
 
-static void listener_unwatch(struct listener *listener)
-{
-    if (!listener->poll)
-        return;
-    uv_poll_stop(listener->poll);
-    listener->poll->data = listener;
-    uv_close((uv_handle_t *)listener->poll, listener_handle_closed);
-    listener->poll = NULL;
-    listener->poll_events = 0;
-}
-
 static void listener_on_poll(uv_poll_t *handle, int status, int events);
 
 static int listener_watch(struct listener *listener, int events)
 {
-    int fd = PQsocket(listener->pg);
-    if (fd < 0)
-        return -1;
-    if (listener->poll && listener->poll_fd != fd)
-        listener_unwatch(listener);
-    if (!listener->poll) {
-        listener->poll = malloc(sizeof(*listener->poll));
-        if (!listener->poll)
-            return -1;
-        if (uv_poll_init(listener->loop, listener->poll, fd) != 0) {
-            free(listener->poll);
-            listener->poll = NULL;
-            return -1;
-        }
-        listener->open_handles++;
-        listener->poll->data = listener;
-        listener->poll_fd = fd;
-        listener->poll_events = 0;
-    }
-    if (events != listener->poll_events) {
-        if (uv_poll_start(listener->poll, events, listener_on_poll) != 0)
-            return -1;
-        listener->poll_events = events;
-    }
-    return 0;
+    return pg_watch(&listener->watch, listener->loop, listener->pg, events);
 }
 
 static void listener_teardown(struct listener *listener)
 {
-    listener_unwatch(listener);
+    pg_unwatch(&listener->watch);
     if (listener->pg)
         PQfinish(listener->pg);
     listener->pg = NULL;
-}
-
-/* libpq's messages end with a newline; a log value must not. */
-static const char *listener_reason(char *out, size_t size, const char *message)
-{
-    char copy[400];
-    snprintf(copy, sizeof(copy), "%s", message ? message : "");
-    for (char *p = copy; *p; p++)
-        if (*p == '\n' || *p == '\t')
-            *p = ' ';
-    size_t len = strlen(copy);
-    while (len && copy[len - 1] == ' ')
-        copy[--len] = '\0';
-    return log_quote(out, size, copy);
 }
 
 static void listener_on_timer(uv_timer_t *timer)
@@ -124,17 +71,14 @@ static void listener_retry(struct listener *listener, const char *event, const c
 {
     char text[500];
     if (listener->state == LISTENER_LISTENING)
-        listener->backoff_ms = LISTENER_BACKOFF_FIRST_MS;
+        pg_backoff_reset(&listener->backoff);
     if (listener->state == LISTENER_LISTENING || listener->failures++ == 0 ||
         log_enabled(LOG_DEBUG))
         log_warn(event, "channel=%s retry_ms=%u reason=%s", listener->channel,
-                 listener->backoff_ms, listener_reason(text, sizeof(text), reason));
+                 pg_backoff_peek(&listener->backoff), pg_conn_reason(text, sizeof(text), reason));
     listener_teardown(listener);
     listener->state = LISTENER_WAITING;
-    uv_timer_start(&listener->timer, listener_on_timer, listener->backoff_ms, 0);
-    listener->backoff_ms *= 2;
-    if (listener->backoff_ms > LISTENER_BACKOFF_MAX_MS)
-        listener->backoff_ms = LISTENER_BACKOFF_MAX_MS;
+    uv_timer_start(&listener->timer, listener_on_timer, pg_backoff_take(&listener->backoff), 0);
 }
 
 static void listener_flush(struct listener *listener)
@@ -164,30 +108,19 @@ static void listener_subscribe(struct listener *listener)
 
 static void listener_continue_connect(struct listener *listener)
 {
-    switch (PQconnectPoll(listener->pg)) {
-    case PGRES_POLLING_READING:
-        if (listener_watch(listener, UV_READABLE) != 0)
-            listener_retry(listener, "listener_connect_failed", "cannot watch the socket");
-        return;
-    case PGRES_POLLING_WRITING:
-        if (listener_watch(listener, UV_WRITABLE) != 0)
-            listener_retry(listener, "listener_connect_failed", "cannot watch the socket");
-        return;
-    case PGRES_POLLING_OK:
+    int events = 0;
+    int step = pg_conn_poll(listener->pg, &events);
+    if (step > 0)
         listener_subscribe(listener);
-        return;
-    default:
+    else if (step < 0)
         listener_retry(listener, "listener_connect_failed", PQerrorMessage(listener->pg));
-        return;
-    }
+    else if (listener_watch(listener, events) != 0)
+        listener_retry(listener, "listener_connect_failed", "cannot watch the socket");
 }
 
 static void listener_start(struct listener *listener)
 {
-    /* the conninfo (or URL) expanded, with a name DBAs see in pg_stat_activity */
-    const char *keys[] = {"dbname", "application_name", NULL};
-    const char *values[] = {listener->conninfo, "pgchat-listener", NULL};
-    listener->pg = PQconnectStartParams(keys, values, 1);
+    listener->pg = pg_conn_start(listener->conninfo, "pgchat-listener", PG_NAME_ALWAYS);
     if (!listener->pg || PQstatus(listener->pg) == CONNECTION_BAD) {
         listener_retry(listener, "listener_connect_failed",
                        listener->pg ? PQerrorMessage(listener->pg) : "out of memory");
@@ -208,7 +141,7 @@ static int listener_take_results(struct listener *listener)
             log_info("listener_ready", "channel=%s after_failures=%u", listener->channel,
                      listener->failures);
             listener->failures = 0;
-            listener->backoff_ms = LISTENER_BACKOFF_FIRST_MS;
+            pg_backoff_reset(&listener->backoff);
             int reconnected = listener->ever_ready;
             listener->ever_ready = 1;
             listener->handlers.on_ready(listener->handlers.data, reconnected);
@@ -279,7 +212,10 @@ struct listener *listener_new(uv_loop_t *loop, const char *conninfo, const char 
     }
     listener->loop = loop;
     listener->handlers = *handlers;
-    listener->backoff_ms = LISTENER_BACKOFF_FIRST_MS;
+    listener->watch = (struct pg_watch){.on_poll = listener_on_poll, .data = listener,
+                                        .on_closed = listener_handle_closed,
+                                        .closed_data = listener,
+                                        .open_handles = &listener->open_handles};
     uv_timer_init(loop, &listener->timer);
     listener->timer.data = listener;
     listener->open_handles = 1;

@@ -6,6 +6,7 @@
 #include "core/db.h"
 #include "core/metrics.h"
 #include "core/log.h"
+#include "core/pg_conn.h"
 
 #include <libpq-fe.h>
 #include <stdint.h>
@@ -14,8 +15,6 @@
 
 #define DB_PIPELINE_DEPTH 64   /* calls in flight per connection */
 #define DB_QUEUE_MAX 4096      /* calls waiting for a connection */
-#define DB_BACKOFF_FIRST_MS 250
-#define DB_BACKOFF_MAX_MS 8000
 
 /* What the call at the head of a connection expects from PQgetResult next. */
 enum db_stage {
@@ -45,14 +44,12 @@ struct db_conn {
     int index;
     enum db_conn_state state;
     PGconn *pg;
-    uv_poll_t *poll;   /* NULL when not watching; freed by its close callback */
-    int poll_fd;
-    int poll_events;
+    struct pg_watch watch;
     uv_timer_t timer;  /* backoff before the next attempt */
     uint64_t prepared; /* statements prepared on this connection, one bit each */
     struct db_call *head, *tail;
     int depth;
-    unsigned backoff_ms;
+    struct pg_backoff backoff;
     unsigned failures; /* consecutive failed attempts, to log a streak once */
 };
 
@@ -60,6 +57,7 @@ struct db_pool {
     uv_loop_t *loop;
     char *name;
     char *conninfo;
+    char application_name[64]; /* what pg_stat_activity shows: pgchat-pool-<name> */
     struct db_catalog *catalog; /* shared by the pools; the modules add to it */
     struct db_conn *conns;
     int size;
@@ -75,27 +73,12 @@ static void conn_start(struct db_conn *conn);
 static void conn_lost(struct db_conn *conn, const char *reason);
 static void pool_dispatch(struct db_pool *pool);
 
-/* libpq's messages end with a newline; a log line must not. */
-static const char *db_one_line(char *out, size_t size, const char *message)
-{
-    char copy[512];
-    snprintf(copy, sizeof(copy), "%s", message ? message : "");
-    size_t len = strlen(copy);
-    while (len && (copy[len - 1] == '\n' || copy[len - 1] == ' '))
-        copy[--len] = '\0';
-    for (char *p = copy; *p; p++) {
-        if (*p == '\n' || *p == '\t')
-            *p = ' ';
-    }
-    return log_quote(out, size, copy);
-}
-
 static void db_notice(void *arg, const char *message)
 {
     struct db_conn *conn = arg;
     char text[600];
     log_debug("db_notice", "pool=%s conn=%d message=%s", conn->pool->name, conn->index,
-              db_one_line(text, sizeof(text), message));
+              pg_conn_reason(text, sizeof(text), message));
 }
 
 /* ---- completing calls ---- */
@@ -172,52 +155,16 @@ static void pool_handle_closed(uv_handle_t *handle)
     free(pool);
 }
 
-static void conn_unwatch(struct db_conn *conn)
-{
-    if (!conn->poll)
-        return;
-    uv_poll_stop(conn->poll);
-    conn->poll->data = conn->pool;
-    uv_close((uv_handle_t *)conn->poll, pool_handle_closed);
-    conn->poll = NULL;
-    conn->poll_events = 0;
-}
-
 static void conn_on_poll(uv_poll_t *handle, int status, int events);
 
-/* Watches the connection's socket for events; the socket may change while connecting. */
 static int conn_watch(struct db_conn *conn, int events)
 {
-    int fd = PQsocket(conn->pg);
-    if (fd < 0)
-        return -1;
-    if (conn->poll && conn->poll_fd != fd)
-        conn_unwatch(conn);
-    if (!conn->poll) {
-        conn->poll = malloc(sizeof(*conn->poll));
-        if (!conn->poll)
-            return -1;
-        if (uv_poll_init(conn->pool->loop, conn->poll, fd) != 0) {
-            free(conn->poll);
-            conn->poll = NULL;
-            return -1;
-        }
-        conn->pool->open_handles++;
-        conn->poll->data = conn;
-        conn->poll_fd = fd;
-        conn->poll_events = 0;
-    }
-    if (events != conn->poll_events) {
-        if (uv_poll_start(conn->poll, events, conn_on_poll) != 0)
-            return -1;
-        conn->poll_events = events;
-    }
-    return 0;
+    return pg_watch(&conn->watch, conn->pool->loop, conn->pg, events);
 }
 
 static void conn_teardown(struct db_conn *conn)
 {
-    conn_unwatch(conn);
+    pg_unwatch(&conn->watch);
     if (conn->pg)
         PQfinish(conn->pg);
     conn->pg = NULL;
@@ -239,8 +186,7 @@ static void conn_schedule_retry(struct db_conn *conn)
     struct db_pool *pool = conn->pool;
     conn_teardown(conn);
     conn->state = CONN_WAITING;
-    uv_timer_start(&conn->timer, conn_on_timer, conn->backoff_ms, 0);
-    conn->backoff_ms = conn->backoff_ms * 2 > DB_BACKOFF_MAX_MS ? DB_BACKOFF_MAX_MS : conn->backoff_ms * 2;
+    uv_timer_start(&conn->timer, conn_on_timer, pg_backoff_take(&conn->backoff), 0);
     if (db_pool_ready(pool) == 0)
         pool_fail_queue(pool);
 }
@@ -251,7 +197,7 @@ static void conn_retry_later(struct db_conn *conn, const char *reason)
     char text[600];
     if (conn->failures++ == 0 || log_enabled(LOG_DEBUG))
         log_warn("db_connect_failed", "pool=%s conn=%d retry_ms=%u reason=%s", conn->pool->name,
-                 conn->index, conn->backoff_ms, db_one_line(text, sizeof(text), reason));
+                 conn->index, pg_backoff_peek(&conn->backoff), pg_conn_reason(text, sizeof(text), reason));
     conn_schedule_retry(conn);
 }
 
@@ -269,7 +215,7 @@ static void conn_ready(struct db_conn *conn)
     }
     conn->state = CONN_READY;
     conn->prepared = 0;
-    conn->backoff_ms = DB_BACKOFF_FIRST_MS;
+    pg_backoff_reset(&conn->backoff);
     log_info("db_connected", "pool=%s conn=%d after_failures=%u", pool->name, conn->index,
              conn->failures);
     conn->failures = 0;
@@ -278,27 +224,20 @@ static void conn_ready(struct db_conn *conn)
 
 static void conn_continue_connect(struct db_conn *conn)
 {
-    switch (PQconnectPoll(conn->pg)) {
-    case PGRES_POLLING_READING:
-        if (conn_watch(conn, UV_READABLE) != 0)
-            conn_retry_later(conn, "cannot watch the socket");
-        return;
-    case PGRES_POLLING_WRITING:
-        if (conn_watch(conn, UV_WRITABLE) != 0)
-            conn_retry_later(conn, "cannot watch the socket");
-        return;
-    case PGRES_POLLING_OK:
+    int events = 0;
+    int step = pg_conn_poll(conn->pg, &events);
+    if (step > 0)
         conn_ready(conn);
-        return;
-    default:
+    else if (step < 0)
         conn_retry_later(conn, PQerrorMessage(conn->pg));
-        return;
-    }
+    else if (conn_watch(conn, events) != 0)
+        conn_retry_later(conn, "cannot watch the socket");
 }
 
 static void conn_start(struct db_conn *conn)
 {
-    conn->pg = PQconnectStart(conn->pool->conninfo);
+    conn->pg = pg_conn_start(conn->pool->conninfo, conn->pool->application_name,
+                             PG_NAME_FALLBACK);
     if (!conn->pg) {
         conn_retry_later(conn, "out of memory");
         return;
@@ -320,11 +259,11 @@ static void conn_lost(struct db_conn *conn, const char *reason)
     struct db_pool *pool = conn->pool;
     char text[600];
     log_warn("db_connection_lost", "pool=%s conn=%d in_flight=%d reason=%s", pool->name,
-             conn->index, conn->depth, db_one_line(text, sizeof(text), reason));
+             conn->index, conn->depth, pg_conn_reason(text, sizeof(text), reason));
     struct db_call *list = conn->head;
     conn->head = conn->tail = NULL;
     conn->depth = 0;
-    conn->backoff_ms = DB_BACKOFF_FIRST_MS;
+    pg_backoff_reset(&conn->backoff);
     conn_schedule_retry(conn);
     calls_fail(pool, list);
 }
@@ -534,12 +473,15 @@ struct db_pool *db_pool_new(uv_loop_t *loop, const char *name, const char *conni
         return NULL;
     }
     pool->catalog = catalog;
+    snprintf(pool->application_name, sizeof(pool->application_name), "pgchat-pool-%s", name);
     pool->size = size;
     for (int i = 0; i < size; i++) {
         struct db_conn *conn = &pool->conns[i];
         conn->pool = pool;
         conn->index = i;
-        conn->backoff_ms = DB_BACKOFF_FIRST_MS;
+        conn->watch = (struct pg_watch){.on_poll = conn_on_poll, .data = conn,
+                                        .on_closed = pool_handle_closed, .closed_data = pool,
+                                        .open_handles = &pool->open_handles};
         uv_timer_init(loop, &conn->timer);
         conn->timer.data = conn;
         pool->open_handles++;
