@@ -154,7 +154,8 @@ static double read_refused_budget(const void *data)
     return (double)(queue_budget_dropped(data) + queue_budget_refused(data));
 }
 
-/* Refusals that bound memory, by reason (docs/operations.md says which to alert on). */
+/* Refusals that bound memory, by reason (docs/operations.md says which to alert on): one series
+ * per reason, each line alike in shape, as the metric's labels are data. */
 static void bridge_register_refusals(struct bridge *bridge)
 {
     static const char help[] = "Connections, sessions and answers refused or dropped to keep memory bounded, by reason.";

@@ -202,6 +202,7 @@ int send_batch_add(struct send_batch *batch, sio_socket *socket, int64_t ack_id,
     if (batch->closing || batch->waiting >= SEND_BATCH_MAX_WAITING ||
         batch->waiting_bytes + bytes > SEND_BATCH_MAX_WAITING_BYTES)
         return -1;
+    /* alloc-or-refuse then fill, the shape of every "later" object (http_server's timers too) */
     struct pending_send *send = calloc(1, sizeof(*send));
     if (!send || json_object_set_new(message, "token", json_string(token)) != 0) {
         free(send);

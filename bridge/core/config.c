@@ -412,6 +412,9 @@ static const struct option config_flags[] = {
 int config_load(struct config *config, int argc, char **argv)
 {
     memset(config, 0, sizeof(*config));
+    /* The product's defaults. The protocol layer keeps its own (eio_config_defaults,
+     * sio_config_defaults), alike in shape: protocol/ runs without the product (the conformance
+     * server) and may not read this file; main.c copies these over those. */
     config->port = 5000;
     config->pool_size = 4;
     config->slow_pool_size = 2;

@@ -129,6 +129,7 @@ struct health *health_new(const struct config *config, struct db_pool *pool)
 
 int health_attach(struct health *health, http_server *server)
 {
+    /* one route of http_server's table, declared as data like /health, /metrics and / */
     http_route route = {
         .prefix = "/health",
         .max_body = 0,

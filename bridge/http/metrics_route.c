@@ -59,6 +59,7 @@ static void metrics_on_request(http_request *req, void *data)
 int metrics_attach(http_server *server, const struct config *config)
 {
     metrics_config = config;
+    /* one route of http_server's table, declared as data like /health, /metrics and / */
     http_route route = {
         .prefix = "/metrics",
         .max_body = 0,

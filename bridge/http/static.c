@@ -189,6 +189,7 @@ void static_free(struct static_files *files) { free(files); }
 
 int static_attach(struct static_files *files, http_server *server)
 {
+    /* one route of http_server's table, declared as data like /health, /metrics and / */
     http_route route = {
         .prefix = "/",
         .max_body = 0,

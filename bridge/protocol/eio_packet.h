@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Engine.IO's packet types, numbered by its spec (Socket.IO's, alike in shape, sit in
+ * sio_packet.h: two protocols, two tables). */
 typedef enum eio_packet_type {
     EIO_OPEN = 0,
     EIO_CLOSE = 1,

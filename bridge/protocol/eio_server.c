@@ -85,6 +85,8 @@ void eio_random_id(char *out, size_t len)
     out[len] = '\0';
 }
 
+/* Engine.IO's defaults for any server of this layer; the bridge's own settings (core/config.c,
+ * alike in shape) are copied over them by main.c. */
 void eio_config_defaults(eio_config *config)
 {
     memset(config, 0, sizeof *config);

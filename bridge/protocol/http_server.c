@@ -1335,7 +1335,7 @@ void http_request_on_gone(http_request *req, void (*on_gone)(http_request *, voi
 int http_request_set_timeout(http_request *req, uint64_t ms,
                              void (*on_timeout)(http_request *, void *), void *data)
 {
-    if (!req->timer) {
+    if (!req->timer) { /* made on first use (alike in shape to send_batch's pending sends) */
         uv_timer_t *timer = malloc(sizeof *timer);
         if (!timer || uv_timer_init(req->server->loop, timer)) {
             free(timer);

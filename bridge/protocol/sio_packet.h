@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Socket.IO's packet types, numbered by its spec (alike in shape to Engine.IO's table). */
 typedef enum sio_packet_type {
     SIO_CONNECT = 0,
     SIO_DISCONNECT = 1,

@@ -797,6 +797,8 @@ static void engine_close(eio_socket *eio, const char *reason, void *data)
 
 /* ---------- the server ---------- */
 
+/* Socket.IO's defaults on Engine.IO's; like eio_config_defaults, alike in shape to the bridge's
+ * settings in core/config.c, which main.c copies over them. */
 void sio_config_defaults(sio_config *config)
 {
     memset(config, 0, sizeof *config);
