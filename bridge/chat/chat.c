@@ -348,8 +348,8 @@ static void chat_on_checked(void *data, const struct error_kind *refusal)
             chat_presence_typing(check->chat->presence, who, check->conversation_id,
                                  check->action == CHECK_TYPING);
         else
-            fanout_typing(check->chat->fanout, who, check->conversation_id,
-                          check->action == CHECK_TYPING);
+            fanout_typing(check->chat->fanout, who->user_id, who->username,
+                          check->conversation_id, check->action == CHECK_TYPING);
         chat_ack_ok(check->socket, check->ack_id);
     }
     sio_socket_release(check->socket);

@@ -75,12 +75,9 @@ static void chat_presence_on_refresh(void *data, const char *user_id, json_t *on
 static void chat_presence_on_member(void *data, const struct error_kind *refusal)
 {
     struct chat_presence_typing *event = data;
-    if (!refusal) {
-        /* fanout_typing reads only the sender's id and name */
-        struct fanout_socket sender = {.username = event->username};
-        memcpy(sender.user_id, event->user, sizeof(sender.user_id));
-        fanout_typing(event->fanout, &sender, event->conversation, event->typing);
-    }
+    if (!refusal)
+        fanout_typing(event->fanout, event->user, event->username, event->conversation,
+                      event->typing);
     free(event);
 }
 

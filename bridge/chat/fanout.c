@@ -235,19 +235,19 @@ void fanout_emit_user(struct fanout *fanout, const char *user_id, const char *ev
     emit_to_users(fanout, &one, NULL, 0, 1, NULL, event, body);
 }
 
-void fanout_typing(struct fanout *fanout, const struct fanout_socket *who,
+void fanout_typing(struct fanout *fanout, const char *user_id, const char *username,
                    const char *conversation_id, int typing)
 {
     struct conversation *conv = eio_map_get(fanout->conversations, conversation_id);
     if (!conv || conv->members_state != MEMBERS_LOADED || conv->quiet)
         return;
-    json_t *body = typing ? json_pack("{s:s,s:s,s:s}", "userId", who->user_id, "username",
-                                      who->username, "conversationId", conversation_id)
-                          : json_pack("{s:s,s:s}", "userId", who->user_id, "conversationId",
+    json_t *body = typing ? json_pack("{s:s,s:s,s:s}", "userId", user_id, "username", username,
+                                      "conversationId", conversation_id)
+                          : json_pack("{s:s,s:s}", "userId", user_id, "conversationId",
                                       conversation_id);
     if (!body)
         return;
-    emit_to_users(fanout, conv->members, NULL, 0, conv->member_count, who->user_id,
+    emit_to_users(fanout, conv->members, NULL, 0, conv->member_count, user_id,
                   typing ? "user_typing" : "user_stop_typing", body);
     json_decref(body);
 }

@@ -63,9 +63,10 @@ void fanout_check_member(struct fanout *fanout, const char *conversation_id, con
 /* Emits event [body] (body borrowed) to every socket of user_id on this bridge. */
 void fanout_emit_user(struct fanout *fanout, const char *user_id, const char *event, json_t *body);
 
-/* user_typing / user_stop_typing to the other members' sockets on this bridge. The caller has
- * checked membership. The one place typing goes out, so it can move to Redis (issue 8). */
-void fanout_typing(struct fanout *fanout, const struct fanout_socket *who,
+/* user_typing / user_stop_typing of user_id (named username) to the other members' sockets on
+ * this bridge. The caller has checked membership. Sockets here and typing heard through Redis
+ * from any bridge both go out through this. */
+void fanout_typing(struct fanout *fanout, const char *user_id, const char *username,
                    const char *conversation_id, int typing);
 
 /* The Socket.IO room of a conversation's open chats (join_conversation). */
