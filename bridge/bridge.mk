@@ -5,21 +5,13 @@
 
 BRIDGE_CC ?= cc
 BRIDGE_CFLAGS = -std=c11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-	-Wno-missing-field-initializers -I$(shell pg_config --includedir)
+	-Wno-missing-field-initializers -Ibridge -I$(shell pg_config --includedir)
 BRIDGE_LIBS = -lwebsockets -luv -ljansson -lhiredis -L$(shell pg_config --libdir) -lpq
-# The protocol layer's sources (eio_*, sio_*) are compiled here too, with the bridge's flags.
-BRIDGE_SRCS = bridge/main.c bridge/config.c bridge/log.c bridge/db.c bridge/errors.c \
-	bridge/rest.c bridge/rest_params.c bridge/health.c bridge/static.c bridge/http_server.c bridge/http_chunked.c \
-	bridge/eio_base64.c bridge/eio_packet.c bridge/eio_map.c bridge/eio_server.c \
-	bridge/sio_packet.c bridge/sio_server.c \
-	bridge/chat.c bridge/chat_sessions.c bridge/token_bucket.c bridge/queue_budget.c bridge/address_count.c bridge/rate_limit.c bridge/credential_guard.c bridge/metrics.c bridge/metrics_route.c bridge/chat_sql.c bridge/send_batch.c bridge/fanout.c bridge/listener.c \
-	bridge/redis.c bridge/presence.c bridge/typing.c bridge/chat_presence.c \
-	bridge/attachments_route.c bridge/attachments_upload.c bridge/attachments_download.c
-BRIDGE_HEADERS = bridge/config.h bridge/log.h bridge/db.h bridge/errors.h bridge/rest.h \
-	bridge/rest_routes.h bridge/rest_params.h bridge/health.h bridge/static.h bridge/http_server.h bridge/http_chunked.h \
-	$(wildcard bridge/eio_*.h bridge/sio_*.h) bridge/chat.h bridge/chat_sessions.h bridge/token_bucket.h bridge/queue_budget.h bridge/address_count.h bridge/rate_limit.h bridge/credential_guard.h bridge/metrics.h bridge/metrics_route.h bridge/chat_sql.h bridge/send_batch.h bridge/fanout.h \
-	bridge/listener.h bridge/redis.h bridge/presence.h bridge/typing.h bridge/chat_presence.h \
-	bridge/attachments.h
+# Every .c of a layer folder is built: a new file joins by being put in its folder
+# (docs/architecture.md says which folder; test/bridge/layers.sh checks the includes).
+BRIDGE_LAYERS = core protocol presence chat http
+BRIDGE_SRCS = bridge/main.c $(foreach layer,$(BRIDGE_LAYERS),$(wildcard bridge/$(layer)/*.c))
+BRIDGE_HEADERS = $(foreach layer,$(BRIDGE_LAYERS),$(wildcard bridge/$(layer)/*.h))
 BRIDGE_OBJS = $(BRIDGE_SRCS:bridge/%.c=bridge/build/bridge/%.o)
 BRIDGE_ASAN_OBJS = $(BRIDGE_SRCS:bridge/%.c=bridge/build/bridge-asan/%.o)
 

@@ -3,24 +3,24 @@
  * namespace) under /socket.io/. SIGTERM (or SIGINT) drains: new API requests and socket events
  * get 503 / unavailable, the ones in flight finish, then everything is closed and the process
  * exits 0. */
-#include "attachments.h"
-#include "chat.h"
-#include "chat_presence.h"
-#include "chat_sql.h"
-#include "config.h"
-#include "db.h"
-#include "fanout.h"
-#include "health.h"
-#include "http_server.h"
-#include "listener.h"
-#include "log.h"
-#include "metrics.h"
-#include "metrics_route.h"
-#include "queue_budget.h"
-#include "rate_limit.h"
-#include "rest.h"
-#include "sio_server.h"
-#include "static.h"
+#include "chat/chat.h"
+#include "chat/chat_presence.h"
+#include "chat/chat_sql.h"
+#include "core/config.h"
+#include "core/db.h"
+#include "chat/fanout.h"
+#include "http/attachments.h"
+#include "http/health.h"
+#include "protocol/http_server.h"
+#include "chat/listener.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "http/metrics_route.h"
+#include "core/queue_budget.h"
+#include "http/rate_limit.h"
+#include "http/rest.h"
+#include "protocol/sio_server.h"
+#include "http/static.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -35,7 +35,7 @@
 struct bridge {
     uv_loop_t loop;
     struct config config;
-    struct db_statement statements[DB_MAX_STATEMENTS];
+    struct db_catalog statements; /* both pools prepare them; each module adds its own */
     struct db_pool *pool;
     struct db_pool *slow_pool;
     struct db_pool *file_pool;
@@ -47,7 +47,6 @@ struct bridge {
     struct fanout *fanout;
     struct chat *chat;
     struct chat_presence *presence; /* presence and typing through Redis */
-    int presence_base;              /* its statements in the pool's array */
     struct listener *listener;
     struct rest *rest;
     struct rate_limit *limits; /* counted in Redis once presence's link exists */
@@ -59,6 +58,7 @@ struct bridge {
     uint64_t drain_deadline;
     uint64_t idle_since;
     int draining;
+    int signals_started;
 };
 
 static size_t bridge_pending(const struct bridge *bridge)
@@ -68,15 +68,23 @@ static size_t bridge_pending(const struct bridge *bridge)
            (bridge->file_pool ? db_pool_pending(bridge->file_pool) : 0);
 }
 
+/* The one teardown, after a drain or a failed start (any module may be missing then): every
+ * module is told to close, then the loop runs until their handles are closed, and
+ * bridge_free_remains frees what outlives the loop. Those that free themselves once their calls
+ * in flight end (pools, health, presence) are forgotten here. */
 static void bridge_close_everything(struct bridge *bridge)
 {
-    uv_timer_stop(&bridge->drain_timer);
-    uv_close((uv_handle_t *)&bridge->drain_timer, NULL);
-    uv_close((uv_handle_t *)&bridge->sigterm, NULL);
-    uv_close((uv_handle_t *)&bridge->sigint, NULL);
+    if (bridge->signals_started) {
+        uv_timer_stop(&bridge->drain_timer);
+        uv_close((uv_handle_t *)&bridge->drain_timer, NULL);
+        uv_close((uv_handle_t *)&bridge->sigterm, NULL);
+        uv_close((uv_handle_t *)&bridge->sigint, NULL);
+    }
     metrics_forget_gauges();
     listener_close(bridge->listener);
-    fanout_close(bridge->fanout);
+    bridge->listener = NULL;
+    if (bridge->fanout)
+        fanout_close(bridge->fanout);
     chat_close(bridge->chat);
     sio_server_free(bridge->io); /* every socket is told, before the connections close */
     bridge->io = NULL;
@@ -86,12 +94,34 @@ static void bridge_close_everything(struct bridge *bridge)
         rate_limit_use_redis(bridge->limits, NULL);
     chat_presence_close(bridge->presence);
     bridge->presence = NULL;
-    http_server_free(bridge->server);
-    db_pool_close(bridge->pool);
-    db_pool_close(bridge->slow_pool);
+    if (bridge->server)
+        http_server_free(bridge->server);
+    if (bridge->pool)
+        db_pool_close(bridge->pool);
+    if (bridge->slow_pool)
+        db_pool_close(bridge->slow_pool);
     attachments_stop(&bridge->attachments);
-    db_pool_close(bridge->file_pool);
-    health_close(bridge->health);
+    if (bridge->file_pool)
+        db_pool_close(bridge->file_pool);
+    bridge->pool = bridge->slow_pool = bridge->file_pool = NULL;
+    if (bridge->health)
+        health_close(bridge->health);
+    bridge->health = NULL;
+}
+
+/* What the loop leaves once it has stopped. */
+static void bridge_free_remains(struct bridge *bridge)
+{
+    if (bridge->server) { /* lws completes a foreign loop's teardown on the second call */
+        http_server_free(bridge->server);
+        uv_run(&bridge->loop, UV_RUN_DEFAULT);
+    }
+    chat_free(bridge->chat);
+    fanout_free(bridge->fanout);
+    rest_free(bridge->rest);
+    rate_limit_free(bridge->limits);
+    static_free(bridge->files);
+    queue_budget_free(bridge->budget);
 }
 
 /* ---- what /metrics reads from the modules ---- */
@@ -132,7 +162,8 @@ static double read_refused_budget(const void *data)
     return (double)(queue_budget_dropped(data) + queue_budget_refused(data));
 }
 
-/* Refusals that bound memory, by reason (docs/operations.md says which to alert on). */
+/* Refusals that bound memory, by reason (docs/operations.md says which to alert on): one series
+ * per reason, each line alike in shape, as the metric's labels are data. */
 static void bridge_register_refusals(struct bridge *bridge)
 {
     static const char help[] = "Connections, sessions and answers refused or dropped to keep memory bounded, by reason.";
@@ -241,7 +272,7 @@ static const char *bridge_socket_origin(const struct config *config)
 }
 
 /* Socket.IO at /socket.io/ with the chat namespace, fan-out, and the LISTEN connection. */
-static int bridge_start_realtime(struct bridge *bridge, int chat_base)
+static int bridge_start_realtime(struct bridge *bridge)
 {
     const struct config *config = &bridge->config;
     sio_config io_config;
@@ -262,7 +293,8 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
     http_route route = sio_server_route(bridge->io);
     if (http_server_add_route(bridge->server, &route) != 0)
         return -1;
-    bridge->chat_sql = (struct chat_sql){bridge->pool, chat_base};
+    if (chat_sql_init(&bridge->chat_sql, bridge->pool) != 0)
+        return -1;
     bridge->fanout = fanout_new(&bridge->loop, &bridge->chat_sql);
     struct chat_limits limits = {config->send_batches, config->socket_event_rate,
                                  config->max_user_sockets, config->max_socket_calls};
@@ -271,8 +303,7 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
     if (!bridge->chat)
         return -1;
     bridge->presence = chat_presence_new(&bridge->loop, config->redis_url,
-                                         getenv("PGCHAT_BRIDGE_ID"), bridge->pool,
-                                         bridge->presence_base, bridge->fanout);
+                                         getenv("PGCHAT_BRIDGE_ID"), bridge->pool, bridge->fanout);
     if (!bridge->presence)
         return -1;
     chat_set_presence(bridge->chat, bridge->presence);
@@ -288,37 +319,14 @@ static int bridge_start_realtime(struct bridge *bridge, int chat_base)
 static int bridge_start(struct bridge *bridge)
 {
     struct config *config = &bridge->config;
-    int count = rest_statements(bridge->statements, DB_MAX_STATEMENTS - 1);
-    if (count < 0)
-        return -1;
-    int health_statement = count;
-    bridge->statements[count++] = (struct db_statement)HEALTH_STATEMENT;
-    int chat_base = count;
-    int chat_count = chat_sql_statements(bridge->statements + count, DB_MAX_STATEMENTS - count);
-    if (chat_count < 0)
-        return -1;
-    count += chat_count;
-    bridge->presence_base = count;
-    int presence_count = chat_presence_statements(bridge->statements + count,
-                                                  DB_MAX_STATEMENTS - count);
-    if (presence_count < 0)
-        return -1;
-    count += presence_count;
-    int attachments_base = count;
-    int attachments_count = attachments_statements(bridge->statements + count,
-                                                   DB_MAX_STATEMENTS - count);
-    if (attachments_count < 0)
-        return -1;
-    count += attachments_count;
-
     bridge->pool = db_pool_new(&bridge->loop, "main", config->database_url, config->pool_size,
-                               bridge->statements, count);
+                               &bridge->statements);
     bridge->slow_pool = db_pool_new(&bridge->loop, "slow", config->database_url,
-                                    config->slow_pool_size, bridge->statements, count);
+                                    config->slow_pool_size, &bridge->statements);
     /* files go through a pool of their own: a 16 MiB upload never waits behind messages, nor
      * makes them wait */
     bridge->file_pool = db_pool_new(&bridge->loop, "files", config->database_url,
-                                    MAIN_FILE_POOL_SIZE, bridge->statements, count);
+                                    MAIN_FILE_POOL_SIZE, &bridge->statements);
     bridge->budget = queue_budget_new(&bridge->loop, config->queue_budget);
     if (!bridge->budget)
         return -1;
@@ -336,8 +344,8 @@ static int bridge_start(struct bridge *bridge)
     };
     bridge->server = http_server_new(&bridge->loop, &server_config);
     bridge->limits = rate_limit_new();
-    bridge->rest = bridge->limits ? rest_new(config, bridge->pool, bridge->slow_pool, bridge->limits) : NULL;
-    bridge->health = health_new(config, bridge->pool, health_statement);
+    bridge->rest = bridge->limits && bridge->pool ? rest_new(config, bridge->pool, bridge->slow_pool, bridge->limits) : NULL;
+    bridge->health = bridge->pool ? health_new(config, bridge->pool) : NULL;
     bridge->files = static_new(config);
     if (!bridge->pool || !bridge->slow_pool || !bridge->server || !bridge->rest ||
         !bridge->health || !bridge->files)
@@ -346,9 +354,9 @@ static int bridge_start(struct bridge *bridge)
         metrics_attach(bridge->server, config) ||
         static_attach(bridge->files, bridge->server) || !bridge->file_pool ||
         attachments_start(&bridge->attachments, &bridge->loop, bridge->server, config,
-                          bridge->file_pool, attachments_base))
+                          bridge->file_pool))
         return -1;
-    return bridge_start_realtime(bridge, chat_base);
+    return bridge_start_realtime(bridge);
 }
 
 static void bridge_start_signals(struct bridge *bridge)
@@ -359,6 +367,7 @@ static void bridge_start_signals(struct bridge *bridge)
     bridge->sigterm.data = bridge->sigint.data = bridge->drain_timer.data = bridge;
     uv_signal_start(&bridge->sigterm, bridge_on_signal, SIGTERM);
     uv_signal_start(&bridge->sigint, bridge_on_signal, SIGINT);
+    bridge->signals_started = 1;
 }
 
 int main(int argc, char **argv)
@@ -375,30 +384,7 @@ int main(int argc, char **argv)
     if (bridge_start(&bridge) != 0) {
         log_error("bridge_start_failed", "port=%d", bridge.config.port);
         status = 1;
-        /* unwind what started, then let the loop close it */
-        listener_close(bridge.listener);
-        if (bridge.fanout)
-            fanout_close(bridge.fanout);
-        chat_close(bridge.chat);
-        sio_server_free(bridge.io);
-        bridge.io = NULL;
-        if (bridge.health)
-            health_watch_redis(bridge.health, NULL, NULL);
-        if (bridge.limits)
-            rate_limit_use_redis(bridge.limits, NULL);
-        metrics_forget_gauges();
-        chat_presence_close(bridge.presence);
-        if (bridge.server)
-            http_server_free(bridge.server);
-        if (bridge.pool)
-            db_pool_close(bridge.pool);
-        if (bridge.slow_pool)
-            db_pool_close(bridge.slow_pool);
-        attachments_stop(&bridge.attachments);
-        if (bridge.file_pool)
-            db_pool_close(bridge.file_pool);
-        if (bridge.health)
-            health_close(bridge.health);
+        bridge_close_everything(&bridge); /* the loop below closes what started */
     } else {
         bridge_start_signals(&bridge);
         log_info("bridge_started", "port=%d pool_size=%d slow_pool_size=%d cors_origins=%d",
@@ -406,16 +392,7 @@ int main(int argc, char **argv)
                  bridge.config.origin_count);
     }
     uv_run(&bridge.loop, UV_RUN_DEFAULT);
-    if (bridge.server) { /* lws completes a foreign loop's teardown on the second call */
-        http_server_free(bridge.server);
-        uv_run(&bridge.loop, UV_RUN_DEFAULT);
-    }
-    chat_free(bridge.chat);
-    fanout_free(bridge.fanout);
-    rest_free(bridge.rest);
-    rate_limit_free(bridge.limits);
-    static_free(bridge.files);
-    queue_budget_free(bridge.budget);
+    bridge_free_remains(&bridge);
     if (uv_loop_close(&bridge.loop) != 0)
         log_warn("bridge_loop_busy", "reason=\"handles left open at exit\"");
     config_free(&bridge.config);

@@ -18,14 +18,22 @@
 	QUERY_1_7_BEGIN " || CASE WHEN " m ".attachments IS NULL THEN '{}'::jsonb " \
 	"ELSE jsonb_build_object('attachments', " m ".attachments) END" QUERY_1_7_END ")"
 
-/* a user row u as other users see it: the presence-ready fields, never email or hash */
+/*
+ * A user row u as other users see it: the presence-ready fields, never email or hash; the photo
+ * and last seen given as expressions (as a viewer may see them). The one shape of a user in the
+ * C queries. Its SQL twin is chat.user_json (sql/chat--1.0.sql, used by chat.me): released, so
+ * never edited, and kept to these keys by a pgTAP test (test/sql/contacts.sql).
+ */
+#define USER_JSON_SHAPE(u, photo, last_seen) \
+	"jsonb_build_object('id', " u ".id, 'username', " u ".username, 'displayName', " u ".display_name, " \
+	"'status', " u ".status, 'bio', " u ".bio, 'profilePhoto', " photo ", " \
+	"'lastSeenAt', " last_seen ", 'createdAt', " u ".created_at)"
+
+/* a user row u with its own photo and last seen (before 1.4) */
 #define USER_JSON(u) USER_JSON_WITH(u, u ".last_seen_at")
 
 /* the same with lastSeenAt computed by an expression (LAST_SEEN_SEEN_BY) */
-#define USER_JSON_WITH(u, last_seen) \
-	"jsonb_build_object('id', " u ".id, 'username', " u ".username, 'displayName', " u ".display_name, " \
-	"'status', " u ".status, 'bio', " u ".bio, 'profilePhoto', " u ".profile_photo, " \
-	"'lastSeenAt', " last_seen ", 'createdAt', " u ".created_at)"
+#define USER_JSON_WITH(u, last_seen) USER_JSON_SHAPE(u, u ".profile_photo", last_seen)
 
 /*
  * When user row u was last seen, as the user whose id is the expression `viewer` may know it
@@ -103,10 +111,8 @@
 
 /* A user row u as viewer sees it from 1.6: last seen (json.h's rule) and photo, unless blocked. */
 #define USER_JSON_1_6(u, viewer) \
-	"jsonb_build_object('id', " u ".id, 'username', " u ".username, 'displayName', " u ".display_name, " \
-	"'status', " u ".status, 'bio', " u ".bio, 'profilePhoto', " PHOTO_SEEN_BY(u, viewer) ", " \
-	"'lastSeenAt', CASE WHEN " BLOCKED_BY(u, viewer) " THEN NULL ELSE " LAST_SEEN_SEEN_BY(u, viewer) \
-	" END, 'createdAt', " u ".created_at)"
+	USER_JSON_SHAPE(u, PHOTO_SEEN_BY(u, viewer), \
+					"CASE WHEN " BLOCKED_BY(u, viewer) " THEN NULL ELSE " LAST_SEEN_SEEN_BY(u, viewer) " END")
 
 /* Whether message row m is one viewer deleted for themselves (the same InitPlan trick). */
 #define HIDDEN_FROM(m, viewer) \

@@ -31,6 +31,8 @@ typedef struct SavedQuery
 /* static SavedQuery q = SAVED_QUERY("SELECT ... $1 ...", UUIDOID); */
 #define SAVED_QUERY(text, ...) \
 	{ .sql = (text), .nargs = lengthof(((Oid[]) {__VA_ARGS__})), .argtypes = {__VA_ARGS__} }
+/* static SavedQuery q = SAVED_QUERY_NO_ARGS("SELECT ... FROM ... WHERE id = 1"); */
+#define SAVED_QUERY_NO_ARGS(text) { .sql = (text), .nargs = 0 }
 #define SAVED_QUERY_CUSTOM_PLAN(text, ...) \
 	{ .sql = (text), .nargs = lengthof(((Oid[]) {__VA_ARGS__})), .argtypes = {__VA_ARGS__}, \
 	  .custom_plan = true }

@@ -23,6 +23,7 @@
 
 #include "chat.h"
 #include "events.h"
+#include "query.h"
 #include "token.h"
 
 #define TOKEN_ISSUER "pgchat"
@@ -61,24 +62,18 @@ signing_key_table(void)
 static const unsigned char *
 signing_key_get(void)
 {
-	static SPIPlanPtr plan = NULL;
+	static SavedQuery key_query = SAVED_QUERY_NO_ARGS("SELECT key FROM chat.signing_key WHERE id = 1");
 	bytea	   *key;
 	bool		isnull;
 
 	if (signing_key_valid)
 		return signing_key;
-	if (plan == NULL)
-	{
-		plan = SPI_prepare("SELECT key FROM chat.signing_key WHERE id = 1", 0, NULL);
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare the signing key query");
-	}
-	if (SPI_execute_plan(plan, NULL, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	if (query_run(&key_query, NULL, NULL, true) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the chat signing secret is missing"),
 				 errhint("Run SELECT chat.rotate_secret() as the extension's owner.")));
-	key = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	key = DatumGetByteaPP(query_value(1, &isnull));
 	if (isnull || VARSIZE_ANY_EXHDR(key) != sizeof(signing_key))
 		elog(ERROR, "the chat signing secret has the wrong length");
 	memcpy(signing_key, VARDATA_ANY(key), sizeof(signing_key));

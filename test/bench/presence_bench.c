@@ -7,11 +7,11 @@
  * one user, so it looks up each change's audience in the database as a real bridge does,
  * coalescing changes of one user that wait) counts what it passes on to its chat layer. Then a
  * types in USERS conversations ROUNDS times and b counts. */
-#include "db.h"
-#include "log.h"
-#include "presence.h"
-#include "redis.h"
-#include "typing.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "presence/presence.h"
+#include "presence/redis.h"
+#include "presence/typing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,13 +130,12 @@ int main(int argc, char **argv)
     snprintf(url, sizeof(url), "redis://127.0.0.1:%s", argv[1]);
     log_set_level_name("error");
     uv_loop_init(&loop);
-    struct db_statement statements[2];
-    presence_statements(statements, 2);
-    struct db_pool *pool = db_pool_new(&loop, "bench", argv[2], 4, statements, 2);
+    static struct db_catalog statements;
+    struct db_pool *pool = db_pool_new(&loop, "bench", argv[2], 4, &statements);
 
     struct redis *redis_a = redis_new(&loop, url, "a"), *redis_b = redis_new(&loop, url, "b");
-    struct presence *a = presence_new(&loop, redis_a, pool, 0, "bench-a", on_change, NULL);
-    struct presence *b = presence_new(&loop, redis_b, pool, 0, "bench-b", on_change, &presence_seen);
+    struct presence *a = presence_new(&loop, redis_a, pool, "bench-a", on_change, NULL);
+    struct presence *b = presence_new(&loop, redis_b, pool, "bench-b", on_change, &presence_seen);
     struct typing *typing_a = typing_new(&loop, redis_a, "bench-a", on_typing, NULL);
     struct typing *typing_b = typing_new(&loop, redis_b, "bench-b", on_typing, &typing_seen);
     (void)typing_b;

@@ -24,7 +24,7 @@ fi
 mkdir -p "$BIN"
 cc -std=c11 -O2 -g -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
   -Ibridge -I"$(pg_config --includedir)" -o "$BIN/presence_bench" test/bench/presence_bench.c \
-  bridge/redis.c bridge/presence.c bridge/typing.c bridge/db.c bridge/metrics.c bridge/log.c bridge/eio_map.c \
+  bridge/presence/redis.c bridge/presence/presence.c bridge/presence/typing.c bridge/core/db.c bridge/core/metrics.c bridge/core/log.c bridge/core/eio_map.c bridge/core/ids.c bridge/core/pg_conn.c \
   -luv -ljansson -lhiredis -L"$(pg_config --libdir)" -lpq || exit 1
 
 redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \

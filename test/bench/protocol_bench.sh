@@ -9,11 +9,11 @@ sessions=${1:-15000}
 seconds=${2:-10}
 concurrency=${3:-50}
 ulimit -n 20000 || { echo "bench: cannot raise the fd limit to 20000"; exit 1; }
-make -s bridge/conformance-server >/dev/null || exit 1
+make -s test/protocol/bin/conformance-server >/dev/null || exit 1
 [ -d test/protocol/node_modules ] || (cd test/protocol && npm ci --no-audit --no-fund --silent)
 
 run_server() {
-  bridge/conformance-server --host 127.0.0.1 --port "$1" --ping-interval 25000 --ping-timeout 20000 2>/dev/null &
+  test/protocol/bin/conformance-server --host 127.0.0.1 --port "$1" --ping-interval 25000 --ping-timeout 20000 2>/dev/null &
   pid=$!
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && break; sleep 0.05; done
 }

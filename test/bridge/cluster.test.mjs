@@ -73,6 +73,27 @@ test('typing stops when its sender disconnects without a stop', { timeout: 20000
   }
 });
 
+// A deployment runs Redis with requirepass (compose and k8s do): the bridges' one Redis link
+// authenticates, presence works through it, and /health reads that same link.
+test('Redis with a password: /health on both bridges says Redis is up, and presence works through it', { timeout: 20000 }, async () => {
+  assert.ok(cluster.redisPassword, 'the cluster Redis asks for a password');
+  for (const name of ['a', 'b']) {
+    const health = await cluster.waitHealth(name, (h) => h.redis === 'ok', 10000);
+    assert.deepEqual(health, { status: 'ok', database: 'ok', redis: 'ok' });
+  }
+  const sb = await connect(cluster.url('b'), bob.token);
+  try {
+    const online = nextEvent(sb, 'presence', (p) => p.userId === alice.user.id && p.online);
+    const sa = await connect(cluster.url('a'), alice.token);
+    assert.equal((await online).online, true, 'alice on bridge a is seen online on bridge b');
+    const offline = nextEvent(sb, 'presence', (p) => p.userId === alice.user.id && !p.online);
+    sa.close();
+    await offline;
+  } finally {
+    sb.close();
+  }
+});
+
 test('presence crosses bridges: online, users_online, offline with lastSeen', { timeout: 20000 }, async () => {
   const sb = await connect(cluster.url('b'), bob.token);
   try {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The official Engine.IO v4 and Socket.IO v5 compliance suites, from ../shared/conformance beside
-# the checkout (never copied into the repository), against bridge/conformance-server on port
+# the checkout (never copied into the repository), against test/protocol/bin/conformance-server on port
 # 3000, which the suites hard-code. Each suite is copied to a temporary folder and installed
 # there with npm ci. A test that fails is run again by its exact title, up to three runs in all,
 # and counts as passing if one run passes (the suites race timers and concurrent requests
@@ -22,7 +22,7 @@ done
 if ss -ltnH "sport = :$port" | grep -q .; then
   fail "port $port is taken (another conformance server?); stop it or set PGCHAT_CONFORMANCE_PORT"
 fi
-make -s bridge/conformance-server >/dev/null || fail "build failed"
+make -s test/protocol/bin/conformance-server >/dev/null || fail "build failed"
 
 work=$(mktemp -d)
 pid=""
@@ -32,7 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bridge/conformance-server --port "$port" 2>"$work/server.log" &
+test/protocol/bin/conformance-server --port "$port" 2>"$work/server.log" &
 pid=$!
 for _ in $(seq 1 100); do
   curl -s -o /dev/null "http://127.0.0.1:$port/" && break

@@ -93,7 +93,7 @@ describe('docker/compose.yaml', () => {
   test('every PGCHAT_* variable given to the bridge is one the bridge reads; others are libpq\'s', () => {
     const known = bridgeEnvNames();
     for (const name of Object.keys(services['bridge-1'].environment)) {
-      if (name.startsWith('PGCHAT_')) assert.ok(known.has(name), `${name} is read by bridge/config.c`);
+      if (name.startsWith('PGCHAT_')) assert.ok(known.has(name), `${name} is read by bridge/core/config.c`);
       else assert.ok(LIBPQ_ENV.has(name), `${name} is a libpq variable`);
     }
   });

@@ -66,7 +66,7 @@ describe('docker/k8s', () => {
     const expanded = new Set(Object.values(bridgeEnv).filter((v) => typeof v === 'string')
       .flatMap((v) => [...v.matchAll(/\$\((\w+)\)/g)].map((m) => m[1])));
     for (const name of Object.keys(bridgeEnv)) {
-      if (name.startsWith('PGCHAT_')) assert.ok(known.has(name), `${name} is read by bridge/config.c`);
+      if (name.startsWith('PGCHAT_')) assert.ok(known.has(name), `${name} is read by bridge/core/config.c`);
       else assert.ok(LIBPQ_ENV.has(name) || expanded.has(name), `${name} is a libpq variable or expanded into another`);
     }
   });

@@ -44,7 +44,8 @@ export function findObject(objects, kind, name) {
 // The PGCHAT_* variables the bridge reads: every one its C sources name in a string (config.c
 // holds most; a module may read its own, as presence does PGCHAT_BRIDGE_ID).
 export function bridgeEnvNames() {
-  const sources = fs.readdirSync(path.join(ROOT, 'bridge')).filter((f) => f.endsWith('.c'));
+  const sources = fs.readdirSync(path.join(ROOT, 'bridge'), { recursive: true })
+    .filter((f) => f.endsWith('.c') && !f.startsWith('build'));
   return new Set(sources.flatMap((f) => readText(`bridge/${f}`).match(/"PGCHAT_[A-Z0-9_]+"/g) ?? [])
     .map((s) => s.slice(1, -1)));
 }

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "eio_packet.h"
+#include "protocol/eio_packet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eio_packet.h"
+#include "protocol/eio_packet.h"
 
 static int reencode(const eio_packet *p, void *data)
 {

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http_chunked.h"
+#include "protocol/http_chunked.h"
 
 typedef struct seen {
     const uint8_t *start, *end;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sio_packet.h"
+#include "protocol/sio_packet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

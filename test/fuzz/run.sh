@@ -10,7 +10,7 @@ targets="eio_frame eio_payload eio_base64 sio_packet http_chunked"
 bin=test/fuzz/bin
 mkdir -p "$bin"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Ibridge"
-sources="bridge/eio_base64.c bridge/eio_packet.c bridge/sio_packet.c bridge/http_chunked.c"
+sources="bridge/protocol/eio_base64.c bridge/protocol/eio_packet.c bridge/protocol/sio_packet.c bridge/protocol/http_chunked.c"
 for t in $targets; do
   clang $flags -o "$bin/fuzz_$t" "test/fuzz/fuzz_$t.c" $sources -ljansson || { echo "fuzz: build of $t failed"; exit 1; }
 done

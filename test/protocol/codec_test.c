@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eio_base64.h"
-#include "eio_packet.h"
-#include "sio_packet.h"
+#include "protocol/eio_base64.h"
+#include "protocol/eio_packet.h"
+#include "protocol/sio_packet.h"
 
 static int test_count, failures;
 

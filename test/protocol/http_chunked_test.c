@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http_chunked.h"
+#include "protocol/http_chunked.h"
 
 static int test_count, failures;
 

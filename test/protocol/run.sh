@@ -7,8 +7,8 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 sanitize=${PROTOCOL_SANITIZE:-0}
-server=bridge/conformance-server
-[ "$sanitize" = 1 ] && server=bridge/conformance-server-asan
+server=test/protocol/bin/conformance-server
+[ "$sanitize" = 1 ] && server=test/protocol/bin/conformance-server-asan
 make -s test/protocol/bin/codec_test test/protocol/bin/http_chunked_test "$server" >/dev/null || { echo "protocol: build failed"; exit 1; }
 
 status=0

@@ -3,11 +3,11 @@
  * redis-server and the real database. Prints TAP. Driven by test/redis/run.sh:
  *   presence_test REDIS_PORT CONNINFO USER1 USER2 USER3 CONVERSATION
  * USER1 and USER2 keep each other as contacts; USER3 knows nobody. CONVERSATION labels typing only. */
-#include "db.h"
-#include "log.h"
-#include "presence.h"
-#include "redis.h"
-#include "typing.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "presence/presence.h"
+#include "presence/redis.h"
+#include "presence/typing.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,8 +50,8 @@ struct node {
 
 static uv_loop_t loop;
 static struct db_pool *pool;
-static struct db_statement statements[5];
-#define STATEMENT_LAST_SEEN 3 /* after presence's own three */
+static struct db_catalog statements;
+static int statement_last_seen;
 static char redis_url[64];
 static const char *redis_port;
 static const char *u1, *u2, *u3, *conversation;
@@ -141,7 +141,7 @@ static void node_start(struct node *node, const char *name)
     node->name = name;
     snprintf(node->id, sizeof(node->id), "test-%s-%d", name, (int)getpid());
     node->redis = redis_new(&loop, redis_url, name);
-    node->presence = presence_new(&loop, node->redis, pool, 0, node->id, on_change, node);
+    node->presence = presence_new(&loop, node->redis, pool, node->id, on_change, node);
     presence_on_refresh(node->presence, on_refresh, node);
     node->typing = typing_new(&loop, node->redis, node->id, on_typing, node);
     redis_start(node->redis);
@@ -269,7 +269,7 @@ static const char *last_seen_in_db(const char *user, struct db_answer *answer)
 {
     memset(answer, 0, sizeof(*answer));
     const char *values[] = {user};
-    if (db_query(pool, STATEMENT_LAST_SEEN, values, on_db, answer) != 0 || !wait_until(db_answered, answer, 3000))
+    if (db_query(pool, statement_last_seen, values, on_db, answer) != 0 || !wait_until(db_answered, answer, 3000))
         return "(no answer)";
     return answer->value;
 }
@@ -482,12 +482,12 @@ int main(int argc, char **argv)
     snprintf(redis_url, sizeof(redis_url), "redis://127.0.0.1:%s", redis_port);
     log_set_level_name(getenv("PRESENCE_TEST_LOG") ? getenv("PRESENCE_TEST_LOG") : "error");
     uv_loop_init(&loop);
-    presence_statements(statements, STATEMENT_LAST_SEEN);
-    statements[STATEMENT_LAST_SEEN] = (struct db_statement){
+    static const struct db_statement last_seen = {
         "test_last_seen",
         "SELECT to_char(last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM chat.users WHERE id = $1::uuid",
         1};
-    pool = db_pool_new(&loop, "test", argv[2], 1, statements, STATEMENT_LAST_SEEN + 1);
+    pool = db_pool_new(&loop, "test", argv[2], 1, &statements);
+    statement_last_seen = db_pool_register(pool, &last_seen, 1);
     ok(wait_until(pool_ready, NULL, 5000), "the database pool connects");
 
     static struct node a, b, c, d;

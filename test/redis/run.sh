@@ -31,8 +31,8 @@ fi
 
 CFLAGS=(-std=c11 -O1 -g -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
         -fsanitize=address,undefined -fno-omit-frame-pointer -Ibridge -I"$(pg_config --includedir)")
-cc "${CFLAGS[@]}" -o "$BIN/presence_test" test/redis/presence_test.c bridge/redis.c \
-  bridge/presence.c bridge/typing.c bridge/db.c bridge/metrics.c bridge/log.c bridge/eio_map.c \
+cc "${CFLAGS[@]}" -o "$BIN/presence_test" test/redis/presence_test.c bridge/presence/redis.c \
+  bridge/presence/presence.c bridge/presence/typing.c bridge/core/db.c bridge/core/metrics.c bridge/core/log.c bridge/core/eio_map.c bridge/core/ids.c bridge/core/pg_conn.c \
   -luv -ljansson -lhiredis -L"$(pg_config --libdir)" -lpq || { echo "# fail 1"; exit 1; }
 
 redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \

@@ -2,7 +2,7 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(27);
+SELECT plan(28);
 
 CREATE TEMP TABLE t (name text PRIMARY KEY, token text, id uuid);
 INSERT INTO t SELECT n, s->>'token', (s->'user'->>'id')::uuid
@@ -48,6 +48,9 @@ SELECT ok(NOT EXISTS (SELECT 1 FROM jsonb_array_elements(chat.search_users(pg_te
 SELECT lives_ok(format('SELECT chat.set_last_seen(%L, %L), chat.set_last_seen(%L, %L)', pg_temp.uid('kim_c'), '2030-01-01 00:00+00',
   pg_temp.uid('kim_c'), '2029-01-01 00:00+00'), 'the bridge records last seen');
 SELECT is((SELECT last_seen_at FROM chat.users WHERE id = pg_temp.uid('kim_c')), '2030-01-01 00:00+00'::timestamptz, 'last seen only moves forward');
+SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys((chat.contacts(pg_temp.tok('kim_c')))->0) k),
+  (SELECT array_agg(k ORDER BY k) FROM chat.users u, jsonb_object_keys(chat.user_json(u)) k WHERE u.id = pg_temp.uid('kip_c')),
+  'a user as the C queries show it (json.h) has the keys of chat.user_json, its released SQL twin');
 
 SELECT * FROM finish();
 ROLLBACK;
