@@ -100,54 +100,15 @@ refusal_code(int sqlstate)
 	}
 }
 
-static void
-push_string(JsonbParseState **state, JsonbIteratorToken token, const char *text)
-{
-	JsonbValue	value;
-
-	value.type = jbvString;
-	value.val.string.val = (char *) text;
-	value.val.string.len = strlen(text);
-	pushJsonbValue(state, token, &value);
-}
-
 /* {conversationId, message[, resent]} or {conversationId, error: {code, sqlstate, message}} */
 static void
 push_result(JsonbParseState **state, const pg_uuid_t *target, const SendOutcome *outcome)
 {
-	JsonbValue	value;
-
 	pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
-	push_string(state, WJB_KEY, "conversationId");
-	push_string(state, WJB_VALUE,
-				DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(target))));
-	if (outcome->refusal == 0)
-	{
-		push_string(state, WJB_KEY, "message");
-		value.type = jbvBinary;
-		value.val.binary.data = &outcome->answer->root;
-		value.val.binary.len = VARSIZE(outcome->answer) - VARHDRSZ;
-		pushJsonbValue(state, WJB_VALUE, &value);
-		if (outcome->resent)
-		{
-			push_string(state, WJB_KEY, "resent");
-			value.type = jbvBool;
-			value.val.boolean = true;
-			pushJsonbValue(state, WJB_VALUE, &value);
-		}
-	}
-	else
-	{
-		push_string(state, WJB_KEY, "error");
-		pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
-		push_string(state, WJB_KEY, "code");
-		push_string(state, WJB_VALUE, refusal_code(outcome->refusal));
-		push_string(state, WJB_KEY, "sqlstate");
-		push_string(state, WJB_VALUE, pstrdup(unpack_sql_state(outcome->refusal)));
-		push_string(state, WJB_KEY, "message");
-		push_string(state, WJB_VALUE, outcome->message);
-		pushJsonbValue(state, WJB_END_OBJECT, NULL);
-	}
+	send_push_string(state, WJB_KEY, "conversationId");
+	send_push_string(state, WJB_VALUE,
+					 DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(target))));
+	send_push_outcome(state, outcome, refusal_code(outcome->refusal));
 	pushJsonbValue(state, WJB_END_OBJECT, NULL);
 }
 
@@ -206,10 +167,10 @@ chat_forward_message(PG_FUNCTION_ARGS)
 				 no_files ? NULL : message_id, client_id, outcomes);
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	push_string(&state, WJB_KEY, "messageId");
-	push_string(&state, WJB_VALUE,
+	send_push_string(&state, WJB_KEY, "messageId");
+	send_push_string(&state, WJB_VALUE,
 				DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(message_id))));
-	push_string(&state, WJB_KEY, "results");
+	send_push_string(&state, WJB_KEY, "results");
 	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
 	for (int i = 0; i < count; i++)
 		push_result(&state, &targets[i], &outcomes[i]);

@@ -89,6 +89,13 @@ cursor_text(TimestampTz created_at, Datum conversation_id, int64 seq)
 					DatumGetCString(DirectFunctionCall1(uuid_out, conversation_id)), (long long) seq);
 }
 
+/* What both ways to a page answer, and what they leave out from 1.6 ($1, the caller). */
+#define SEARCH_COLUMNS \
+	"SELECT (" MESSAGE_JSON("m") ")::text, m.created_at, m.seq, m.content, c.id, c.name, c.is_group "
+#define NOT_HIDDEN_FOR_CALLER \
+	"AND NOT EXISTS (SELECT FROM chat.hidden_messages h " \
+	"  WHERE h.user_id = $1 AND h.conversation_id = m.conversation_id AND h.seq = m.seq) "
+
 /*
  * The matches of the caller ($1) for the tsquery $2, in one conversation ($3) or all, after the
  * cursor ($4, $5, $6), newest first: messages from the caller's joining on, not deleted. The
@@ -99,7 +106,7 @@ cursor_text(TimestampTz created_at, Datum conversation_id, int64 seq)
  * Planned for each call's values: how many messages a query matches decides between the two.
  */
 #define SEARCH_PAGE(hidden) \
-	"SELECT (" MESSAGE_JSON("m") ")::text, m.created_at, m.seq, m.content, c.id, c.name, c.is_group " \
+	SEARCH_COLUMNS \
 	"FROM (SELECT * FROM chat.messages m " \
 	"  WHERE m.search_vector @@ $2::tsquery AND NOT m.is_deleted " \
 	"    AND ($3::uuid IS NULL OR m.conversation_id = $3) " \
@@ -113,8 +120,7 @@ cursor_text(TimestampTz created_at, Datum conversation_id, int64 seq)
 
 /* From 1.6, not what the caller deleted for themselves (chat.hidden_messages). */
 static SavedQuery search_page = SAVED_QUERY_CUSTOM_PLAN(
-	SEARCH_PAGE("AND NOT EXISTS (SELECT FROM chat.hidden_messages h "
-				"  WHERE h.user_id = $1 AND h.conversation_id = m.conversation_id AND h.seq = m.seq) "),
+	SEARCH_PAGE(NOT_HIDDEN_FOR_CALLER),
 	UUIDOID, TEXTOID, UUIDOID, TIMESTAMPTZOID, UUIDOID, INT8OID, INT8OID);
 static SavedQuery search_page_before_1_6 = SAVED_QUERY_CUSTOM_PLAN(
 	SEARCH_PAGE(""), UUIDOID, TEXTOID, UUIDOID, TIMESTAMPTZOID, UUIDOID, INT8OID, INT8OID);
@@ -134,7 +140,7 @@ static SavedQuery search_page_before_1_6 = SAVED_QUERY_CUSTOM_PLAN(
 	"($3::timestamptz IS NULL OR " m ".created_at < $3 OR (" m ".created_at = $3 " \
 	"  AND (" m ".conversation_id > $4 OR (" m ".conversation_id = $4 AND " m ".seq < $5))))"
 #define SEARCH_RECENT(hidden) \
-	"SELECT (" MESSAGE_JSON("m") ")::text, m.created_at, m.seq, m.content, c.id, c.name, c.is_group " \
+	SEARCH_COLUMNS \
 	"FROM (SELECT m.* FROM chat.conversation_participants me " \
 	"  CROSS JOIN LATERAL (SELECT * FROM (SELECT * FROM chat.messages m " \
 	"      WHERE m.conversation_id = me.conversation_id AND m.seq > me.joined_seq " \
@@ -148,8 +154,7 @@ static SavedQuery search_page_before_1_6 = SAVED_QUERY_CUSTOM_PLAN(
 	"ORDER BY m.created_at DESC, m.conversation_id, m.seq DESC"
 
 static SavedQuery search_recent = SAVED_QUERY(
-	SEARCH_RECENT("AND NOT EXISTS (SELECT FROM chat.hidden_messages h "
-				  "  WHERE h.user_id = $1 AND h.conversation_id = m.conversation_id AND h.seq = m.seq) "),
+	SEARCH_RECENT(NOT_HIDDEN_FOR_CALLER),
 	UUIDOID, TEXTOID, TIMESTAMPTZOID, UUIDOID, INT8OID, INT8OID, INT8OID);
 static SavedQuery search_recent_before_1_6 = SAVED_QUERY(
 	SEARCH_RECENT(""), UUIDOID, TEXTOID, TIMESTAMPTZOID, UUIDOID, INT8OID, INT8OID, INT8OID);

@@ -1053,8 +1053,8 @@ send_forward(const char *token, int token_length, const pg_uuid_t *targets, int 
 
 /* ---- the answers ---- */
 
-static void
-push_string(JsonbParseState **state, JsonbIteratorToken token, const char *text)
+void
+send_push_string(JsonbParseState **state, JsonbIteratorToken token, const char *text)
 {
 	JsonbValue	value;
 
@@ -1064,40 +1064,52 @@ push_string(JsonbParseState **state, JsonbIteratorToken token, const char *text)
 	pushJsonbValue(state, token, &value);
 }
 
-/* {"message": m}, {"message": m, "resent": true} or {"error": {"sqlstate", "message"}} */
-static void
-push_answer(JsonbParseState **state, const SendItem *item)
+void
+send_push_outcome(JsonbParseState **state, const SendOutcome *outcome, const char *code)
 {
 	JsonbValue	value;
 
-	pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
-	if (item->refusal == 0)
+	if (outcome->refusal == 0)
 	{
-		push_string(state, WJB_KEY, "message");
+		send_push_string(state, WJB_KEY, "message");
 		value.type = jbvBinary;
-		value.val.binary.data = &item->answer->root;
-		value.val.binary.len = VARSIZE(item->answer) - VARHDRSZ;
+		value.val.binary.data = &outcome->answer->root;
+		value.val.binary.len = VARSIZE(outcome->answer) - VARHDRSZ;
 		pushJsonbValue(state, WJB_VALUE, &value);
-		if (item->resent)
+		if (outcome->resent)
 		{
 			/* stored by an earlier call: its doorbell rang then */
-			push_string(state, WJB_KEY, "resent");
+			send_push_string(state, WJB_KEY, "resent");
 			value.type = jbvBool;
 			value.val.boolean = true;
 			pushJsonbValue(state, WJB_VALUE, &value);
 		}
+		return;
 	}
-	else
+	send_push_string(state, WJB_KEY, "error");
+	pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+	if (code != NULL)
 	{
-		push_string(state, WJB_KEY, "error");
-		pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
-		push_string(state, WJB_KEY, "sqlstate");
-		/* unpack_sql_state answers in a static buffer: copy it */
-		push_string(state, WJB_VALUE, pstrdup(unpack_sql_state(item->refusal)));
-		push_string(state, WJB_KEY, "message");
-		push_string(state, WJB_VALUE, item->message);
-		pushJsonbValue(state, WJB_END_OBJECT, NULL);
+		send_push_string(state, WJB_KEY, "code");
+		send_push_string(state, WJB_VALUE, code);
 	}
+	send_push_string(state, WJB_KEY, "sqlstate");
+	/* unpack_sql_state answers in a static buffer: copy it */
+	send_push_string(state, WJB_VALUE, pstrdup(unpack_sql_state(outcome->refusal)));
+	send_push_string(state, WJB_KEY, "message");
+	send_push_string(state, WJB_VALUE, outcome->message);
+	pushJsonbValue(state, WJB_END_OBJECT, NULL);
+}
+
+/* {"message": m}, {"message": m, "resent": true} or {"error": {"sqlstate", "message"}} */
+static void
+push_answer(JsonbParseState **state, const SendItem *item)
+{
+	SendOutcome outcome = {.refusal = item->refusal, .message = item->message,
+						   .answer = item->answer, .resent = item->resent};
+
+	pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+	send_push_outcome(state, &outcome, NULL);
 	pushJsonbValue(state, WJB_END_OBJECT, NULL);
 }
 

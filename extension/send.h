@@ -28,4 +28,14 @@ extern void send_forward(const char *token, int token_length, const pg_uuid_t *t
 						 int count, const char *content, const pg_uuid_t *files_of,
 						 const char *client_id, SendOutcome *outcomes);
 
+/* A string value (or key) pushed onto state. */
+extern void send_push_string(JsonbParseState **state, JsonbIteratorToken token, const char *text);
+
+/*
+ * An outcome's keys pushed into the object open on state: "message" (and "resent": true), or
+ * "error": {"code" (unless NULL), "sqlstate", "message"}.
+ */
+extern void send_push_outcome(JsonbParseState **state, const SendOutcome *outcome,
+							  const char *code);
+
 #endif
