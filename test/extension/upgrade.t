@@ -19,7 +19,7 @@
 # and forwarded messages and the files too).
 set -u
 source "$(dirname "$0")/tap.sh"
-plan 88
+plan 87
 
 db="chat_upgrade_$$"
 fresh="chat_upgrade_fresh_$$"
